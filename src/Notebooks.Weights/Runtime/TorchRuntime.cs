@@ -1,0 +1,144 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Notebooks.Weights.Runtime;
+
+/// <summary>
+/// Makes TorchSharp's native runtime load and compute correctly before any tensor is made. Runs automatically
+/// (module initializer) the first time anything in Notebooks.Weights is touched; call <see cref="EnsureLoaded"/>
+/// first in a notebook that uses raw TorchSharp before this library.
+/// <list type="bullet">
+/// <item><b>oneDNN guard.</b> oneDNN 3.7.1 inside libtorch 2.10 (TorchSharp 0.107) computes wrong convolution
+/// input-gradients for batches &gt; 1 with its AVX2/AVX-512 JIT kernels on some CPUs (seen on AMD EPYC: up to
+/// 144 of 180 small cases wrong with one thread). Limiting oneDNN to AVX fixes it. Unless the user set
+/// <c>DNNL_MAX_CPU_ISA</c>, it is set to <c>AVX</c> in the native environment. The test suite checks conv
+/// gradients over many shapes so a regression is caught.</item>
+/// <item><b>GLIBCXX fallback.</b> Where the build could not patch libLibTorchSharp.so (a notebook kernel loads it
+/// from the NuGet cache), a patched copy is made under the user cache and loaded by path first.</item>
+/// </list>
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>The oneDNN ISA limit applied when the user has not chosen one.</summary>
+    public const string DefaultOneDnnIsa = "AVX";
+    const string NeededVersion = "GLIBCXX_3.4.32";
+    static readonly object Gate = new();
+    static bool _configured;
+
+    /// <summary>What <see cref="EnsureLoaded"/> did, for <c>weights doctor</c> and bug reports.</summary>
+    public static List<string> Log { get; } = [];
+
+    [ModuleInitializer]
+    internal static void Init() => ConfigureNativeEnvironment();
+
+    /// <summary>Sets the native environment (oneDNN ISA) and, on Linux with an old libstdc++, preloads a patched LibTorchSharp when needed.</summary>
+    public static void EnsureLoaded() => ConfigureNativeEnvironment();
+
+    static void ConfigureNativeEnvironment()
+    {
+        lock (Gate)
+        {
+            if (_configured) return;
+            _configured = true;
+            if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+            var isa = Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA");
+            if (string.IsNullOrEmpty(isa))
+            {
+                setenv("DNNL_MAX_CPU_ISA", DefaultOneDnnIsa, 0);
+                Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={DefaultOneDnnIsa} (AVX2/AVX-512 conv backward is wrong on some CPUs; set DNNL_MAX_CPU_ISA to override)");
+            }
+            else Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={isa} (set by the user)");
+            if (OperatingSystem.IsLinux()) PreloadPatchedLibTorchSharpIfNeeded();
+        }
+    }
+
+    static void PreloadPatchedLibTorchSharpIfNeeded()
+    {
+        try
+        {
+            var libstdcxx = LoadedLibStdCxx() ?? ElfVersionNeeds.FindSystemLibStdCxx();
+            if (libstdcxx is null || ElfVersionNeeds.Defines(libstdcxx, NeededVersion))
+            {
+                Log.Add($"libstdc++: {libstdcxx ?? "not found"} defines {NeededVersion}; no patch needed");
+                return;
+            }
+            var shipped = FindShippedLibTorchSharp();
+            if (shipped is null) { Log.Add("LibTorchSharp: not found beside the application or TorchSharp package"); return; }
+            var need = ElfVersionNeeds.Read(shipped).FirstOrDefault(e => e.Version == NeededVersion);
+            if (need is null || need.IsWeak) { Log.Add($"LibTorchSharp: {shipped} is already loadable (patched at build)"); return; }
+
+            // A patched copy in the user cache, beside links to its libtorch dependencies ($ORIGIN RUNPATH).
+            var nativeDir = Path.GetDirectoryName(shipped)!;
+            var stamp = $"{new FileInfo(shipped).Length:x}-{File.GetLastWriteTimeUtc(shipped).Ticks:x}";
+            var dir = Path.Combine(UserCache.Root, "native", stamp);
+            Directory.CreateDirectory(dir);
+            var patched = Path.Combine(dir, "libLibTorchSharp.so");
+            if (!File.Exists(patched))
+            {
+                var tmp = patched + $".{Environment.ProcessId}.tmp";
+                File.Copy(shipped, tmp, true);
+                ElfVersionNeeds.MarkWeak(tmp, "libstdc++.so.6", NeededVersion);
+                File.Move(tmp, patched, true);
+            }
+            foreach (var dep in LibTorchDirectories(nativeDir).SelectMany(Directory.EnumerateFiles))
+            {
+                var name = Path.GetFileName(dep);
+                if (name == "libLibTorchSharp.so" || !name.Contains(".so")) continue;
+                var link = Path.Combine(dir, name);
+                if (!File.Exists(link)) try { File.CreateSymbolicLink(link, dep); } catch (IOException) { }
+            }
+            NativeLibrary.Load(patched);
+            Log.Add($"LibTorchSharp: loaded patched copy {patched} ({NeededVersion} marked weak; original {shipped} untouched)");
+        }
+        catch (Exception e)
+        {
+            Log.Add($"LibTorchSharp: runtime patch failed: {e.Message}");
+        }
+    }
+
+    static IEnumerable<string> LibTorchDirectories(string nativeDir)
+    {
+        yield return nativeDir;
+        // NuGet layout: ~/.nuget/packages/torchsharp/0.107.0/runtimes/linux-x64/native -> libtorch-cpu-linux-x64/*/runtimes/linux-x64/native
+        var packages = Path.GetFullPath(Path.Combine(nativeDir, "..", "..", "..", "..", ".."));
+        if (!Directory.Exists(packages)) yield break;
+        foreach (var pkg in Directory.EnumerateDirectories(packages, "libtorch-cpu-linux-x64*"))
+            foreach (var ver in Directory.EnumerateDirectories(pkg))
+            {
+                var d = Path.Combine(ver, "runtimes", "linux-x64", "native");
+                if (Directory.Exists(d)) yield return d;
+            }
+    }
+
+    static string? FindShippedLibTorchSharp()
+    {
+        var candidates = new List<string>
+        {
+            Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+            Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
+        };
+        var torchDir = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location);
+        if (!string.IsNullOrEmpty(torchDir))
+        {
+            candidates.Add(Path.Combine(torchDir, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+            candidates.Add(Path.GetFullPath(Path.Combine(torchDir, "..", "..", "runtimes", "linux-x64", "native", "libLibTorchSharp.so")));
+        }
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    static string? LoadedLibStdCxx()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/maps")
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(p => p.Length >= 6 && Path.GetFileName(p[5]).StartsWith("libstdc++.so", StringComparison.Ordinal))
+                .Select(p => p[5]).FirstOrDefault();
+        }
+        catch (IOException) { return null; }
+    }
+
+    [DllImport("libc", EntryPoint = "setenv", CharSet = CharSet.Ansi)]
+    static extern int setenv(string name, string value, int overwrite);
+}
