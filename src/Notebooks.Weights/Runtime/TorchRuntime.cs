@@ -29,8 +29,10 @@ public static class TorchRuntime
     /// <summary>What <see cref="EnsureLoaded"/> did, for <c>weights doctor</c> and bug reports.</summary>
     public static List<string> Log { get; } = [];
 
+#pragma warning disable CA2255 // Deliberate: the native environment must be set before TorchSharp creates its first tensor.
     [ModuleInitializer]
     internal static void Init() => ConfigureNativeEnvironment();
+#pragma warning restore CA2255
 
     /// <summary>Sets the native environment (oneDNN ISA) and, on Linux with an old libstdc++, preloads a patched LibTorchSharp when needed.</summary>
     public static void EnsureLoaded() => ConfigureNativeEnvironment();
