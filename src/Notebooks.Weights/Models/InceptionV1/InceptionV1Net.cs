@@ -77,6 +77,20 @@ public sealed class InceptionV1Net : nn.Module<Tensor, Tensor>
     /// <summary>TF LRN(depth_radius 5, bias 2, alpha 1e-4, beta 0.5) in PyTorch form (alpha multiplied by the window 11).</summary>
     public static LocalResponseNorm Lrn() => nn.LocalResponseNorm(11, alpha: 11 * 1e-4, beta: 0.5, k: 2.0);
 
+    static Tensor CheckSize(Tensor t, long min, string layer, string what, Tensor input)
+    {
+        if (t.shape[2] >= min && t.shape[3] >= min) return t;
+        throw new ArgumentException($"{what} needs {layer} of at least {min}x{min}; got {t.shape[2]}x{t.shape[3]} from a {input.shape[2]}x{input.shape[3]} input. " +
+                                    "The classifier heads need 224x224 inputs; layers up to mixed5b work at any size (capture them with Activations/Run, which stop early).");
+    }
+
+    static Tensor CheckHeadInput(Tensor pooled, string pool, string head, long size, string layer, Tensor input)
+    {
+        if (pooled.shape[2] == size && pooled.shape[3] == size) return pooled;
+        throw new ArgumentException($"{head} needs {pool} to be {size}x{size} (as from a 224x224 input); got {pooled.shape[2]}x{pooled.shape[3]} from {layer} at a {input.shape[2]}x{input.shape[3]} input. " +
+                                    "The classifier heads need 224x224 inputs; layers up to mixed5b work at any size (capture them with Activations/Run, which stop early).");
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
@@ -93,8 +107,8 @@ public sealed class InceptionV1Net : nn.Module<Tensor, Tensor>
         var m4d = mixed4d.call(mixed4c.call(mixed4b.call(m4a)));
         x = maxpool10.call(mixed4e.call(m4d));
         var m5b = mixed5b.call(mixed5a.call(x));
-        softmax0.call(nn0.call(head0_bottleneck.call(head0_pool.call(m4a))));
-        softmax1.call(nn1.call(head1_bottleneck.call(head1_pool.call(m4d))));
-        return softmax2.call(avgpool0.call(m5b));
+        softmax0.call(nn0.call(head0_bottleneck.call(CheckHeadInput(head0_pool.call(m4a), "head0_pool", "softmax0", 4, "mixed4a", input))));
+        softmax1.call(nn1.call(head1_bottleneck.call(CheckHeadInput(head1_pool.call(m4d), "head1_pool", "softmax1", 4, "mixed4d", input))));
+        return softmax2.call(CheckHeadInput(avgpool0.call(CheckSize(m5b, 7, "mixed5b", "avgpool0 (7x7 VALID)", input)), "avgpool0", "softmax2", 1, "mixed5b", input));
     }
 }
