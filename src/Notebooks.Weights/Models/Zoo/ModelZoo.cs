@@ -69,7 +69,7 @@ public static class ModelZoo
             try
             {
                 Directory.CreateDirectory(dir);
-                download = Download(url, dir);
+                download = Download(url, dir, Path.GetExtension(source.FileName));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SocketException or IOException and not ModelDownloadException)
             {
@@ -106,9 +106,10 @@ public static class ModelZoo
             $", or set {BaseUrlVariable} to a mirror serving {string.Join(" / ", entry.Sources.Select(s => s.FileName))}.");
     }
 
-    static string Download(string url, string dir)
+    // Temporary names keep the file's extension (validators pick the format by it) and start with a dot.
+    static string Download(string url, string dir, string extension)
     {
-        var temp = Path.Combine(dir, $".download-{Guid.NewGuid():N}.part");
+        var temp = Path.Combine(dir, $".download-{Guid.NewGuid():N}{extension}");
         try
         {
             using var response = SharedClient.Value.GetAsync(url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
@@ -136,7 +137,7 @@ public static class ModelZoo
         {
             var entry = zip.Entries.FirstOrDefault(e => e.Name == member)
                         ?? throw new InvalidDataException($"{url}: the archive has no {member}; it holds {string.Join(", ", zip.Entries.Select(e => e.FullName))}.");
-            var temp = Path.Combine(dir, $".extract-{Guid.NewGuid():N}.part");
+            var temp = Path.Combine(dir, $".extract-{Guid.NewGuid():N}{Path.GetExtension(member)}");
             entry.ExtractToFile(temp);
             return temp;
         }
