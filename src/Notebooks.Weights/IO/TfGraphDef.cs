@@ -105,6 +105,9 @@ public static class TfGraphDef
                 if (tag == 0) break;
                 int field = WireFormat.GetTagFieldNumber(tag);
                 var wire = WireFormat.GetTagWireType(tag);
+                // CodedInputStream skips unknown wire types silently; TF protos only use varint, fixed64, bytes and fixed32.
+                if (wire is not (WireFormat.WireType.Varint or WireFormat.WireType.Fixed64 or WireFormat.WireType.LengthDelimited or WireFormat.WireType.Fixed32))
+                    throw new InvalidDataException($"{file}: offset {fieldStart}: corrupt protobuf in {message} (invalid wire type {(int)wire} for field {field}); not a valid TensorFlow .pb graph.");
                 if (!handle(field, wire, r)) r.Skip();
             }
         }
