@@ -30,6 +30,12 @@ public class ArchitectureTests
         Assert.Equal("input", m.Layers(224)[0].Name);
         Assert.Equal("conv2d0_pre_relu", m.Layers(224)[1].Name);
         Assert.Equal("softmax2", m.Layers(224)[^1].Name);
+        // A 224x224 forward gives a probability distribution over the 1008 classes per image.
+        using var scope = NewDisposeScope();
+        var p = m.Forward(rand(new long[] { 2, 3, 224, 224 }, generator: new Generator(1)));
+        Assert.Equal(new long[] { 2, 1008 }, p.shape);
+        Assert.True(p.sum(1).allclose(ones(2), atol: 1e-5));
+        Assert.True(p.min().item<float>() >= 0);
     }
 
     [Fact]

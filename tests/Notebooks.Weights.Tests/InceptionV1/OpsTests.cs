@@ -143,3 +143,44 @@ public class OpsTests
         Assert.Contains("layers up to mixed5b work at any size", e.Message);
     }
 }
+
+public class LinearizationTests
+{
+    /// <summary>
+    /// Expanded weights replace max-pool gradients by TF "SAME" average-pool gradients. Through VisionModel.Run with
+    /// Linearize, the gradient of sum(maxpool0) w.r.t. conv2d0 must be that of the SAME average pool: each cell gets
+    /// sum over the windows containing it of 1 / (real cells in the window), computed here by counting.
+    /// </summary>
+    [Fact]
+    public void LinearizedMaxpool0BackpropagatesTheSameAveragePoolGradient()
+    {
+        using var m = InceptionV1Model.Create(seed: 9);
+        using var scope = NewDisposeScope();
+        const int n = 9; // conv2d0 map 9x9 → maxpool0 5x5 with SAME pads (1, 1)
+        var x = randn(new long[] { 1, 64, n, n }, generator: new Generator(10)).requires_grad_();
+        var input = zeros(1, 3, 18, 18);
+        var outLin = m.Run(input, new RunOptions { Capture = ["maxpool0"], Replace = new Dictionary<string, Tensor> { ["conv2d0"] = x }, Linearize = true })["maxpool0"];
+        Assert.True(outLin.allclose(new TfSamePool2d(3, 2).call(x))); // forward value unchanged
+        outLin.sum().backward();
+        var g = x.grad!.contiguous().data<float>().ToArray();
+        var (pt, _) = TfSame.Pads(n, 3, 2);
+        var want = new double[n, n];
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 5; j++)
+            {
+                var cells = new List<(int, int)>();
+                for (int u = 2 * i - (int)pt; u < 2 * i - pt + 3; u++)
+                    for (int v = 2 * j - (int)pt; v < 2 * j - pt + 3; v++)
+                        if (u >= 0 && u < n && v >= 0 && v < n) cells.Add((u, v));
+                foreach (var (u, v) in cells) want[u, v] += 1.0 / cells.Count;
+            }
+        for (int c = 0; c < 64; c += 21)
+            for (int u = 0; u < n; u++)
+                for (int v = 0; v < n; v++)
+                    Assert.Equal(want[u, v], g[c * n * n + u * n + v], 5);
+        // Without linearization the gradient is the max pool's: 0 or 1-per-window, not the average.
+        x.grad!.zero_();
+        m.Run(input, new RunOptions { Capture = ["maxpool0"], Replace = new Dictionary<string, Tensor> { ["conv2d0"] = x } })["maxpool0"].sum().backward();
+        Assert.Equal(0f, x.grad!.min().item<float>());
+    }
+}

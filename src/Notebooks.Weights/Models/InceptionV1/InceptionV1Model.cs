@@ -118,7 +118,7 @@ public static class InceptionV1Model
 
     /// <summary>
     /// InceptionV1 with random weights (He-normal weights, N(0, 0.01) biases) drawn from <paramref name="seed"/>:
-    /// same seed, same weights. For architecture work and tests; real weights come from <see cref="FromTfTensors"/>.
+    /// same seed, same weights. For architecture work and tests; real weights come from <see cref="InceptionV1Weights"/> or <c>ModelRegistry.Load("inceptionv1")</c>.
     /// </summary>
     public static VisionModel Create(int seed = 0)
     {
