@@ -129,9 +129,9 @@ public static class InceptionV1Model
         {
             foreach (var (name, p) in net.named_parameters())
             {
-                if (name.EndsWith(".bias", StringComparison.Ordinal)) { using var b = normal(0, 0.01, p.shape, generator: gen); p.copy_(b); continue; }
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) { using var b = randn(p.shape, generator: gen).mul_(0.01); p.copy_(b); continue; }
                 long fanIn = p.shape.Skip(1).Aggregate(1L, (x, y) => x * y);
-                using var w = normal(0, Math.Sqrt(2.0 / fanIn), p.shape, generator: gen);
+                using var w = randn(p.shape, generator: gen).mul_(Math.Sqrt(2.0 / fanIn));
                 p.copy_(w);
             }
         }
