@@ -67,6 +67,7 @@ public static class Safetensors
                         : throw new InvalidDataException($"{name}: offset 8: __metadata__ value '{m.Name}' must be a string; got {m.Value.ValueKind}.");
                 continue;
             }
+            if (entries.Any(e => e.Name == prop.Name)) throw new InvalidDataException($"{name}: offset 8: tensor '{prop.Name}' is defined twice in the header.");
             entries.Add(ParseEntry(prop, name, bytes.Length - dataStart, dataStart));
         }
 

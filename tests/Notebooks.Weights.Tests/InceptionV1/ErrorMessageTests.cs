@@ -134,6 +134,18 @@ public class ErrorMessageTests
     }
 
     [Fact]
+    public void TheRegistryKnowsInceptionV1ByItsNamesAndFileTypes()
+    {
+        Assert.Contains("inceptionv1", ModelRegistry.Names);
+        Assert.Contains("inception5h", ModelRegistry.Names);
+        var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Load("inceptionv2"));
+        Assert.Contains("Unknown model 'inceptionv2'", e.Message);
+        Assert.Contains("inceptionv1", e.Message);
+        Assert.Contains(".pb", e.Message);
+        Assert.Contains(".safetensors", e.Message);
+    }
+
+    [Fact]
     public void OtherExtensionsAreNotInceptionWeights()
     {
         var e = Assert.Throws<ArgumentException>(() => InceptionV1Weights.ReadTfTensors(typeof(ErrorMessageTests).Assembly.Location));

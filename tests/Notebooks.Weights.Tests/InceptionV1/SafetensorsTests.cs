@@ -86,6 +86,7 @@ public class SafetensorsTests
     [InlineData("size", "tensor 'w' (F32 [3]) needs 12 bytes; data_offsets [0, 8] hold 8")]
     [InlineData("overlap", "tensor 'b' data_offsets [0, 4] overlap the previous tensor (which ends at 4)")]
     [InlineData("trailing", "4 bytes after the last tensor are not described by the header")]
+    [InlineData("twice", "c.safetensors: offset 8: tensor 'a' is defined twice in the header")]
     [InlineData("dtype", "tensor 'w': unsupported dtype 'F8' (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)")]
     public void CorruptFilesNameTheFileTheTensorAndTheOffset(string kind, string expected)
     {
@@ -96,6 +97,7 @@ public class SafetensorsTests
             "outside" => HandMade(Pad("""{"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}}""", 80), new byte[8]),
             "size" => HandMade("""{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""", new byte[8]),
             "overlap" => HandMade("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[4]),
+            "twice" => HandMade("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]),
             "trailing" => HandMade("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[8]),
             _ => HandMade("""{"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}}""", new byte[1]),
         };

@@ -7,8 +7,17 @@ namespace Notebooks.Weights.Models.InceptionV1;
 /// Lucid's InceptionV1 ("inception5h") as a <see cref="VisionModel"/>: Lucid's layer names (<c>conv2d0</c>,
 /// <c>maxpool0</c>, <c>mixed3a</c>, <c>mixed3a_3x3_bottleneck_pre_relu</c>, ..., <c>softmax2</c>) and weight names
 /// (<c>conv2d0_w</c>, <c>mixed4a_pool_reduce_b</c>, <c>softmax2_w</c>, ...) as parameter aliases.
-/// Input: RGB 224x224, [0,1] images mapped to (-117, 138).
+/// Input: RGB 224x224, [0,1] images mapped to (-117, 138). Layer kinds are the TF op types (Conv2D, Relu, MaxPool,
+/// LRN, Concat, AvgPool, MatMul, Softmax).
 /// </summary>
+/// <remarks>
+/// Fidelity (see the Lucid fidelity sheet): TF "SAME" padding is computed from the actual input size, which equals
+/// Lucid's graph at every size (conv2d0 (2, 3), stride-2 pools (0, 1) at 224 px; lucent hard-codes the 224 px pads);
+/// max pools pad with -inf; LRN uses TF's constants (lucent's size 9 / alpha 1e-4 / k 1 is a known bug, not copied).
+/// Besides the main path the graph's auxiliary heads are layers too (head0_pool, head0_bottleneck, nn0, softmax0 on
+/// mixed4a; head1_*, nn1, softmax1 on mixed4d), as in Lucid's layer list; like the TF graph they need 224 px inputs.
+/// Checked against an independent PyTorch implementation (scripts/fixtures/inceptionv1_reference.py).
+/// </remarks>
 public static class InceptionV1Model
 {
     /// <summary>The model name.</summary>

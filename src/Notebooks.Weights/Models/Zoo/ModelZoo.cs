@@ -11,6 +11,8 @@ namespace Notebooks.Weights.Models.Zoo;
 /// A download goes to a temporary file, is checked (SHA-256 when the entry knows it, then the entry's structural
 /// validation) and is moved into place atomically; a failed check deletes it. A mirror can replace the servers:
 /// <c>NOTEBOOKS_WEIGHTS_ZOO_URL=http://host/dir</c> (or the <c>baseUrl</c> argument) fetches <c>http://host/dir/&lt;file name&gt;</c>.
+/// A file already in the cache (downloaded earlier or placed there by hand) is used as is: its checksum is not
+/// re-computed, but loaders still validate its structure on every load.
 /// </summary>
 public static class ModelZoo
 {
