@@ -11,7 +11,8 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <summary>
 /// <c>weights bench expand</c>: on an InceptionV1-shaped block (mixed3a → mixed3b: 256 → 480 channels, random weights),
 /// times (a) batched <see cref="ExpandedWeights"/> with the cache off, (b) the Lucid-style loop (one fresh forward and one
-/// gradient per output channel) and (c) one plain batched forward+backward of the same [480, 256, W, W] batch, in one run.
+/// gradient per output channel), (c) one plain batched forward+backward of the same [480, 256, W, W] batch and (d) the same
+/// with linearization, interleaved in rounds in one run; each time is the minimum over rounds (robust to other load).
 /// </summary>
 [Notebooks.Weights.Cli.Flags("json")]
 public sealed class BenchExpandVerb : IVerb
@@ -28,6 +29,7 @@ public sealed class BenchExpandVerb : IVerb
         bool json = args.Flag("json");
         args.EnsureAllUsed();
         if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
+        if (width < 1 || width > 28) throw new CliUsageException($"option --width: expected 1..28 (mixed3a is 28x28), got {width}");
 
         manual_seed(seed);
         // mixed3b config: in 256; 1x1 128; 3x3 bottleneck 128 → 192; 5x5 bottleneck 32 → 96; pool → pool_reduce 64 = 480.
@@ -35,68 +37,70 @@ public sealed class BenchExpandVerb : IVerb
         var seq = nn.Sequential(("mixed3a", nn.Identity()), ("mixed3b", block));
         using var model = new VisionModel("bench-mixed3a-3b", seq, new InputSpec(256, 28, -1, 1),
             [new LayerSpec("mixed3a", "mixed3a", "Identity"), new LayerSpec("mixed3b", "mixed3b", "InceptionMixedBlock")]);
+        var units = (int)model.LayerInfo("mixed3b").Channels;
+        Tensor crop;
+        using (no_grad()) crop = ExpandedWeights.ZeroImageCropForBench(model, "mixed3a", width);
 
-        double Time(Action a)
+        static double Time(Action a)
         {
+            using var scope = NewDisposeScope();
             var sw = Stopwatch.StartNew();
             a();
             return sw.Elapsed.TotalSeconds;
         }
-        double Median(Func<double> f) { var t = Enumerable.Range(0, repeat).Select(_ => f()).Order().ToList(); return t[t.Count / 2]; }
-
-        Tensor crop;
-        using (no_grad()) crop = model.Preprocess(zeros(1, 256, width, width));
-        var units = (int)model.LayerInfo("mixed3b").Channels;
-
-        // Warm-up (allocator, oneDNN primitives).
-        using (NewDisposeScope()) ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false);
-
-        double batched = Median(() => { using var s = NewDisposeScope(); return Time(() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false)); });
-        double single = Median(() =>
+        void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false);
+        void ForwardBackward(bool linearize)
         {
-            using var s = NewDisposeScope();
-            return Time(() =>
-            {
-                var x = crop.expand(units, -1, -1, -1).clone().requires_grad_(true);
-                var y = seq.call(x);
-                var g = autograd.grad([y.sum()], [x])[0];
-            });
-        });
-        double loop = Median(() =>
+            var x = crop.expand(units, -1, -1, -1).clone().requires_grad_(true);
+            var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = linearize })["mixed3b"];
+            autograd.grad([y.sum()], [x]);
+        }
+        void Loop()
         {
-            using var s = NewDisposeScope();
-            return Time(() =>
+            for (int c = 0; c < units; c++)
             {
-                for (int c = 0; c < units; c++)
-                {
-                    using var inner = NewDisposeScope();
-                    var x = crop.clone().requires_grad_(true);
-                    var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = true })["mixed3b"];
-                    long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
-                    var g = autograd.grad([y[0, c, ch, cw]], [x])[0];
-                }
-            });
-        });
+                using var inner = NewDisposeScope();
+                var x = crop.clone().requires_grad_(true);
+                var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = true })["mixed3b"];
+                long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
+                autograd.grad([y[0, c, ch, cw]], [x]);
+            }
+        }
+
+        // Parameters frozen for (b)-(d) as ExpandedWeights does internally: all four compute input gradients only.
+        foreach (var p in seq.parameters()) p.requires_grad_(false);
+        Time(Batched); Time(() => ForwardBackward(false)); // warm-up
+        double a = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue;
+        for (int r = 0; r < repeat; r++)
+        {
+            a = Math.Min(a, Time(Batched));
+            c1 = Math.Min(c1, Time(() => ForwardBackward(false)));
+            d = Math.Min(d, Time(() => ForwardBackward(true)));
+            b = Math.Min(b, Time(Loop));
+        }
         var result = new
         {
             block = "mixed3a->mixed3b (256->480)",
             width,
             repeat,
             threads = get_num_threads(),
-            batched_seconds = batched,
-            loop_seconds = loop,
-            single_forward_backward_seconds = single,
-            loop_over_batched = loop / batched,
-            batched_over_single = batched / single,
+            batched_seconds = a,
+            loop_seconds = b,
+            forward_backward_seconds = c1,
+            linearized_forward_backward_seconds = d,
+            loop_over_batched = b / a,
+            batched_over_forward_backward = a / c1,
+            batched_over_linearized_forward_backward = a / d,
         };
         if (json) stdout.WriteLine(JsonSerializer.Serialize(result));
         else
         {
-            stdout.WriteLine($"{result.block}, W={width}, median of {repeat}, {result.threads} threads");
-            stdout.WriteLine($"  batched ExpandedWeights (cache off): {batched * 1000,10:F1} ms");
-            stdout.WriteLine($"  Lucid-style per-channel loop:        {loop * 1000,10:F1} ms");
-            stdout.WriteLine($"  one batched forward+backward:        {single * 1000,10:F1} ms");
-            stdout.WriteLine($"  loop / batched = {loop / batched:F1}x   batched / forward+backward = {batched / single:F2}x");
+            stdout.WriteLine($"{result.block}, W={width}, batch {units}, min of {repeat} interleaved rounds, {result.threads} threads");
+            stdout.WriteLine($"  (a) batched ExpandedWeights (cache off):     {a * 1000,9:F1} ms");
+            stdout.WriteLine($"  (b) Lucid-style per-channel loop:            {b * 1000,9:F1} ms");
+            stdout.WriteLine($"  (c) one batched forward+backward:            {c1 * 1000,9:F1} ms");
+            stdout.WriteLine($"  (d) same, linearized (ReLU/max-pool swaps):  {d * 1000,9:F1} ms");
+            stdout.WriteLine($"  loop/batched (b/a) = {b / a:F1}x   batched/forward+backward (a/c) = {a / c1:F2}x   (a/d) = {a / d:F2}x");
         }
         return 0;
     }

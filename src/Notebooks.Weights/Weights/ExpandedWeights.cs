@@ -100,6 +100,9 @@ public static class ExpandedWeights
     /// <summary>Number of cached results.</summary>
     public static int CachedCount { get { lock (Cache) return Cache.Count; } }
 
+    /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached): the point at which expanded weights are evaluated.</summary>
+    public static Tensor ZeroImageCropForBench(VisionModel model, string layer1, int width) => ZeroImageCrop(model, layer1, width);
+
     /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached).</summary>
     internal static Tensor ZeroImageCrop(VisionModel model, string layer1, int width)
     {
@@ -121,12 +124,20 @@ public static class ExpandedWeights
         var modelInput = layer1 == VisionModel.InputLayer
             ? x
             : model.Preprocess(zeros(1, model.Input.Channels, model.Input.DefaultSize, model.Input.DefaultSize));
-        var y = model.Run(modelInput, new RunOptions
+        // Only input gradients are needed: switch parameter gradients off so no weight gradients are computed.
+        var frozen = model.Module.parameters().Where(p => p.requires_grad).ToList();
+        foreach (var p in frozen) p.requires_grad_(false);
+        Tensor y;
+        try
         {
-            Capture = [layer2],
-            Replace = new Dictionary<string, Tensor> { [layer1] = x },
-            Linearize = true,
-        })[layer2];
+            y = model.Run(modelInput, new RunOptions
+            {
+                Capture = [layer2],
+                Replace = new Dictionary<string, Tensor> { [layer1] = x },
+                Linearize = true,
+            })[layer2];
+        }
+        finally { foreach (var p in frozen) p.requires_grad_(true); }
         if (y.dim() != 4)
             throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
         long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
