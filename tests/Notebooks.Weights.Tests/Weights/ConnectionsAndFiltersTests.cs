@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Weights;
 
+[Collection("WeightsSerial")]
 public class ConnectionsAndFiltersTests
 {
     [Fact]
