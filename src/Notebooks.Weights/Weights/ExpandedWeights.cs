@@ -141,9 +141,11 @@ public static class ExpandedWeights
         if (y.dim() != 4)
             throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
         long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
-        var idx = tensor(units.Select(u => (long)u).ToArray(), int64);
-        var picked = y[.., .., ch, cw].gather(1, idx.unsqueeze(1)); // [n, 1]: batch entry b at its own channel
-        var grad = autograd.grad([picked.sum()], [x])[0];
+        // Seed: batch entry b gets a one-hot at (units[b], center row, center column).
+        var seed = zeros_like(y);
+        seed.index_put_(ones(n, dtype: y.dtype), arange(n, dtype: int64), tensor(units.Select(u => (long)u).ToArray(), int64),
+                        full(n, ch, dtype: int64), full(n, cw, dtype: int64));
+        var grad = autograd.grad([y], [x], [seed])[0];
         return grad.detach().MoveToOuterDisposeScope();
     }
 
