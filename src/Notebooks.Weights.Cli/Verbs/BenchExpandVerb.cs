@@ -39,7 +39,7 @@ public sealed class BenchExpandVerb : IVerb
             [new LayerSpec("mixed3a", "mixed3a", "Identity"), new LayerSpec("mixed3b", "mixed3b", "InceptionMixedBlock")]);
         var units = (int)model.LayerInfo("mixed3b").Channels;
         Tensor crop;
-        using (no_grad()) crop = ExpandedWeights.ZeroImageCropForBench(model, "mixed3a", width);
+        using (no_grad()) crop = ExpandedWeights.ZeroImageCrop(model, "mixed3a", width);
 
         static double Time(Action a)
         {

@@ -101,10 +101,7 @@ public static class ExpandedWeights
     public static int CachedCount { get { lock (Cache) return Cache.Count; } }
 
     /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached): the point at which expanded weights are evaluated.</summary>
-    public static Tensor ZeroImageCropForBench(VisionModel model, string layer1, int width) => ZeroImageCrop(model, layer1, width);
-
-    /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached).</summary>
-    internal static Tensor ZeroImageCrop(VisionModel model, string layer1, int width)
+    public static Tensor ZeroImageCrop(VisionModel model, string layer1, int width)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
