@@ -18,22 +18,34 @@ public static class Linearization
         var removers = new List<Action>();
         foreach (var (_, m) in module.named_modules())
         {
-            Func<Tensor, Tensor>? surrogate = m switch
-            {
-                ILinearSurrogate s => s.LinearSurrogate,
-                ReLU => x => x,
-                MaxPool2d mp => x => AvgLike(mp, x),
-                _ => null,
-            };
-            if (surrogate is null || m is not nn.Module<Tensor, Tensor> tm) continue;
-            var hook = tm.register_forward_hook((_, input, output) =>
-            {
-                var s = surrogate(input);
-                return s.add(output.sub(s).detach());
-            });
+            var apply = For(m);
+            if (apply is null || m is not nn.Module<Tensor, Tensor> tm) continue;
+            var hook = tm.register_forward_hook((_, input, output) => apply(input, output));
             removers.Add(hook.remove);
         }
         return removers;
+    }
+
+    /// <summary>
+    /// The straight-through override of one module as <c>(input, output) → linearized output</c>, or null when the module
+    /// is not linearized. Lets callers combine it with other output hooks in a fixed order (TorchSharp's hook order is not
+    /// guaranteed to be registration order once hooks have been removed).
+    /// </summary>
+    public static Func<Tensor, Tensor, Tensor>? For(nn.Module m)
+    {
+        Func<Tensor, Tensor>? surrogate = m switch
+        {
+            ILinearSurrogate s => s.LinearSurrogate,
+            ReLU => x => x,
+            MaxPool2d mp => x => AvgLike(mp, x),
+            _ => null,
+        };
+        if (surrogate is null) return null;
+        return (input, output) =>
+        {
+            var s = surrogate(input);
+            return s.add(output.sub(s).detach());
+        };
     }
 
     static Tensor AvgLike(MaxPool2d mp, Tensor x)

@@ -14,6 +14,8 @@ public sealed class ParameterEditor
     readonly Dictionary<string, TorchSharp.Modules.Parameter> _params;
     readonly IReadOnlyDictionary<string, string> _aliases;
     readonly Dictionary<string, Tensor> _originals = [];
+    /// <summary>Called after any set, edit or restore (the model forgets its cached weights hash).</summary>
+    internal Action? Changed;
 
     internal ParameterEditor(string model, nn.Module module, IReadOnlyDictionary<string, string> aliases)
     {
@@ -55,6 +57,7 @@ public sealed class ParameterEditor
             Remember(name);
             using var _ = no_grad();
             p.copy_(value);
+            Changed?.Invoke();
         }
     }
 
@@ -64,7 +67,8 @@ public sealed class ParameterEditor
         Remember(name);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        edit(Live(name));
+        try { edit(Live(name)); }
+        finally { Changed?.Invoke(); }
     }
 
     /// <summary>Restores one parameter, or all edited ones when <paramref name="name"/> is null.</summary>
@@ -78,6 +82,7 @@ public sealed class ParameterEditor
             _params[path].copy_(orig);
             orig.Dispose();
         }
+        Changed?.Invoke();
     }
 
     /// <summary>Names of parameters changed since load (or the last restore).</summary>

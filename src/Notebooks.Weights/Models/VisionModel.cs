@@ -46,7 +46,7 @@ public class VisionModel : IDisposable
                 throw new ArgumentException($"Layer '{s.Name}' points at module path '{s.ModulePath}', which is not a tensor-to-tensor submodule of {name}.");
             if (!_layers.TryAdd(s.Name, s)) throw new ArgumentException($"Layer name '{s.Name}' is defined twice in {name}.");
         }
-        Parameters = new ParameterEditor(name, module, parameterAliases ?? new Dictionary<string, string>());
+        Parameters = new ParameterEditor(name, module, parameterAliases ?? new Dictionary<string, string>()) { Changed = InvalidateWeightsHash };
     }
 
     /// <summary>Model name (e.g. "InceptionV1", "default").</summary>
@@ -165,28 +165,37 @@ public class VisionModel : IDisposable
         if (capture.Contains(InputLayer)) result[InputLayer] = input;
         if (pending.Count == 0) return result;
 
+        // One hook per module applying, in this order: linearization, substitution, capture. (Separate hooks would run in
+        // TorchSharp's dictionary order, which is not registration order once earlier hooks were removed.)
         var removers = new List<Action>();
         try
         {
-            if (options.Linearize) removers.AddRange(Linearization.Register(Module));
+            var plan = new Dictionary<string, (Func<Tensor, Tensor, Tensor>? lin, Tensor? replace, List<string> captures)>();
+            (Func<Tensor, Tensor, Tensor>? lin, Tensor? replace, List<string> captures) Entry(string path) =>
+                plan.TryGetValue(path, out var e) ? e : (null, null, new List<string>());
+            if (options.Linearize)
+                foreach (var (path, m) in Module.named_modules())
+                    if (path.Length > 0 && _modules.ContainsKey(path) && Linearization.For(m) is { } lin)
+                        plan[path] = Entry(path) with { lin = lin };
             if (options.Replace is { } replace)
                 foreach (var (layer, value) in replace)
                 {
                     if (layer == InputLayer) continue;
-                    var v = value;
-                    // alias: containers such as Sequential dispose intermediate outputs; the caller's tensor must survive.
-                    var h = _modules[_layers[layer].ModulePath].register_forward_hook((m, i, o) => v.alias());
-                    removers.Add(h.remove);
+                    var path = _layers[layer].ModulePath;
+                    plan[path] = Entry(path) with { replace = value };
                 }
-            // Group captures by module (several layer names can alias one module).
-            foreach (var group in pending.GroupBy(l => _layers[l].ModulePath))
+            // Several layer names can alias one module.
+            foreach (var l in pending) { var path = _layers[l].ModulePath; plan[path] = Entry(path); plan[path].captures.Add(l); }
+            foreach (var (path, step) in plan)
             {
-                var names = group.ToList();
-                var h = _modules[group.Key].register_forward_hook((m, i, o) =>
+                var (lin, sub, names) = step;
+                var h = _modules[path].register_forward_hook((m, i, o) =>
                 {
-                    foreach (var n in names) { result[n] = o.alias(); pending.Remove(n); }
-                    if (options.StopEarly && pending.Count == 0) throw new StopForward();
-                    return null!;
+                    // alias: containers such as Sequential dispose intermediate outputs; the caller's tensor must survive.
+                    var outp = sub is not null ? sub.alias() : lin is not null ? lin(i, o) : o;
+                    foreach (var n in names) { result[n] = outp.alias(); pending.Remove(n); }
+                    if (names.Count > 0 && options.StopEarly && pending.Count == 0) throw new StopForward();
+                    return ReferenceEquals(outp, o) ? null! : outp;
                 });
                 removers.Add(h.remove);
             }

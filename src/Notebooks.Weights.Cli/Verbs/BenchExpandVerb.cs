@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Models.InceptionV1;
+using Notebooks.Weights.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// <c>weights bench expand</c>: on an InceptionV1-shaped block (mixed3a → mixed3b: 256 → 480 channels, random weights),
+/// times (a) batched <see cref="ExpandedWeights"/> with the cache off, (b) the Lucid-style loop (one fresh forward and one
+/// gradient per output channel), (c) one plain batched forward+backward of the same [480, 256, W, W] batch and (d) the same
+/// with linearization, interleaved in rounds in one run; each time is the minimum over rounds (robust to other load).
+/// </summary>
+[Notebooks.Weights.Cli.Flags("json")]
+public sealed class BenchExpandVerb : IVerb
+{
+    public string Name => "bench expand";
+    public string Summary => "time batched expanded weights vs the per-channel Lucid loop on an InceptionV1-shaped block";
+    public string Usage => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--json]";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        int width = args.GetInt("width", 5);
+        int repeat = args.GetInt("repeat", 3);
+        int seed = args.GetInt("seed", 0);
+        bool json = args.Flag("json");
+        args.EnsureAllUsed();
+        if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
+        if (width < 1 || width > 28) throw new CliUsageException($"option --width: expected 1..28 (mixed3a is 28x28), got {width}");
+
+        manual_seed(seed);
+        // mixed3b config: in 256; 1x1 128; 3x3 bottleneck 128 → 192; 5x5 bottleneck 32 → 96; pool → pool_reduce 64 = 480.
+        var block = new InceptionMixedBlock(256, 128, 128, 192, 32, 96, 64, "mixed3b");
+        var seq = nn.Sequential(("mixed3a", nn.Identity()), ("mixed3b", block));
+        using var model = new VisionModel("bench-mixed3a-3b", seq, new InputSpec(256, 28, -1, 1),
+            [new LayerSpec("mixed3a", "mixed3a", "Identity"), new LayerSpec("mixed3b", "mixed3b", "InceptionMixedBlock")]);
+        var units = (int)model.LayerInfo("mixed3b").Channels;
+        Tensor crop;
+        using (no_grad()) crop = ExpandedWeights.ZeroImageCrop(model, "mixed3a", width);
+
+        static double Time(Action a)
+        {
+            using var scope = NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            a();
+            return sw.Elapsed.TotalSeconds;
+        }
+        void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false);
+        void ForwardBackward(bool linearize)
+        {
+            var x = crop.expand(units, -1, -1, -1).clone().requires_grad_(true);
+            var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = linearize })["mixed3b"];
+            autograd.grad([y.sum()], [x]);
+        }
+        void Loop()
+        {
+            for (int c = 0; c < units; c++)
+            {
+                using var inner = NewDisposeScope();
+                var x = crop.clone().requires_grad_(true);
+                var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = true })["mixed3b"];
+                long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
+                autograd.grad([y[0, c, ch, cw]], [x]);
+            }
+        }
+
+        // Parameters frozen for (b)-(d) as ExpandedWeights does internally: all four compute input gradients only.
+        foreach (var p in seq.parameters()) p.requires_grad_(false);
+        Time(Batched); Time(() => ForwardBackward(false)); // warm-up
+        double a = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue;
+        for (int r = 0; r < repeat; r++)
+        {
+            a = Math.Min(a, Time(Batched));
+            c1 = Math.Min(c1, Time(() => ForwardBackward(false)));
+            d = Math.Min(d, Time(() => ForwardBackward(true)));
+            b = Math.Min(b, Time(Loop));
+        }
+        var result = new
+        {
+            block = "mixed3a->mixed3b (256->480)",
+            width,
+            repeat,
+            threads = get_num_threads(),
+            batched_seconds = a,
+            loop_seconds = b,
+            forward_backward_seconds = c1,
+            linearized_forward_backward_seconds = d,
+            loop_over_batched = b / a,
+            batched_over_forward_backward = a / c1,
+            batched_over_linearized_forward_backward = a / d,
+        };
+        if (json) stdout.WriteLine(JsonSerializer.Serialize(result));
+        else
+        {
+            stdout.WriteLine($"{result.block}, W={width}, batch {units}, min of {repeat} interleaved rounds, {result.threads} threads");
+            stdout.WriteLine($"  (a) batched ExpandedWeights (cache off):     {a * 1000,9:F1} ms");
+            stdout.WriteLine($"  (b) Lucid-style per-channel loop:            {b * 1000,9:F1} ms");
+            stdout.WriteLine($"  (c) one batched forward+backward:            {c1 * 1000,9:F1} ms");
+            stdout.WriteLine($"  (d) same, linearized (ReLU/max-pool swaps):  {d * 1000,9:F1} ms");
+            stdout.WriteLine($"  loop/batched (b/a) = {b / a:F1}x   batched/forward+backward (a/c) = {a / c1:F2}x   (a/d) = {a / d:F2}x");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,31 @@
+using Notebooks.Weights.IO;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Weights;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary><c>weights expand</c>: expanded weights between two layers, saved as a [W, W, C1, C2] .npy (notebook layout).</summary>
+public sealed class ExpandVerb : IVerb
+{
+    public string Name => "expand";
+    public string Summary => "expanded weights between two layers (get_expanded_weights) to a [W,W,C1,C2] .npy";
+    public string Usage => "  weights expand --model M --from L1 --to L2 [--width 5] [--units a,b,c] --out W.npy";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Require("model");
+        var from = args.Require("from");
+        var to = args.Require("to");
+        int width = args.GetInt("width", 5);
+        var units = args.GetIntList("units");
+        var outPath = args.Require("out");
+        args.EnsureAllUsed();
+        using var model = ModelRegistry.Load(modelName);
+        using var scope = NewDisposeScope();
+        var w = ExpandedWeights.Get(model, from, to, width, units, useCache: false);
+        Npy.Save(outPath, w);
+        stdout.WriteLine($"{model.Name} {from} -> {to}: [{string.Join(", ", w.shape)}] (W[x=row, y=column, in, out]) -> {outPath}");
+        return 0;
+    }
+}

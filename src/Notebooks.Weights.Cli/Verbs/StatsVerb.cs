@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Weights;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary><c>weights stats</c>: per-weight Frobenius norm, magnitude/sign summary and histogram of a model.</summary>
+[Notebooks.Weights.Cli.Flags("json")]
+public sealed class StatsVerb : IVerb
+{
+    public string Name => "stats";
+    public string Summary => "weight statistics per layer: Frobenius norm, mean |w|, sign fractions, histogram, per-unit norms";
+    public string Usage => "  weights stats --model M [--bins 50] [--near-zero 1e-3] [--json]";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Require("model");
+        int bins = args.GetInt("bins", 50);
+        double nearZero = args.GetDouble("near-zero", 1e-3);
+        bool json = args.Flag("json");
+        args.EnsureAllUsed();
+        if (bins < 1) throw new CliUsageException($"option --bins: expected at least 1, got {bins}");
+        using var model = ModelRegistry.Load(modelName);
+        var stats = LayerStatistics.Compute(model, bins, nearZero);
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new { model = model.Name, near_zero = nearZero, weights = stats }));
+            return 0;
+        }
+        int w = Math.Max(6, stats.Select(s => s.Name.Length).DefaultIfEmpty(6).Max());
+        stdout.WriteLine($"{"weight".PadRight(w)}  {"shape",-16} {"||W||_F",10} {"mean|w|",10} {"max|w|",10} {"pos",6} {"neg",6} {"~0",6}");
+        foreach (var s in stats)
+            stdout.WriteLine($"{s.Name.PadRight(w)}  {string.Join("x", s.Shape),-16} {s.Frobenius,10:G4} {s.MeanAbs,10:G4} {s.MaxAbs,10:G4} {s.FractionPositive,6:P0} {s.FractionNegative,6:P0} {s.FractionNearZero,6:P0}");
+        return 0;
+    }
+}

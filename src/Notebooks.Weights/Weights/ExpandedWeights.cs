@@ -1,0 +1,186 @@
+using Notebooks.Weights.Models;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Weights;
+
+/// <summary>
+/// "Expanded weights" between two layers: the companion notebook's <c>get_expanded_weights(model, layer1, layer2, W)</c>.
+/// <para>
+/// Semantics (matching Lucid): the model input is an all-zero [0,1] image at the model's default size. Lucid's
+/// <c>render.import_model(model, t_input, t_input)</c> passes the <c>tf.zeros([1,224,224,3])</c> placeholder through
+/// <c>Model.create_input</c>, which applies <c>image_value_range</c>, so the network actually sees <c>lo + 0·(hi-lo)</c>
+/// (−117 for InceptionV1); here that is <see cref="VisionModel.Preprocess"/> of zeros. layer1's activations are cropped to
+/// the first W×W positions (rows 0..W-1, columns 0..W-1), fed back as layer1, and the gradient of layer2's center
+/// position with respect to that crop is taken with ReLU's gradient replaced by identity and max pooling's by average
+/// pooling's (<see cref="RunOptions.Linearize"/>); all other operations keep their real gradients.
+/// </para>
+/// <para>
+/// Center convention (Lucid's): row <c>(H2 - 1) / 2</c>, column <c>(W2 - 1) / 2</c> (integer division) of the layer2 map
+/// computed from the cropped input.
+/// </para>
+/// <para>
+/// Layout: the result is <c>[W, W, C1, C2]</c>, indexed like the notebook's <c>W[x, y, in, out]</c> where x is the
+/// row (height) index and y the column index, as numpy indexes the TF NHWC gradient. <see cref="ToOutInHw"/> gives the
+/// TorchSharp-style <c>[C2, C1, W, W]</c> view. With <c>units</c> the last axis holds just those layer2 channels, in the given order.
+/// </para>
+/// <para>
+/// All output channels are computed in one batched backward pass (the crop is repeated along the batch and each batch
+/// entry's gradient is seeded at its own channel), in chunks of <c>chunk</c> channels. layer1 must be a cut of the
+/// graph (everything layer2 depends on flows through layer1), as in the notebook's feeds.
+/// </para>
+/// </summary>
+public static class ExpandedWeights
+{
+    const int CacheCapacity = 32;
+    static readonly LinkedList<(string key, Tensor value)> Cache = new();
+
+    /// <summary>
+    /// The <c>[W, W, C1, C2]</c> expanded weights from <paramref name="layer1"/> to <paramref name="layer2"/> (see the class
+    /// docs). <paramref name="units"/> restricts the output channels. Results are cached per (weights hash, layers,
+    /// width, units): callers get their own copy, so a re-run notebook cell is instant and mutating the result is safe.
+    /// </summary>
+    public static Tensor Get(VisionModel model, string layer1, string layer2, int width = 5,
+                             IReadOnlyList<int>? units = null, bool useCache = true, int chunk = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (chunk < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
+        var (c2, unitList) = Validate(model, layer1, layer2, width, units);
+        string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}";
+        if (useCache)
+            lock (Cache)
+                for (var n = Cache.First; n is not null; n = n.Next)
+                    if (n.Value.key == key)
+                    {
+                        Cache.Remove(n);
+                        Cache.AddFirst(n);
+                        return n.Value.value.clone();
+                    }
+
+        Tensor result;
+        using (var scope = NewDisposeScope())
+        {
+            var crop = ZeroImageCrop(model, layer1, width);
+            var parts = new List<Tensor>();
+            for (int s = 0; s < unitList.Length; s += chunk)
+                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)]));
+            var outIn = parts.Count == 1 ? parts[0] : cat(parts, 0); // [n, C1, W, W]
+            result = outIn.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope();
+        }
+        if (!useCache) return result;
+        var stored = result.detach().clone().DetachFromDisposeScope();
+        lock (Cache)
+        {
+            Cache.AddFirst((key, stored));
+            while (Cache.Count > CacheCapacity)
+            {
+                Cache.Last!.Value.value.Dispose();
+                Cache.RemoveLast();
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The <c>[C2, C1, W, W]</c> (out, in, row, column) view of a <c>[W, W, C1, C2]</c> expanded-weights tensor.</summary>
+    public static Tensor ToOutInHw(Tensor expanded)
+    {
+        if (expanded.dim() != 4) throw new ArgumentException($"Expected [W, W, C1, C2] expanded weights; got shape [{string.Join(", ", expanded.shape)}].", nameof(expanded));
+        return expanded.permute(3, 2, 0, 1);
+    }
+
+    /// <summary>Drops every cached result.</summary>
+    public static void ClearCache()
+    {
+        lock (Cache)
+        {
+            foreach (var (_, t) in Cache) t.Dispose();
+            Cache.Clear();
+        }
+    }
+
+    /// <summary>Number of cached results.</summary>
+    public static int CachedCount { get { lock (Cache) return Cache.Count; } }
+
+    /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached): the point at which expanded weights are evaluated.</summary>
+    public static Tensor ZeroImageCrop(VisionModel model, string layer1, int width)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        int size = model.Input.DefaultSize;
+        var x = model.Preprocess(zeros(1, model.Input.Channels, size, size));
+        var acts = model.Run(x, new RunOptions { Capture = [layer1] })[layer1];
+        return acts[.., .., ..width, ..width].detach().contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One batched backward: d layer2[b, units[b], center] / d crop → [n, C1, W, W].</summary>
+    static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units)
+    {
+        using var scope = NewDisposeScope();
+        using var g = enable_grad();
+        int n = units.Length;
+        var x = crop.expand(n, -1, -1, -1).clone().requires_grad_(true);
+        var modelInput = layer1 == VisionModel.InputLayer
+            ? x
+            : model.Preprocess(zeros(1, model.Input.Channels, model.Input.DefaultSize, model.Input.DefaultSize));
+        // Only input gradients are needed: switch parameter gradients off so no weight gradients are computed.
+        var frozen = model.Module.parameters().Where(p => p.requires_grad).ToList();
+        foreach (var p in frozen) p.requires_grad_(false);
+        Tensor y;
+        try
+        {
+            y = model.Run(modelInput, new RunOptions
+            {
+                Capture = [layer2],
+                Replace = new Dictionary<string, Tensor> { [layer1] = x },
+                Linearize = true,
+            })[layer2];
+        }
+        finally { foreach (var p in frozen) p.requires_grad_(true); }
+        if (y.dim() != 4)
+            throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
+        long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
+        // Seed: batch entry b gets a one-hot at (units[b], center row, center column).
+        var seed = zeros_like(y);
+        seed.index_put_(ones(n, dtype: y.dtype), arange(n, dtype: int64), tensor(units.Select(u => (long)u).ToArray(), int64),
+                        full(n, ch, dtype: int64), full(n, cw, dtype: int64));
+        var grad = autograd.grad([y], [x], [seed])[0];
+        return grad.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Checks layer order, width and units; returns layer2's channel count and the unit list.</summary>
+    internal static (long c2, int[] units) Validate(VisionModel model, string layer1, string layer2, int width, IReadOnlyList<int>? units)
+    {
+        model.Layer(layer1);
+        model.Layer(layer2);
+        var table = model.Layers();
+        int i1 = IndexOf(table, layer1, model), i2 = IndexOf(table, layer2, model);
+        if (i2 <= i1)
+            throw new ArgumentException(i1 == i2
+                ? $"layer1 and layer2 are both '{layer1}'; expanded weights need layer2 to come after layer1."
+                : $"layer2 '{layer2}' (position {i2} in {model.Name}'s execution order) comes before layer1 '{layer1}' (position {i1}); swap them.");
+        var l1 = table[i1];
+        var l2 = table[i2];
+        if (!l1.IsSpatial) throw new ArgumentException($"layer1 '{layer1}' has shape [{string.Join(", ", l1.Shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
+        if (!l2.IsSpatial) throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", l2.Shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
+        long maxW = Math.Min(l1.Height, l1.Width);
+        if (width < 1 || width > maxW)
+            throw new ArgumentOutOfRangeException(nameof(width),
+                $"width must be between 1 and {maxW} (layer1 '{layer1}' is {l1.Height}x{l1.Width} at {model.Name}'s default input size {model.Input.DefaultSize}); got {width}.");
+        int[] list;
+        if (units is null) list = Enumerable.Range(0, checked((int)l2.Channels)).ToArray();
+        else
+        {
+            if (units.Count == 0) throw new ArgumentException("units is empty; pass null for all output channels.", nameof(units));
+            foreach (var u in units)
+                if (u < 0 || u >= l2.Channels)
+                    throw new ArgumentOutOfRangeException(nameof(units), $"unit {u} is out of range for layer2 '{layer2}' with {l2.Channels} channels (valid 0..{l2.Channels - 1}).");
+            list = units.ToArray();
+        }
+        return (l2.Channels, list);
+    }
+
+    static int IndexOf(IReadOnlyList<LayerInfo> table, string layer, VisionModel model)
+    {
+        for (int i = 0; i < table.Count; i++) if (table[i].Name == layer) return i;
+        throw new ArgumentException($"Layer '{layer}' of {model.Name} is never computed by the forward pass.");
+    }
+}
