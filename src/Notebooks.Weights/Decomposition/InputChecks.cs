@@ -1,0 +1,50 @@
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Decomposition;
+
+/// <summary>Shared validation: every bad input fails with a message naming the input and what was expected.</summary>
+static class InputChecks
+{
+    public static void NonEmptyFinite(Tensor x, string name)
+    {
+        if (x.numel() == 0)
+            throw new ArgumentException($"{name} is empty (shape [{string.Join(", ", x.shape)}]); expected at least one value.", name);
+        if (!x.is_floating_point())
+            return;
+        using var scope = NewDisposeScope();
+        var bad = x.isfinite().logical_not();
+        long nBad = bad.sum().item<long>();
+        if (nBad == 0) return;
+        long flat = bad.reshape(-1).nonzero()[0, 0].item<long>();
+        var idx = Unravel(flat, x.shape);
+        double v = x.reshape(-1)[flat].to_type(ScalarType.Float64).item<double>();
+        throw new ArgumentException($"{name} has {nBad} non-finite value(s) (NaN/Inf), first {v} at [{string.Join(", ", idx)}]; expected finite numbers.", name);
+    }
+
+    public static void NonNegative(Tensor x, string name)
+    {
+        using var scope = NewDisposeScope();
+        double min = x.min().to_type(ScalarType.Float64).item<double>();
+        if (min >= 0) return;
+        long flat = x.reshape(-1).argmin().item<long>();
+        throw new ArgumentException(
+            $"{name} has negative values (min {min:G6} at [{string.Join(", ", Unravel(flat, x.shape))}]); NMF needs non-negative data. " +
+            "For signed weights use one-sided NMF: ChannelReducer.FitTransformPosNeg(x, axis) or PosNeg.Split(x, axis) " +
+            "(CLI: weights nmf --posneg-axis A).", name);
+    }
+
+    public static long[] Unravel(long flat, long[] shape)
+    {
+        var idx = new long[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat /= shape[d]; }
+        return idx;
+    }
+
+    public static long NormalizeAxis(long axis, long rank, string name)
+    {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank)
+            throw new ArgumentOutOfRangeException(name, $"{name} {axis} is out of range for a tensor of rank {rank}; expected -{rank}..{rank - 1}.");
+        return a;
+    }
+}
