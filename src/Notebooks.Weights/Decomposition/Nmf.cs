@@ -19,6 +19,8 @@ public static class Nmf
     {
         if (x.dim() != 2)
             throw new ArgumentException($"NMF input X must be a matrix [n_samples, n_features]; got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        InputChecks.NonEmptyFinite(x, "NMF input X");
+        InputChecks.NonNegative(x, "NMF input X");
         using var scope = NewDisposeScope();
         using var batch = FitBatched(x.unsqueeze(0), options, ScalarType.Float64);
         return new NmfResult
