@@ -1,0 +1,110 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Notebooks.Weights.Decomposition;
+
+/// <summary>
+/// NNDSVD / NNDSVDa starting factors for a batch of small float32 matrices, one matrix per thread. The top-k singular
+/// triplets come from the eigendecomposition (float64) of the smaller Gram matrix, X Xᵀ or Xᵀ X; the sign handling
+/// follows Boutsidis &amp; Gallopoulos as in sklearn's <c>_initialize_nmf</c> (eps 1e-6, NNDSVDa fills zeros with mean(X)).
+/// </summary>
+static class NndsvdKernel
+{
+    public static void Initialize(float[] x, float[] w, float[] h, int batch, int n, int m, int k, bool fillWithMean)
+    {
+        var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, batch, po, b =>
+            InitOne(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m), n, m, k, fillWithMean));
+    }
+
+    static void InitOne(ReadOnlySpan<float> x, Span<float> w, Span<float> h, int n, int m, int k, bool fillWithMean)
+    {
+        bool rows = n <= m;
+        int d = rows ? n : m;
+        var c = new double[d, d];
+        if (rows)
+        {
+            for (int a = 0; a < n; a++)
+                for (int b = a; b < n; b++)
+                    c[a, b] = c[b, a] = NmfKernel.Dot(x.Slice(a * m, m), x.Slice(b * m, m));
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+                for (int a = 0; a < m; a++)
+                {
+                    double xa = x[i * m + a];
+                    if (xa == 0) continue;
+                    for (int b = a; b < m; b++) c[a, b] += xa * x[i * m + b];
+                }
+            for (int a = 0; a < m; a++) for (int b = 0; b < a; b++) c[a, b] = c[b, a];
+        }
+        var evd = Matrix<double>.Build.DenseOfArray(c).Evd(Symmetricity.Symmetric);
+        var lambda = evd.EigenValues.Select(z => z.Real).ToArray();
+        var order = Enumerable.Range(0, d).OrderByDescending(i => lambda[i]).ToArray();
+        var vecs = evd.EigenVectors;
+        var u = new double[n]; var v = new double[m];
+        double mean = 0;
+        foreach (var xv in x) mean += xv;
+        mean /= x.Length;
+        for (int j = 0; j < k; j++)
+        {
+            int e = order[j];
+            double sv = Math.Sqrt(Math.Max(0, lambda[e]));
+            // The eigenvector is one singular vector; the other is X·v/σ or Xᵀ·u/σ (zero when σ = 0).
+            if (rows)
+            {
+                for (int i = 0; i < n; i++) u[i] = vecs[i, e];
+                Array.Clear(v);
+                if (sv > 0)
+                {
+                    var coef = new float[n];
+                    for (int i = 0; i < n; i++) coef[i] = (float)(u[i] / sv);
+                    var row = new float[m];
+                    NmfKernel.CoefTimesRows(coef, x, row, 1, n, m);
+                    for (int col = 0; col < m; col++) v[col] = row[col];
+                }
+            }
+            else
+            {
+                for (int col = 0; col < m; col++) v[col] = vecs[col, e];
+                Array.Clear(u);
+                if (sv > 0)
+                    for (int i = 0; i < n; i++)
+                    {
+                        double s = 0;
+                        for (int col = 0; col < m; col++) s += x[i * m + col] * v[col];
+                        u[i] = s / sv;
+                    }
+            }
+            if (j == 0)
+            {
+                double r = Math.Sqrt(sv);
+                for (int i = 0; i < n; i++) w[i * k] = (float)(r * Math.Abs(u[i]));
+                for (int col = 0; col < m; col++) h[col] = (float)(r * Math.Abs(v[col]));
+                continue;
+            }
+            double xp = 0, xn = 0, yp = 0, yn = 0;
+            foreach (var a in u) { if (a > 0) xp += a * a; else xn += a * a; }
+            foreach (var a in v) { if (a > 0) yp += a * a; else yn += a * a; }
+            xp = Math.Sqrt(xp); xn = Math.Sqrt(xn); yp = Math.Sqrt(yp); yn = Math.Sqrt(yn);
+            double mp = xp * yp, mn = xn * yn;
+            bool pos = mp > mn;
+            double sigma = pos ? mp : mn, xNorm = pos ? xp : xn, yNorm = pos ? yp : yn;
+            double lbd = Math.Sqrt(sv * sigma);
+            for (int i = 0; i < n; i++)
+            {
+                double part = pos ? Math.Max(u[i], 0) : Math.Max(-u[i], 0);
+                w[i * k + j] = xNorm > 0 ? (float)(lbd * part / xNorm) : 0f;
+            }
+            for (int col = 0; col < m; col++)
+            {
+                double part = pos ? Math.Max(v[col], 0) : Math.Max(-v[col], 0);
+                h[j * m + col] = yNorm > 0 ? (float)(lbd * part / yNorm) : 0f;
+            }
+        }
+        const float eps = 1e-6f;
+        float fill = fillWithMean ? (float)mean : 0f;
+        for (int i = 0; i < w.Length; i++) if (w[i] < eps) w[i] = fill;
+        for (int i = 0; i < h.Length; i++) if (h[i] < eps) h[i] = fill;
+    }
+}
