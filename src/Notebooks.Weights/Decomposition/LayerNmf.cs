@@ -21,8 +21,7 @@ public static class LayerNmf
     /// <summary>Factorizes every neuron of <paramref name="weight"/> [C_out, C_in, kH, kW] with one-sided NMF in one batch.</summary>
     public static BatchedNmfResult Fit(Tensor weight, NmfOptions options)
     {
-        using var scope = NewDisposeScope();
-        var x = PosNegMatrices(weight);
+        using var x = PosNegMatrices(weight);
         return Nmf.FitBatched(x, options);
     }
 
