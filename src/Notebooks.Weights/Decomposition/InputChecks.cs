@@ -1,3 +1,4 @@
+using System.Numerics;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Decomposition;
@@ -34,21 +35,21 @@ static class InputChecks
     }
 
     /// <summary>The same finite / non-negative checks on a flat float32 copy (one pass, no tensor temporaries).</summary>
-    public static void FiniteNonNegative(float[] data, long[] shape, string name)
+    public static void FiniteNonNegative<T>(T[] data, long[] shape, string name) where T : IBinaryFloatingPointIeee754<T>
     {
         long firstBad = -1, nBad = 0, argMin = -1;
-        float min = 0;
+        T min = T.Zero;
         for (long i = 0; i < data.LongLength; i++)
         {
-            float v = data[i];
-            if (!float.IsFinite(v)) { nBad++; if (firstBad < 0) firstBad = i; }
+            T v = data[i];
+            if (!T.IsFinite(v)) { nBad++; if (firstBad < 0) firstBad = i; }
             else if (v < min) { min = v; argMin = i; }
         }
         if (nBad > 0)
             throw new ArgumentException($"{name} has {nBad} non-finite value(s) (NaN/Inf), first {data[firstBad]} at [{string.Join(", ", Unravel(firstBad, shape))}]; expected finite numbers.", name);
         if (argMin >= 0)
             throw new ArgumentException(
-                $"{name} has negative values (min {min:G6} at [{string.Join(", ", Unravel(argMin, shape))}]); NMF needs non-negative data. " +
+                $"{name} has negative values (min {double.CreateTruncating(min):G6} at [{string.Join(", ", Unravel(argMin, shape))}]); NMF needs non-negative data. " +
                 "For signed weights use one-sided NMF: ChannelReducer.FitTransformPosNeg(x, axis) or PosNeg.Split(x, axis) " +
                 "(CLI: weights nmf --posneg-axis A).", name);
     }

@@ -1,21 +1,22 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Notebooks.Weights.Decomposition;
 
 /// <summary>
-/// The coordinate-descent (HALS) NMF solver as a fused float32 CPU kernel for batches of small matrices: each matrix
+/// The coordinate-descent (HALS) NMF solver as a fused CPU kernel (float32 or float64) for batches of small matrices: each matrix
 /// is solved start to finish by one thread while its data sits in cache, with SIMD (<see cref="Vector{T}"/>) inner
 /// loops; matrices run in parallel. Same updates, order and stopping rule as the tensor solver in <see cref="Nmf"/>
 /// and as sklearn's <c>_update_cdnmf_fast</c> (violation summed in float64). Reconstruction errors are computed at the end in float64.
 /// </summary>
-static class NmfKernel
+static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary>
     /// Solves in place. <paramref name="x"/> [B, n, m]; <paramref name="w"/> [B, n, k] and <paramref name="h"/>
     /// [B, k, m] hold the starting factors and receive the results. Returns iterations and convergence per matrix.
     /// </summary>
-    public static (int[] iterations, bool[] converged, double[] error, double[] relative) Solve(float[] x, float[] w, float[] h,
+    public static (int[] iterations, bool[] converged, double[] error, double[] relative) Solve(T[] x, T[] w, T[] h,
         int batch, int n, int m, int k, double tol, int maxIter, bool updateH)
     {
         var iters = new int[batch]; var conv = new bool[batch];
@@ -35,12 +36,13 @@ static class NmfKernel
 
     sealed class Work(int n, int m, int k)
     {
-        public readonly float[] Wt = new float[k * n];     // W transposed: factor-major rows of length n
-        public readonly float[] R = new float[k * Math.Max(n, m)];
-        public readonly float[] G = new float[k * k];
+        public readonly T[] Wt = new T[k * n];     // W transposed: factor-major rows of length n
+        public readonly T[] R = new T[k * Math.Max(n, m)];
+        public readonly T[] G = new T[k * k];
     }
 
-    static (int, bool) SolveOne(ReadOnlySpan<float> x, Span<float> w, Span<float> h, int n, int m, int k,
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static (int, bool) SolveOne(ReadOnlySpan<T> x, Span<T> w, Span<T> h, int n, int m, int k,
         double tol, int maxIter, bool updateH, Work work)
     {
         var wt = work.Wt.AsSpan(0, k * n);
@@ -74,20 +76,21 @@ static class NmfKernel
     }
 
     /// <summary>One HALS pass over the k rows of F [k, len]; returns Σ|projected gradient| before each update.</summary>
-    static double Sweep(Span<float> f, ReadOnlySpan<float> g, ReadOnlySpan<float> r, int k, int len)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static double Sweep(Span<T> f, ReadOnlySpan<T> g, ReadOnlySpan<T> r, int k, int len)
     {
         double violation = 0;
-        int vw = Vector<float>.Count;
+        int vw = Vector<T>.Count;
         for (int t = 0; t < k; t++)
         {
-            float hess = g[t * k + t];
+            T hess = g[t * k + t];
             var ft = f.Slice(t * len, len);
             var rt = r.Slice(t * len, len);
-            ref float f0 = ref MemoryMarshal.GetReference(f);
-            ref float r0 = ref MemoryMarshal.GetReference(rt);
-            var acc = Vector<float>.Zero;
-            var hv = new Vector<float>(1f / hess);
-            Vector<float> g0 = new(g[t * k]), g1 = k > 1 ? new(g[t * k + 1]) : default,
+            ref T f0 = ref MemoryMarshal.GetReference(f);
+            ref T r0 = ref MemoryMarshal.GetReference(rt);
+            var acc = Vector<T>.Zero;
+            var hv = new Vector<T>(T.One / hess);
+            Vector<T> g0 = new(g[t * k]), g1 = k > 1 ? new(g[t * k + 1]) : default,
                           g2 = k > 2 ? new(g[t * k + 2]) : default, g3 = k > 3 ? new(g[t * k + 3]) : default;     // sklearn divides; multiplying by 1/hess differs by ≤ 1 ulp
             int vecEnd = len / vw;
             for (int j = 0; j < vecEnd; j++)
@@ -103,50 +106,52 @@ static class NmfKernel
                 }
                 else
                     for (int q = 0; q < k; q++)
-                        grad += new Vector<float>(g[t * k + q]) * Vector.LoadUnsafe(ref f0, (nuint)(q * len) + off);
+                        grad += new Vector<T>(g[t * k + q]) * Vector.LoadUnsafe(ref f0, (nuint)(q * len) + off);
                 var cur = Vector.LoadUnsafe(ref f0, (nuint)(t * len) + off);
-                var pg = Vector.ConditionalSelect(Vector.Equals(cur, Vector<float>.Zero), Vector.Min(grad, Vector<float>.Zero), grad);
+                var pg = Vector.ConditionalSelect(Vector.Equals(cur, Vector<T>.Zero), Vector.Min(grad, Vector<T>.Zero), grad);
                 acc += Vector.Abs(pg);
-                if (hess != 0) Vector.Max(cur - grad * hv, Vector<float>.Zero).StoreUnsafe(ref f0, (nuint)(t * len) + off);
+                if (!T.IsZero(hess)) Vector.Max(cur - grad * hv, Vector<T>.Zero).StoreUnsafe(ref f0, (nuint)(t * len) + off);
             }
-            violation += Vector.Sum(acc);
+            violation += double.CreateTruncating(Vector.Sum(acc));
             for (int i = vecEnd * vw; i < len; i++)
             {
-                float grad = -rt[i];
+                T grad = -rt[i];
                 for (int q = 0; q < k; q++) grad += g[t * k + q] * f[q * len + i];
-                float cur = ft[i];
-                float pg = cur == 0 ? Math.Min(grad, 0f) : grad;
-                violation += Math.Abs(pg);
-                if (hess != 0) ft[i] = Math.Max(cur - grad * (1f / hess), 0f);
+                T cur = ft[i];
+                T pg = T.IsZero(cur) ? T.Min(grad, T.Zero) : grad;
+                violation += double.CreateTruncating(T.Abs(pg));
+                if (!T.IsZero(hess)) ft[i] = T.Max(cur - grad * (T.One / hess), T.Zero);
             }
         }
         return violation;
     }
 
-    internal static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T Dot(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
     {
-        var av = MemoryMarshal.Cast<float, Vector<float>>(a);
-        var bv = MemoryMarshal.Cast<float, Vector<float>>(b);
-        var acc = Vector<float>.Zero;
+        var av = MemoryMarshal.Cast<T, Vector<T>>(a);
+        var bv = MemoryMarshal.Cast<T, Vector<T>>(b);
+        var acc = Vector<T>.Zero;
         for (int j = 0; j < av.Length; j++) acc += av[j] * bv[j];
-        float s = Vector.Sum(acc);
-        for (int i = av.Length * Vector<float>.Count; i < a.Length; i++) s += a[i] * b[i];
+        T s = Vector.Sum(acc);
+        for (int i = av.Length * Vector<T>.Count; i < a.Length; i++) s += a[i] * b[i];
         return s;
     }
 
     /// <summary>r[t, i] = ⟨a_t, x_i⟩ for a [k, m], x [n, m], r [k, n]: one pass over x, up to 4 rows of a at a time in registers.</summary>
-    internal static void RowsTimesRowsT(ReadOnlySpan<float> a, ReadOnlySpan<float> x, Span<float> r, int k, int n, int m)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RowsTimesRowsT(ReadOnlySpan<T> a, ReadOnlySpan<T> x, Span<T> r, int k, int n, int m)
     {
-        int vw = Vector<float>.Count, vecEnd = m / vw;
-        ref float a0 = ref MemoryMarshal.GetReference(a);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
+        int vw = Vector<T>.Count, vecEnd = m / vw;
+        ref T a0 = ref MemoryMarshal.GetReference(a);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
         for (int t0 = 0; t0 < k; t0 += 4)
         {
             int kb = Math.Min(4, k - t0);
             nuint r0 = (nuint)(t0 * m), r1 = (nuint)(Math.Min(t0 + 1, k - 1) * m), r2 = (nuint)(Math.Min(t0 + 2, k - 1) * m), r3 = (nuint)(Math.Min(t0 + 3, k - 1) * m);
             for (int i = 0; i < n; i++)
             {
-                Vector<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                Vector<T> c0 = default, c1 = default, c2 = default, c3 = default;
                 nuint xi = (nuint)(i * m);
                 for (int j = 0; j < vecEnd; j++)
                 {
@@ -160,7 +165,7 @@ static class NmfKernel
                 for (int q = 0; q < kb; q++)
                 {
                     int t = t0 + q;
-                    float s = Vector.Sum(q switch { 0 => c0, 1 => c1, 2 => c2, _ => c3 });
+                    T s = Vector.Sum(q switch { 0 => c0, 1 => c1, 2 => c2, _ => c3 });
                     for (int c = vecEnd * vw; c < m; c++) s += a[t * m + c] * x[i * m + c];
                     r[t * n + i] = s;
                 }
@@ -169,25 +174,26 @@ static class NmfKernel
     }
 
     /// <summary>r[t, :] = Σ_i c[t, i] x_i for c [k, n], x [n, m], r [k, m]: one pass over x, up to 4 output rows in registers.</summary>
-    internal static void CoefTimesRows(ReadOnlySpan<float> c, ReadOnlySpan<float> x, Span<float> r, int k, int n, int m)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void CoefTimesRows(ReadOnlySpan<T> c, ReadOnlySpan<T> x, Span<T> r, int k, int n, int m)
     {
-        int vw = Vector<float>.Count, vecEnd = m / vw;
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float rr = ref MemoryMarshal.GetReference(r);
+        int vw = Vector<T>.Count, vecEnd = m / vw;
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T rr = ref MemoryMarshal.GetReference(r);
         for (int t0 = 0; t0 < k; t0 += 4)
         {
             int kb = Math.Min(4, k - t0);
             for (int j = 0; j < vecEnd; j++)
             {
-                Vector<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                Vector<T> c0 = default, c1 = default, c2 = default, c3 = default;
                 nuint off = (nuint)(j * vw);
                 for (int i = 0; i < n; i++)
                 {
                     var xv = Vector.LoadUnsafe(ref x0, (nuint)(i * m) + off);
-                    c0 += new Vector<float>(c[t0 * n + i]) * xv;
-                    if (kb > 1) c1 += new Vector<float>(c[(t0 + 1) * n + i]) * xv;
-                    if (kb > 2) c2 += new Vector<float>(c[(t0 + 2) * n + i]) * xv;
-                    if (kb > 3) c3 += new Vector<float>(c[(t0 + 3) * n + i]) * xv;
+                    c0 += new Vector<T>(c[t0 * n + i]) * xv;
+                    if (kb > 1) c1 += new Vector<T>(c[(t0 + 1) * n + i]) * xv;
+                    if (kb > 2) c2 += new Vector<T>(c[(t0 + 2) * n + i]) * xv;
+                    if (kb > 3) c3 += new Vector<T>(c[(t0 + 3) * n + i]) * xv;
                 }
                 c0.StoreUnsafe(ref rr, (nuint)(t0 * m) + off);
                 if (kb > 1) c1.StoreUnsafe(ref rr, (nuint)((t0 + 1) * m) + off);
@@ -198,22 +204,23 @@ static class NmfKernel
         for (int col = vecEnd * vw; col < m; col++)
             for (int t = 0; t < k; t++)
             {
-                float s = 0;
+                T s = T.Zero;
                 for (int i = 0; i < n; i++) s += c[t * n + i] * x[i * m + col];
                 r[t * m + col] = s;
             }
     }
 
     /// <summary>Σ (x − wᵀ h)² for one matrix in float64 (wt [k, n], h [k, m]), plus Σ x².</summary>
-    public static (double residual, double norm) SquaredErrors(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> h, int n, int m, int k)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double residual, double norm) SquaredErrors(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, int n, int m, int k)
     {
         double res = 0, nrm = 0;
         for (int i = 0; i < n; i++)
             for (int col = 0; col < m; col++)
             {
                 double p = 0;
-                for (int t = 0; t < k; t++) p += (double)w[i * k + t] * h[t * m + col];
-                double xv = x[i * m + col], d = xv - p;
+                for (int t = 0; t < k; t++) p += double.CreateTruncating(w[i * k + t]) * double.CreateTruncating(h[t * m + col]);
+                double xv = double.CreateTruncating(x[i * m + col]), d = xv - p;
                 res += d * d; nrm += xv * xv;
             }
         return (res, nrm);

@@ -1,22 +1,25 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Notebooks.Weights.Decomposition;
 
 /// <summary>
-/// NNDSVD / NNDSVDa starting factors for a batch of small float32 matrices, one matrix per thread. The top-k singular
+/// NNDSVD / NNDSVDa starting factors for a batch of small matrices (float32 or float64), one matrix per thread. The top-k singular
 /// triplets come from the eigendecomposition (float64) of the smaller Gram matrix, X Xᵀ or Xᵀ X; the sign handling
 /// follows Boutsidis &amp; Gallopoulos as in sklearn's <c>_initialize_nmf</c> (eps 1e-6, NNDSVDa fills zeros with mean(X)).
 /// </summary>
-static class NndsvdKernel
+static class NndsvdKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    public static void Initialize(float[] x, float[] w, float[] h, int batch, int n, int m, int k, bool fillWithMean)
+    public static void Initialize(T[] x, T[] w, T[] h, int batch, int n, int m, int k, bool fillWithMean)
     {
         var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, batch, po, b =>
             InitOne(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m), n, m, k, fillWithMean));
     }
 
-    static void InitOne(ReadOnlySpan<float> x, Span<float> w, Span<float> h, int n, int m, int k, bool fillWithMean)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void InitOne(ReadOnlySpan<T> x, Span<T> w, Span<T> h, int n, int m, int k, bool fillWithMean)
     {
         bool rows = n <= m;
         int d = rows ? n : m;
@@ -25,16 +28,16 @@ static class NndsvdKernel
         {
             for (int a = 0; a < n; a++)
                 for (int b = a; b < n; b++)
-                    c[a, b] = c[b, a] = NmfKernel.Dot(x.Slice(a * m, m), x.Slice(b * m, m));
+                    c[a, b] = c[b, a] = double.CreateTruncating(NmfKernel<T>.Dot(x.Slice(a * m, m), x.Slice(b * m, m)));
         }
         else
         {
             for (int i = 0; i < n; i++)
                 for (int a = 0; a < m; a++)
                 {
-                    double xa = x[i * m + a];
+                    double xa = double.CreateTruncating(x[i * m + a]);
                     if (xa == 0) continue;
-                    for (int b = a; b < m; b++) c[a, b] += xa * x[i * m + b];
+                    for (int b = a; b < m; b++) c[a, b] += xa * double.CreateTruncating(x[i * m + b]);
                 }
             for (int a = 0; a < m; a++) for (int b = 0; b < a; b++) c[a, b] = c[b, a];
         }
@@ -44,7 +47,7 @@ static class NndsvdKernel
         var vecs = evd.EigenVectors;
         var u = new double[n]; var v = new double[m];
         double mean = 0;
-        foreach (var xv in x) mean += xv;
+        foreach (var xv in x) mean += double.CreateTruncating(xv);
         mean /= x.Length;
         for (int j = 0; j < k; j++)
         {
@@ -57,11 +60,11 @@ static class NndsvdKernel
                 Array.Clear(v);
                 if (sv > 0)
                 {
-                    var coef = new float[n];
-                    for (int i = 0; i < n; i++) coef[i] = (float)(u[i] / sv);
-                    var row = new float[m];
-                    NmfKernel.CoefTimesRows(coef, x, row, 1, n, m);
-                    for (int col = 0; col < m; col++) v[col] = row[col];
+                    var coef = new T[n];
+                    for (int i = 0; i < n; i++) coef[i] = T.CreateTruncating(u[i] / sv);
+                    var row = new T[m];
+                    NmfKernel<T>.CoefTimesRows(coef, x, row, 1, n, m);
+                    for (int col = 0; col < m; col++) v[col] = double.CreateTruncating(row[col]);
                 }
             }
             else
@@ -72,15 +75,15 @@ static class NndsvdKernel
                     for (int i = 0; i < n; i++)
                     {
                         double s = 0;
-                        for (int col = 0; col < m; col++) s += x[i * m + col] * v[col];
+                        for (int col = 0; col < m; col++) s += double.CreateTruncating(x[i * m + col]) * v[col];
                         u[i] = s / sv;
                     }
             }
             if (j == 0)
             {
                 double r = Math.Sqrt(sv);
-                for (int i = 0; i < n; i++) w[i * k] = (float)(r * Math.Abs(u[i]));
-                for (int col = 0; col < m; col++) h[col] = (float)(r * Math.Abs(v[col]));
+                for (int i = 0; i < n; i++) w[i * k] = T.CreateTruncating(r * Math.Abs(u[i]));
+                for (int col = 0; col < m; col++) h[col] = T.CreateTruncating(r * Math.Abs(v[col]));
                 continue;
             }
             double xp = 0, xn = 0, yp = 0, yn = 0;
@@ -94,16 +97,16 @@ static class NndsvdKernel
             for (int i = 0; i < n; i++)
             {
                 double part = pos ? Math.Max(u[i], 0) : Math.Max(-u[i], 0);
-                w[i * k + j] = xNorm > 0 ? (float)(lbd * part / xNorm) : 0f;
+                w[i * k + j] = xNorm > 0 ? T.CreateTruncating(lbd * part / xNorm) : T.Zero;
             }
             for (int col = 0; col < m; col++)
             {
                 double part = pos ? Math.Max(v[col], 0) : Math.Max(-v[col], 0);
-                h[j * m + col] = yNorm > 0 ? (float)(lbd * part / yNorm) : 0f;
+                h[j * m + col] = yNorm > 0 ? T.CreateTruncating(lbd * part / yNorm) : T.Zero;
             }
         }
-        const float eps = 1e-6f;
-        float fill = fillWithMean ? (float)mean : 0f;
+        T eps = T.CreateTruncating(1e-6);
+        T fill = fillWithMean ? T.CreateTruncating(mean) : T.Zero;
         for (int i = 0; i < w.Length; i++) if (w[i] < eps) w[i] = fill;
         for (int i = 0; i < h.Length; i++) if (h[i] < eps) h[i] = fill;
     }
