@@ -37,9 +37,14 @@ public sealed class BenchNmfVerb : IVerb
 
         // Warm up native code paths once (small batch), then time.
         Nmf.FitBatched(x.narrow(0, 0, Math.Min(4, neurons)), options).Dispose();
+        var proc = Process.GetCurrentProcess();
+        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        var cpu0 = proc.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         using var batched = Nmf.FitBatched(x, options);
         double tBatched = sw.Elapsed.TotalSeconds;
+        proc.Refresh();
+        double cpuBatched = (proc.TotalProcessorTime - cpu0).TotalSeconds;
 
         sw.Restart();
         var singleRel = new double[single]; var singleIter = new int[single];
@@ -74,22 +79,24 @@ public sealed class BenchNmfVerb : IVerb
                 ["batched_mean_relative_error"] = meanB, ["single_mean_relative_error"] = meanS,
                 ["batched_mean_iterations"] = batched.Iterations.Average(), ["batched_not_converged"] = batched.Converged.Count(c => !c),
                 ["worst_relative_error_excess_vs_single"] = worstVsSingle,
-                ["sklearn_s"] = sk?.Seconds, ["sklearn_over_batched"] = sk is null ? null : sk.Seconds / tBatched,
+                ["batched_cpu_s"] = cpuBatched, ["load_average_1min"] = load, ["threads"] = Environment.ProcessorCount,
+                ["sklearn_s"] = sk?.Seconds, ["sklearn_cpu_s"] = sk?.CpuSeconds,
+                ["sklearn_cpu_over_batched_cpu"] = sk is null ? null : sk.CpuSeconds / cpuBatched, ["sklearn_over_batched"] = sk is null ? null : sk.Seconds / tBatched,
                 ["sklearn_mean_relative_error"] = sk?.RelativeError.Average(), ["worst_relative_error_excess_vs_sklearn"] = worstVsSk,
                 ["sklearn_version"] = sk?.Version, ["sklearn_note"] = skNote,
             };
             stdout.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }
-        stdout.WriteLine($"one-sided NMF of {shape} (synthetic seeded weights, seed {seed}; {get_num_threads()} torch threads)");
-        stdout.WriteLine($"  batched (float32, ours)          {tBatched,9:F3} s   mean rel. error {meanB:F5}   mean iterations {batched.Iterations.Average():F1}");
+        stdout.WriteLine($"one-sided NMF of {shape} (synthetic seeded weights, seed {seed}; {Environment.ProcessorCount} cores, load average {load})");
+        stdout.WriteLine($"  batched (float32, ours)          {tBatched,9:F3} s   (CPU {cpuBatched:F3} s)   mean rel. error {meanB:F5}   mean iterations {batched.Iterations.Average():F1}");
         stdout.WriteLine($"  one at a time (float64, ours)    {tSingle,9:F3} s   mean rel. error {meanS:F5}" +
                          (single < neurons ? $"   (timed {single} neurons, scaled x{(double)neurons / single:F1})" : ""));
         if (sk is not null)
-            stdout.WriteLine($"  one at a time (sklearn {sk.Version})  {sk.Seconds,9:F3} s   mean rel. error {sk.RelativeError.Average():F5}");
+            stdout.WriteLine($"  one at a time (sklearn {sk.Version})  {sk.Seconds,9:F3} s   (CPU {sk.CpuSeconds:F3} s)   mean rel. error {sk.RelativeError.Average():F5}   mean iterations {sk.Iterations.Average():F1}");
         else stdout.WriteLine($"  sklearn: {skNote}");
         stdout.WriteLine($"  ratio ours one-at-a-time / batched: {tSingle / tBatched:F1}x");
-        if (sk is not null) stdout.WriteLine($"  ratio sklearn one-at-a-time / batched: {sk.Seconds / tBatched:F1}x");
+        if (sk is not null) stdout.WriteLine($"  ratio sklearn one-at-a-time / batched: {sk.Seconds / tBatched:F1}x wall, {sk.CpuSeconds / cpuBatched:F1}x CPU time");
         stdout.WriteLine($"  worst per-neuron rel. error excess, batched vs ours single: {worstVsSingle * 100:F3}%" +
                          (worstVsSk is { } w ? $"; vs sklearn: {w * 100:F3}%" : ""));
         return 0;
@@ -97,7 +104,7 @@ public sealed class BenchNmfVerb : IVerb
 }
 
 /// <summary>Result of timing sklearn's NMF one neuron at a time in a python3 subprocess.</summary>
-sealed record SklearnRun(string Version, double Seconds, double[] RelativeError, int[] Iterations);
+sealed record SklearnRun(string Version, double Seconds, double CpuSeconds, double[] RelativeError, int[] Iterations);
 
 /// <summary>Runs sklearn 1.x <c>NMF(n_components=K)</c> on each matrix of a batch in python3 (bench only, never at runtime).</summary>
 static class SklearnRunner
@@ -127,14 +134,14 @@ warnings.simplefilter("ignore")
 x = np.load(sys.argv[1]).astype(np.float64)
 k = int(sys.argv[2])
 rel, it = [], []
-t0 = time.perf_counter()
+t0 = time.perf_counter(); c0 = time.process_time()
 for n in range(x.shape[0]):
     est = NMF(n_components=k)
     est.fit_transform(x[n])
     rel.append(est.reconstruction_err_); it.append(int(est.n_iter_))
-sec = time.perf_counter() - t0
+sec = time.perf_counter() - t0; cpu = time.process_time() - c0
 norms = np.linalg.norm(x.reshape(x.shape[0], -1), axis=1)
-print(json.dumps({"version": sklearn.__version__, "seconds": sec, "rel": (np.array(rel) / norms).tolist(), "iter": it}))
+print(json.dumps({"version": sklearn.__version__, "seconds": sec, "cpu": cpu, "rel": (np.array(rel) / norms).tolist(), "iter": it}))
 """;
 
     public static SklearnRun Run(string python, Tensor x, int k)
@@ -152,7 +159,7 @@ print(json.dumps({"version": sklearn.__version__, "seconds": sec, "rel": (np.arr
             if (p.ExitCode != 0) throw new InvalidOperationException($"sklearn benchmark ({python}) failed: {errTask.Result}");
             using var doc = JsonDocument.Parse(output);
             var r = doc.RootElement;
-            return new SklearnRun(r.GetProperty("version").GetString()!, r.GetProperty("seconds").GetDouble(),
+            return new SklearnRun(r.GetProperty("version").GetString()!, r.GetProperty("seconds").GetDouble(), r.GetProperty("cpu").GetDouble(),
                 r.GetProperty("rel").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
                 r.GetProperty("iter").EnumerateArray().Select(e => e.GetInt32()).ToArray());
         }

@@ -210,19 +210,37 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
             }
     }
 
-    /// <summary>Σ (x − wᵀ h)² for one matrix in float64 (wt [k, n], h [k, m]), plus Σ x².</summary>
+    /// <summary>Σ (x − w h)² and Σ x² for one matrix (w [n, k], h [k, m]); products in T, sums of squares in float64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double residual, double norm) SquaredErrors(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, int n, int m, int k)
     {
         double res = 0, nrm = 0;
+        int vw = Vector<T>.Count, vecEnd = m / vw;
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T h0 = ref MemoryMarshal.GetReference(h);
         for (int i = 0; i < n; i++)
-            for (int col = 0; col < m; col++)
+        {
+            var accR = Vector<T>.Zero; var accN = Vector<T>.Zero;
+            nuint xi = (nuint)(i * m);
+            for (int j = 0; j < vecEnd; j++)
+            {
+                nuint off = (nuint)(j * vw);
+                var xv = Vector.LoadUnsafe(ref x0, xi + off);
+                var p = Vector<T>.Zero;
+                for (int t = 0; t < k; t++) p += new Vector<T>(w[i * k + t]) * Vector.LoadUnsafe(ref h0, (nuint)(t * m) + off);
+                var d = xv - p;
+                accR += d * d; accN += xv * xv;
+            }
+            // Per-row partial sums (≤ m/vw terms per lane) are exact enough in T; rows are summed in float64.
+            res += double.CreateTruncating(Vector.Sum(accR)); nrm += double.CreateTruncating(Vector.Sum(accN));
+            for (int col = vecEnd * vw; col < m; col++)
             {
                 double p = 0;
                 for (int t = 0; t < k; t++) p += double.CreateTruncating(w[i * k + t]) * double.CreateTruncating(h[t * m + col]);
                 double xv = double.CreateTruncating(x[i * m + col]), d = xv - p;
                 res += d * d; nrm += xv * xv;
             }
+        }
         return (res, nrm);
     }
 }

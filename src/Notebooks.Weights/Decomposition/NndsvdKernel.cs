@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace Notebooks.Weights.Decomposition;
 
@@ -41,10 +40,8 @@ static class NndsvdKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
                 }
             for (int a = 0; a < m; a++) for (int b = 0; b < a; b++) c[a, b] = c[b, a];
         }
-        var evd = Matrix<double>.Build.DenseOfArray(c).Evd(Symmetricity.Symmetric);
-        var lambda = evd.EigenValues.Select(z => z.Real).ToArray();
+        var (lambda, vecs) = SymmetricEigen(c, d);
         var order = Enumerable.Range(0, d).OrderByDescending(i => lambda[i]).ToArray();
-        var vecs = evd.EigenVectors;
         var u = new double[n]; var v = new double[m];
         double mean = 0;
         foreach (var xv in x) mean += double.CreateTruncating(xv);
@@ -109,5 +106,50 @@ static class NndsvdKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
         T fill = fillWithMean ? T.CreateTruncating(mean) : T.Zero;
         for (int i = 0; i < w.Length; i++) if (w[i] < eps) w[i] = fill;
         for (int i = 0; i < h.Length; i++) if (h[i] < eps) h[i] = fill;
+    }
+
+    /// <summary>
+    /// Eigenvalues and eigenvectors (columns of the returned matrix) of a small symmetric matrix by cyclic Jacobi
+    /// rotations, in float64; converges quadratically, stops when the off-diagonal mass is below 1e-30 of the total.
+    /// </summary>
+    static (double[] values, double[,] vectors) SymmetricEigen(double[,] a, int d)
+    {
+        var v = new double[d, d];
+        for (int i = 0; i < d; i++) v[i, i] = 1;
+        double total = 0;
+        for (int i = 0; i < d; i++) for (int j = 0; j < d; j++) total += a[i, j] * a[i, j];
+        for (int sweep = 0; sweep < 100; sweep++)
+        {
+            double off = 0;
+            for (int i = 0; i < d; i++) for (int j = i + 1; j < d; j++) off += a[i, j] * a[i, j];
+            if (off <= 1e-30 * total || off == 0) break;
+            for (int p = 0; p < d; p++)
+                for (int q = p + 1; q < d; q++)
+                {
+                    if (a[p, q] == 0) continue;
+                    double theta = (a[q, q] - a[p, p]) / (2 * a[p, q]);
+                    double t = Math.Sign(theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
+                    if (theta == 0) t = 1;
+                    double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
+                    for (int r = 0; r < d; r++)
+                    {
+                        double arp = a[r, p], arq = a[r, q];
+                        a[r, p] = c * arp - s * arq; a[r, q] = s * arp + c * arq;
+                    }
+                    for (int r = 0; r < d; r++)
+                    {
+                        double apr = a[p, r], aqr = a[q, r];
+                        a[p, r] = c * apr - s * aqr; a[q, r] = s * apr + c * aqr;
+                    }
+                    for (int r = 0; r < d; r++)
+                    {
+                        double vrp = v[r, p], vrq = v[r, q];
+                        v[r, p] = c * vrp - s * vrq; v[r, q] = s * vrp + c * vrq;
+                    }
+                }
+        }
+        var values = new double[d];
+        for (int i = 0; i < d; i++) values[i] = a[i, i];
+        return (values, v);
     }
 }
