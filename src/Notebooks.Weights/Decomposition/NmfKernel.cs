@@ -21,16 +21,21 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var iters = new int[batch]; var conv = new bool[batch];
         var err = new double[batch]; var rel = new double[batch];
-        var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        Parallel.For(0, batch, po, () => new Work(n, m, k), (b, _, work) =>
+        void One(int b, Work work)
         {
             (iters[b], conv[b]) = SolveOne(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m),
                 n, m, k, tol, maxIter, updateH, work);
             var (res, nrm) = SquaredErrors(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m), n, m, k);
             err[b] = Math.Sqrt(res);
             rel[b] = nrm > 0 ? Math.Sqrt(res / nrm) : 0;
-            return work;
-        }, _ => { });
+        }
+        // One matrix runs inline: a thread-pool hand-off costs more than a small fit on a busy machine.
+        if (batch == 1) One(0, new Work(n, m, k));
+        else
+        {
+            var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+            Parallel.For(0, batch, po, () => new Work(n, m, k), (b, _, work) => { One(b, work); return work; }, _ => { });
+        }
         return (iters, conv, err, rel);
     }
 
@@ -124,6 +129,17 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
             }
         }
         return violation;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static T Sum(ReadOnlySpan<T> a)
+    {
+        var av = MemoryMarshal.Cast<T, Vector<T>>(a);
+        var acc = Vector<T>.Zero;
+        for (int j = 0; j < av.Length; j++) acc += av[j];
+        T s = Vector.Sum(acc);
+        for (int i = av.Length * Vector<T>.Count; i < a.Length; i++) s += a[i];
+        return s;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

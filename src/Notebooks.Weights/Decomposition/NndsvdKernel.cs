@@ -12,6 +12,7 @@ static class NndsvdKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     public static void Initialize(T[] x, T[] w, T[] h, int batch, int n, int m, int k, bool fillWithMean)
     {
+        if (batch == 1) { InitOne(x, w, h, n, m, k, fillWithMean); return; }
         var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, batch, po, b =>
             InitOne(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m), n, m, k, fillWithMean));
@@ -44,7 +45,7 @@ static class NndsvdKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
         var order = Enumerable.Range(0, d).OrderByDescending(i => lambda[i]).ToArray();
         var u = new double[n]; var v = new double[m];
         double mean = 0;
-        foreach (var xv in x) mean += double.CreateTruncating(xv);
+        for (int i = 0; i < n; i++) mean += double.CreateTruncating(NmfKernel<T>.Sum(x.Slice(i * m, m)));
         mean /= x.Length;
         for (int j = 0; j < k; j++)
         {
