@@ -35,8 +35,10 @@ public sealed class BenchNmfVerb : IVerb
         var options = new NmfOptions { Components = k };
         var shape = $"{neurons} neurons x [{kernel * kernel} x {2 * inCh}] posneg, K={k}";
 
-        // Warm up native code paths once (small batch), then time.
+        // Warm up both code paths once (JIT, native init), then time.
+        var x64 = x.to_type(ScalarType.Float64);
         Nmf.FitBatched(x.narrow(0, 0, Math.Min(4, neurons)), options).Dispose();
+        Nmf.Fit(x64[0], options).Dispose();
         var proc = Process.GetCurrentProcess();
         string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
         var cpu0 = proc.TotalProcessorTime;
@@ -48,7 +50,6 @@ public sealed class BenchNmfVerb : IVerb
 
         sw.Restart();
         var singleRel = new double[single]; var singleIter = new int[single];
-        var x64 = x.to_type(ScalarType.Float64);
         for (int n = 0; n < single; n++)
         {
             using var s = NewDisposeScope();

@@ -57,20 +57,32 @@ public class DecompositionVerbTests
         File.Delete(input); File.Delete(output);
     }
 
+    /// <summary>A conv with a given weight and no bias, built without touching the global RNG (tests run in parallel).</summary>
+    sealed class PlantedConv : nn.Module<Tensor, Tensor>
+    {
+        readonly TorchSharp.Modules.Parameter _weight;
+        public PlantedConv(Tensor weight) : base("PlantedConv")
+        {
+            _weight = new TorchSharp.Modules.Parameter(weight);
+            register_parameter("weight", _weight);
+        }
+        public override Tensor forward(Tensor x) => nn.functional.conv2d(x, _weight);
+    }
+
     sealed class BandingTestProvider : IModelProvider
     {
         public IReadOnlyList<string> Names => ["banding-test"];
         public IReadOnlyList<string> Extensions => [];
         public VisionModel Load(string nameOrPath)
         {
-            var seq = nn.Sequential(("conv1", nn.Conv2d(4, 6, 3)), ("relu", nn.ReLU()), ("conv2", nn.Conv2d(6, 8, 1)));
-            var model = new VisionModel("banding-test", seq, new InputSpec(4, 8, 0, 1));
             // Horizontal bands: w[o, i, y, x] = a[o, i] * f[o, y] + tiny noise.
             var g = new Generator(31);
             var a = randn(6, 4, 1, 1, generator: g);
             var f = randn(6, 1, 3, 1, generator: g);
-            model.Parameters["conv1.weight"] = (a * f).expand(6, 4, 3, 3) + 0.01f * randn(6, 4, 3, 3, generator: g);
-            return model;
+            var w1 = ((a * f).expand(6, 4, 3, 3) + 0.01f * randn(6, 4, 3, 3, generator: g)).contiguous();
+            var w2 = randn(8, 6, 1, 1, generator: g);
+            var seq = nn.Sequential(("conv1", new PlantedConv(w1)), ("relu", nn.ReLU()), ("conv2", new PlantedConv(w2)));
+            return new VisionModel("banding-test", seq, new InputSpec(4, 8, 0, 1));
         }
     }
 
