@@ -7,8 +7,9 @@ namespace Notebooks.Weights.Decomposition;
 /// <summary>
 /// The coordinate-descent (HALS) NMF solver as a fused CPU kernel (float32 or float64) for batches of small matrices: each matrix
 /// is solved start to finish by one thread while its data sits in cache, with SIMD (<see cref="Vector{T}"/>) inner
-/// loops; matrices run in parallel. Same updates, order and stopping rule as the tensor solver in <see cref="Nmf"/>
-/// and as sklearn's <c>_update_cdnmf_fast</c> (violation summed in float64). Reconstruction errors are computed at the end in float64.
+/// loops; matrices run in parallel (a single matrix runs inline on the caller's thread). Same updates, order and
+/// stopping rule as sklearn's <c>_fit_coordinate_descent</c> / <c>_update_cdnmf_fast</c> (violation summed in float64).
+/// Reconstruction errors are computed at the end with float64 sums.
 /// </summary>
 static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {

@@ -14,7 +14,8 @@ public enum NmfInit
 /// <summary>
 /// NMF settings, defaulting to sklearn 1.2's <c>NMF(n_components)</c>: Frobenius loss, coordinate-descent (HALS)
 /// solver, tol 1e-4 on violation / first-iteration violation, max_iter 200, no regularization, NNDSVDa init.
-/// Difference: NNDSVD uses an exact SVD where sklearn uses a randomized one (same subspace for small inputs).
+/// Difference: NNDSVD takes the top singular vectors from an eigendecomposition of the Gram matrix where sklearn
+/// uses a randomized SVD (the same vectors up to rounding for these sizes).
 /// </summary>
 public sealed record NmfOptions
 {
