@@ -35,8 +35,17 @@ static class InputChecks
     }
 
     /// <summary>The same finite / non-negative checks on a flat float32 copy (one pass, no tensor temporaries).</summary>
-    public static void FiniteNonNegative<T>(T[] data, long[] shape, string name) where T : IBinaryFloatingPointIeee754<T>
+    public static void FiniteNonNegative<T>(T[] data, long[] shape, string name) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        // SIMD fast path: x − x is 0 for finite x and NaN otherwise; any NaN or negative value falls through to the
+        // scalar scan that builds the message.
+        var vec = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(data.AsSpan());
+        var minV = Vector<T>.Zero; var bad = Vector<T>.Zero;
+        for (int j = 0; j < vec.Length; j++) { var v = vec[j]; minV = Vector.Min(minV, v); bad += v - v; }
+        bool clean = Vector.GreaterThanOrEqualAll(minV, Vector<T>.Zero) && Vector.EqualsAll(bad, Vector<T>.Zero);
+        for (long i = (long)vec.Length * Vector<T>.Count; i < data.LongLength && clean; i++)
+            clean = T.IsFinite(data[i]) && data[i] >= T.Zero;
+        if (clean) return;
         long firstBad = -1, nBad = 0, argMin = -1;
         T min = T.Zero;
         for (long i = 0; i < data.LongLength; i++)

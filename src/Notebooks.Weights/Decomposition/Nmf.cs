@@ -115,8 +115,13 @@ public static class Nmf
         _ => throw new NotSupportedException($"NMF kernel type {typeof(T).Name}"),
     };
 
-    static T[] ToArray<T>(Tensor t, ScalarType dtype) where T : unmanaged =>
-        MemoryMarshal.Cast<byte, T>(t.to_type(dtype).contiguous().bytes).ToArray();
+    static T[] ToArray<T>(Tensor t, ScalarType dtype) where T : unmanaged
+    {
+        var src = MemoryMarshal.Cast<byte, T>(t.to_type(dtype).contiguous().bytes);
+        var dst = GC.AllocateUninitializedArray<T>(src.Length);
+        src.CopyTo(dst);
+        return dst;
+    }
 
     static void CheckSettings(long n, long m, NmfOptions o, bool transform)
     {

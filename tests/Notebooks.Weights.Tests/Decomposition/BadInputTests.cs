@@ -52,6 +52,24 @@ public class BadInputTests
     }
 
     [Fact]
+    public void BatchedNmfReportsTheBadEntryIndex()
+    {
+        // The batched path checks on a flat copy (SIMD fast path, scalar scan for the message).
+        using var scope = NewDisposeScope();
+        var o = new NmfOptions { Components = 2 };
+        var x = rand(3, 4, 37, generator: new Generator(6));
+        x[1, 2, 33] = tensor(float.NaN);
+        Assert.Contains("[1, 2, 33]", Assert.Throws<ArgumentException>(() => Nmf.FitBatched(x, o)).Message);
+        x[1, 2, 33] = tensor(0.5f);
+        x[2, 0, 36] = tensor(-1f);                     // in the scalar tail after the SIMD part
+        var e = Assert.Throws<ArgumentException>(() => Nmf.FitBatched(x, o));
+        Assert.Contains("negative", e.Message);
+        Assert.Contains("[2, 0, 36]", e.Message);
+        x[2, 0, 36] = tensor(float.PositiveInfinity);
+        Assert.Contains("non-finite", Assert.Throws<ArgumentException>(() => Nmf.FitBatched(x, o)).Message);
+    }
+
+    [Fact]
     public void EmptyTensorsAreRejected()
     {
         using var scope = NewDisposeScope();
