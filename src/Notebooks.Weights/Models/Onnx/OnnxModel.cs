@@ -1,0 +1,247 @@
+using System.Text;
+using Notebooks.Weights.Models.Onnx.Proto;
+using Notebooks.Weights.Runtime;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Models.Onnx;
+
+/// <summary>One imported node: its layer name (the ONNX node name), module name, op type and output value.</summary>
+public sealed record OnnxLayer(string Name, string ModuleName, string OpType, string Output, bool IsLayer);
+
+/// <summary>
+/// An ONNX file imported as a TorchSharp module (<see cref="OnnxGraphModule"/>) plus what the file says about it:
+/// layers (node outputs) in topological order, friendly aliases (<c>/layer4/layer4.2/conv3/Conv</c> →
+/// <c>layer4.2.conv3</c>), parameter names, and the input shape. Supports ai.onnx opsets 7–18 and the operators in
+/// <see cref="SupportedOperators"/>; anything else is an error naming the operator and node.
+/// </summary>
+public sealed class OnnxModel
+{
+    /// <summary>Oldest and newest ai.onnx opset this importer implements.</summary>
+    public const int MinOpset = 7, MaxOpset = 18;
+
+    OnnxModel(string path, OnnxGraphModule module, long opset, string producer, List<OnnxLayer> nodes,
+              Dictionary<string, string> aliases, Dictionary<string, string> parameterAliases, string inputName,
+              long[] inputShape, string outputName)
+    {
+        Path = path; Module = module; Opset = opset; Producer = producer; Nodes = nodes;
+        LayerAliases = aliases; ParameterAliases = parameterAliases; InputName = inputName; InputShape = inputShape; OutputName = outputName;
+    }
+
+    /// <summary>The file this was read from.</summary>
+    public string Path { get; }
+    /// <summary>The executable graph.</summary>
+    public OnnxGraphModule Module { get; }
+    /// <summary>ai.onnx opset version of the file.</summary>
+    public long Opset { get; }
+    /// <summary>producer_name and producer_version, e.g. "pytorch 1.13.1".</summary>
+    public string Producer { get; }
+    /// <summary>Every node in execution order (<see cref="OnnxLayer.IsLayer"/>: its output depends on the model input, so it is a layer).</summary>
+    public IReadOnlyList<OnnxLayer> Nodes { get; }
+    /// <summary>Layers (graph-input-dependent node outputs) in execution order.</summary>
+    public IReadOnlyList<OnnxLayer> Layers => Nodes.Where(n => n.IsLayer).ToList();
+    /// <summary>Friendly layer name → layer name, derived from exporter scopes (<c>layer4.2.conv3</c>, <c>layer4.2</c>, <c>features.0</c>).</summary>
+    public IReadOnlyDictionary<string, string> LayerAliases { get; }
+    /// <summary>Parameter alias → parameter path on <see cref="Module"/>: the initializers' own names, and <c>{alias}.weight</c>/<c>.bias</c> of Conv/Gemm/BatchNormalization layers.</summary>
+    public IReadOnlyDictionary<string, string> ParameterAliases { get; }
+    /// <summary>Parameter paths on <see cref="Module"/> (sanitized initializer names).</summary>
+    public IReadOnlyList<string> ParameterNames => Module.named_parameters().Select(p => p.name).ToList();
+    /// <summary>Name of the graph input fed by the module's argument.</summary>
+    public string InputName { get; }
+    /// <summary>Declared input shape (-1 for symbolic dimensions).</summary>
+    public long[] InputShape { get; }
+    /// <summary>Name of the graph output returned by the module.</summary>
+    public string OutputName { get; }
+    /// <summary>Operators the importer supports.</summary>
+    public static IReadOnlyList<string> SupportedOperators => OnnxOps.Supported;
+
+    /// <summary>Reads and imports an .onnx file (external data is looked up next to it).</summary>
+    public static OnnxModel Load(string path)
+    {
+        TorchRuntime.EnsureLoaded();
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model file not found: {System.IO.Path.GetFullPath(path)}", path);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0) throw new InvalidDataException($"ONNX file '{path}' is empty.");
+        var proto = OnnxProtoParser.ParseModel(bytes, path);
+        return Import(proto, path);
+    }
+
+    static OnnxModel Import(OnnxModelProto proto, string path)
+    {
+        var g = proto.Graph ?? throw new InvalidDataException($"'{path}' has no graph (ModelProto field 7): not an ONNX model file.");
+        if (g.Nodes.Count == 0) throw new InvalidDataException($"ONNX file '{path}' has a graph with no nodes.");
+        var opsets = proto.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
+        long opset = opsets.Count > 0 ? opsets.Max(o => o.Version) : proto.IrVersion <= 2 ? 1 : 0;
+        if (opset is < MinOpset or > MaxOpset)
+            throw new NotSupportedException($"ONNX file '{path}' uses ai.onnx opset {(opset == 0 ? "(none declared)" : opset)}; this importer supports opsets {MinOpset} to {MaxOpset}.");
+
+        var initNames = new HashSet<string>(g.Initializers.Select(t => t.Name), StringComparer.Ordinal);
+        var realInputs = g.Inputs.Where(i => !initNames.Contains(i.Name)).ToList();
+        if (realInputs.Count != 1)
+            throw new NotSupportedException($"ONNX file '{path}' has {realInputs.Count} graph inputs ({string.Join(", ", realInputs.Select(i => i.Name))}); a vision model needs exactly one.");
+        if (g.Outputs.Count == 0) throw new InvalidDataException($"ONNX file '{path}' declares no graph outputs.");
+        var input = realInputs[0];
+        if (input.ElemType is not (0 or OnnxTensorReader.Float))
+            throw new NotSupportedException($"ONNX input '{input.Name}' of '{path}' is {OnnxTensorReader.TypeName(input.ElemType)}; only float inputs are supported.");
+
+        // Which values are known, which depend on the input ("data"), and who consumes what.
+        var known = new HashSet<string>(initNames, StringComparer.Ordinal) { input.Name };
+        var data = new HashSet<string>(StringComparer.Ordinal) { input.Name };
+        var consumed = new HashSet<string>(g.Nodes.SelectMany(n => n.Inputs).Concat(g.Outputs.Select(o => o.Name)), StringComparer.Ordinal);
+        var moduleNames = new HashSet<string>(StringComparer.Ordinal);
+        var layerNames = new HashSet<string>(StringComparer.Ordinal);
+        var steps = new List<OnnxGraphModule.Step>();
+        var layers = new List<OnnxLayer>();
+
+        var ordered = TopologicalOrder(g.Nodes, known, path);
+        foreach (var node in ordered)
+        {
+            if (node.Outputs.Count == 0 || node.Outputs[0].Length == 0)
+                throw new InvalidDataException($"ONNX node '{node.Name}' ({node.OpType}) at byte offset {node.Offset} of '{path}' has no output.");
+            string nodeName = node.Name.Length > 0 ? node.Name : node.Outputs[0];
+            if (!layerNames.Add(nodeName)) { nodeName = $"{nodeName}:{node.Outputs[0]}"; layerNames.Add(nodeName); }
+            if (node.Domain is not ("" or "ai.onnx"))
+                throw new NotSupportedException($"ONNX operator '{node.OpType}' (domain '{node.Domain}') of node '{nodeName}' in '{path}' is not supported: only the standard ai.onnx domain is. Supported operators: {string.Join(", ", OnnxOps.Supported)}.");
+            for (int i = 1; i < node.Outputs.Count; i++)
+                if (node.Outputs[i].Length > 0 && consumed.Contains(node.Outputs[i]))
+                    throw new NotSupportedException($"ONNX node '{nodeName}' ({node.OpType}) in '{path}': output {i} ('{node.Outputs[i]}') is used, but only a node's first output is supported (e.g. MaxPool indices, Dropout mask, BatchNormalization training statistics).");
+            int primary = node.Inputs.FindIndex(n => n.Length > 0 && data.Contains(n));
+            if (primary < 0) primary = Math.Max(0, node.Inputs.FindIndex(n => n.Length > 0));
+            bool isData = node.OpType != "Shape" && node.Inputs.Any(n => n.Length > 0 && data.Contains(n));
+            if (isData) data.Add(node.Outputs[0]);
+            known.Add(node.Outputs[0]);
+            string moduleName = Unique(Sanitize(nodeName), moduleNames);
+            var module = OnnxOps.Create(node, moduleName, nodeName, (int)opset, primary, path);
+            steps.Add(new(moduleName, module, node.Inputs.ToArray(), primary, node.Outputs[0]));
+            layers.Add(new OnnxLayer(nodeName, moduleName, node.OpType, node.Outputs[0], isData));
+        }
+        var output = g.Outputs[0].Name;
+        if (!known.Contains(output)) throw new InvalidDataException($"ONNX graph output '{output}' of '{path}' is produced by no node.");
+
+        // Initializers: float ones used by nodes become parameters (BatchNormalization statistics: buffers), the rest buffers.
+        var statsInputs = new HashSet<string>(g.Nodes.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Inputs.Skip(3).Take(2)), StringComparer.Ordinal);
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        var paramAliases = new Dictionary<string, string>(StringComparer.Ordinal);
+        var memberNames = new HashSet<string>(moduleNames, StringComparer.Ordinal);
+        var pending = new List<(string path, Tensor value, bool param)>();
+        foreach (var init in g.Initializers)
+        {
+            if (paths.ContainsKey(init.Name)) throw new InvalidDataException($"ONNX initializer '{init.Name}' is defined twice in '{path}'.");
+            var value = OnnxTensorReader.Read(init, path);
+            string p = Unique(Sanitize(init.Name), memberNames);
+            bool param = value.is_floating_point() && !statsInputs.Contains(init.Name);
+            pending.Add((p, value, param));
+            paths[init.Name] = p;
+            if (p != init.Name && param) paramAliases[init.Name] = p;
+        }
+        var module0 = new OnnxGraphModule(System.IO.Path.GetFileNameWithoutExtension(path), steps, input.Name, output, paths);
+        foreach (var (p, v, param) in pending)
+        {
+            if (param) module0.AddParameter(p, v); else module0.AddBuffer(p, v);
+        }
+
+        // Friendly aliases from exporter scopes.
+        var aliases = FriendlyAliases(layers.Where(l => l.IsLayer).ToList(), layerNames);
+        var byLayer = aliases.GroupBy(kv => kv.Value).ToDictionary(gr => gr.Key, gr => gr.Select(kv => kv.Key).ToList());
+        var paramSet = new HashSet<string>(pending.Where(p => p.param).Select(p => p.path), StringComparer.Ordinal);
+        foreach (var (node, layer) in ordered.Zip(layers))
+        {
+            string[] slots = node.OpType switch
+            {
+                "Conv" or "Gemm" => ["", "weight", "bias"],
+                "BatchNormalization" => ["", "weight", "bias"],
+                _ => [],
+            };
+            if (slots.Length == 0 || !byLayer.TryGetValue(layer.Name, out var names)) continue;
+            // The shortest alias of the node's own scope (e.g. "layer4.2.conv3", not its parent "layer4.2").
+            var own = names.Where(n => FriendlyScope(layer.Name) == n).FirstOrDefault();
+            if (own is null) continue;
+            for (int i = 1; i < slots.Length && i < node.Inputs.Count; i++)
+                if (paths.TryGetValue(node.Inputs[i], out var p) && paramSet.Contains(p))
+                    paramAliases.TryAdd($"{own}.{slots[i]}", p);
+        }
+
+        var inputShape = input.Shape?.ToArray() ?? [];
+        string producer = (proto.ProducerName + " " + proto.ProducerVersion).Trim();
+        return new OnnxModel(path, module0, opset, producer, layers, aliases, paramAliases, input.Name, inputShape, output);
+    }
+
+    static List<OnnxNodeProto> TopologicalOrder(List<OnnxNodeProto> nodes, HashSet<string> initiallyKnown, string path)
+    {
+        var known = new HashSet<string>(initiallyKnown, StringComparer.Ordinal);
+        var result = new List<OnnxNodeProto>(nodes.Count);
+        var remaining = new List<OnnxNodeProto>(nodes);
+        while (remaining.Count > 0)
+        {
+            var next = new List<OnnxNodeProto>();
+            bool progress = false;
+            foreach (var n in remaining)
+            {
+                if (n.Inputs.All(i => i.Length == 0 || known.Contains(i)))
+                {
+                    result.Add(n);
+                    foreach (var o in n.Outputs) if (o.Length > 0) known.Add(o);
+                    progress = true;
+                }
+                else next.Add(n);
+            }
+            if (!progress)
+            {
+                var n = next[0];
+                var missing = n.Inputs.First(i => i.Length > 0 && !known.Contains(i));
+                throw new InvalidDataException($"ONNX node '{(n.Name.Length > 0 ? n.Name : n.Outputs.FirstOrDefault())}' ({n.OpType}) at byte offset {n.Offset} of '{path}' reads '{missing}', which no node, initializer or graph input produces (or the graph has a cycle).");
+            }
+            remaining = next;
+        }
+        return result;
+    }
+
+    /// <summary>The module scope of an exporter node name: <c>/layer4/layer4.2/conv3/Conv</c> → <c>layer4.2.conv3</c>; null if none.</summary>
+    public static string? FriendlyScope(string nodeName)
+    {
+        if (!nodeName.StartsWith('/')) return null;
+        var parts = nodeName.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 2) return null;
+        string cur = "";
+        foreach (var s in parts[..^1])
+            cur = cur.Length == 0 ? s : s.StartsWith(cur + ".", StringComparison.Ordinal) ? s : cur + "." + s;
+        return cur.Length == 0 ? null : cur;
+    }
+
+    /// <summary>
+    /// Aliases for every module scope (and each enclosing scope): the last layer computed inside it, i.e. the
+    /// module's output. Scopes that collide with a node name are skipped.
+    /// </summary>
+    static Dictionary<string, string> FriendlyAliases(List<OnnxLayer> layers, HashSet<string> nodeNames)
+    {
+        var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var l in layers)
+        {
+            var scope = FriendlyScope(l.Name);
+            if (scope is null) continue;
+            // This scope and its ancestors ("layer4.2.conv3", "layer4.2", "layer4").
+            var parts = l.Name.Split('/', StringSplitOptions.RemoveEmptyEntries)[..^1];
+            string cur = "";
+            foreach (var s in parts)
+            {
+                cur = cur.Length == 0 ? s : s.StartsWith(cur + ".", StringComparison.Ordinal) ? s : cur + "." + s;
+                last[cur] = l.Name;
+            }
+        }
+        return last.Where(kv => !nodeNames.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+    }
+
+    static string Sanitize(string name)
+    {
+        var sb = new StringBuilder(name.Length);
+        foreach (var c in name.TrimStart('/')) sb.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+        if (sb.Length == 0 || char.IsAsciiDigit(sb[0])) sb.Insert(0, 'n');
+        return sb.ToString();
+    }
+
+    static string Unique(string name, HashSet<string> used)
+    {
+        string n = name;
+        for (int i = 2; !used.Add(n); i++) n = $"{name}_{i}";
+        return n;
+    }
+}
