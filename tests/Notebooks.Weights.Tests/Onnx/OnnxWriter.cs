@@ -42,9 +42,14 @@ sealed class OnnxWriter
     }
 
     /// <summary>Adds a node; attributes are (name, value) with value float, long, int, string, float[] or long[].</summary>
-    public OnnxWriter Node(string op, string name, string[] inputs, string[] outputs, params (string name, object value)[] attrs)
+    public OnnxWriter Node(string op, string name, string[] inputs, string[] outputs, params (string name, object value)[] attrs) =>
+        DomainNode("", op, name, inputs, outputs, attrs);
+
+    /// <summary>A node in operator domain <paramref name="domain"/> ("" = ai.onnx).</summary>
+    public OnnxWriter DomainNode(string domain, string op, string name, string[] inputs, string[] outputs, params (string name, object value)[] attrs)
     {
         var n = new Msg();
+        if (domain.Length > 0) n.Str(7, domain);
         foreach (var i in inputs) n.Str(1, i);
         foreach (var o in outputs) n.Str(2, o);
         n.Str(3, name);
