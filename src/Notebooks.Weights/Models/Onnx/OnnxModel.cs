@@ -54,6 +54,28 @@ public sealed class OnnxModel
     /// <summary>Operators the importer supports.</summary>
     public static IReadOnlyList<string> SupportedOperators => OnnxOps.Supported;
 
+    /// <summary>
+    /// A <see cref="VisionModel"/> over the imported graph. Layers: every node output that depends on the input, named
+    /// after its node (e.g. <c>/layer4/layer4.2/conv3/Conv</c>), then the friendly aliases (<c>layer4.2.conv3</c>,
+    /// <c>layer4.2</c>); parameters: sanitized initializer names with the original names and <c>{layer}.weight</c>
+    /// as aliases. Input: channels and size from the file's input shape (224 when symbolic); images in [0, 1] are fed
+    /// as they are unless <paramref name="input"/> says otherwise (an ONNX file does not record its preprocessing).
+    /// </summary>
+    public VisionModel ToVisionModel(InputSpec? input = null)
+    {
+        long channels = InputShape.Length == 4 && InputShape[1] > 0 ? InputShape[1] : 3;
+        long size = InputShape.Length == 4 && InputShape[2] > 0 ? InputShape[2] : 224;
+        var spec = input ?? new InputSpec((int)channels, (int)size, 0, 1);
+        var layers = new List<LayerSpec>();
+        var names = new HashSet<string>(StringComparer.Ordinal) { VisionModel.InputLayer };
+        foreach (var l in Layers)
+            layers.Add(new LayerSpec(names.Add(l.Name) ? l.Name : $"{l.Name}:{l.Output}", l.ModuleName, l.OpType));
+        var moduleOf = Layers.ToDictionary(l => l.Name, l => l);
+        foreach (var (alias, layer) in LayerAliases)
+            if (names.Add(alias)) layers.Add(new LayerSpec(alias, moduleOf[layer].ModuleName, moduleOf[layer].OpType));
+        return new VisionModel(System.IO.Path.GetFileNameWithoutExtension(Path), Module, spec, layers, ParameterAliases);
+    }
+
     /// <summary>Reads and imports an .onnx file (external data is looked up next to it).</summary>
     public static OnnxModel Load(string path)
     {
@@ -139,25 +161,16 @@ public sealed class OnnxModel
             if (param) module0.AddParameter(p, v); else module0.AddBuffer(p, v);
         }
 
-        // Friendly aliases from exporter scopes.
+        // Friendly aliases from exporter scopes; "{scope}.weight" / ".bias" for Conv, Gemm and BatchNormalization nodes.
         var aliases = FriendlyAliases(layers.Where(l => l.IsLayer).ToList(), layerNames);
-        var byLayer = aliases.GroupBy(kv => kv.Value).ToDictionary(gr => gr.Key, gr => gr.Select(kv => kv.Key).ToList());
         var paramSet = new HashSet<string>(pending.Where(p => p.param).Select(p => p.path), StringComparer.Ordinal);
         foreach (var (node, layer) in ordered.Zip(layers))
         {
-            string[] slots = node.OpType switch
-            {
-                "Conv" or "Gemm" => ["", "weight", "bias"],
-                "BatchNormalization" => ["", "weight", "bias"],
-                _ => [],
-            };
-            if (slots.Length == 0 || !byLayer.TryGetValue(layer.Name, out var names)) continue;
-            // The shortest alias of the node's own scope (e.g. "layer4.2.conv3", not its parent "layer4.2").
-            var own = names.Where(n => FriendlyScope(layer.Name) == n).FirstOrDefault();
-            if (own is null) continue;
+            if (node.OpType is not ("Conv" or "Gemm" or "BatchNormalization") || FriendlyScope(layer.Name) is not { } scope) continue;
+            string[] slots = ["", "weight", "bias"];
             for (int i = 1; i < slots.Length && i < node.Inputs.Count; i++)
                 if (paths.TryGetValue(node.Inputs[i], out var p) && paramSet.Contains(p))
-                    paramAliases.TryAdd($"{own}.{slots[i]}", p);
+                    paramAliases.TryAdd($"{scope}.{slots[i]}", p);
         }
 
         var inputShape = input.Shape?.ToArray() ?? [];
@@ -196,15 +209,26 @@ public sealed class OnnxModel
     }
 
     /// <summary>The module scope of an exporter node name: <c>/layer4/layer4.2/conv3/Conv</c> → <c>layer4.2.conv3</c>; null if none.</summary>
-    public static string? FriendlyScope(string nodeName)
+    public static string? FriendlyScope(string nodeName) => Scopes(nodeName).LastOrDefault();
+
+    /// <summary>
+    /// The enclosing module paths of a PyTorch-exported node name, outermost first. Each segment names a module within
+    /// its parent, Sequential children qualified by the parent's attribute (<c>/layer1/layer1.0/downsample/downsample.0/Conv</c>
+    /// → <c>layer1</c>, <c>layer1.0</c>, <c>layer1.0.downsample</c>, <c>layer1.0.downsample.0</c>).
+    /// </summary>
+    static List<string> Scopes(string nodeName)
     {
-        if (!nodeName.StartsWith('/')) return null;
+        var result = new List<string>();
+        if (!nodeName.StartsWith('/')) return result;
         var parts = nodeName.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length < 2) return null;
-        string cur = "";
+        var segs = new List<string>();
         foreach (var s in parts[..^1])
-            cur = cur.Length == 0 ? s : s.StartsWith(cur + ".", StringComparison.Ordinal) ? s : cur + "." + s;
-        return cur.Length == 0 ? null : cur;
+        {
+            if (segs.Count > 0 && s.StartsWith(segs[^1] + ".", StringComparison.Ordinal)) segs[^1] = s;
+            else segs.Add(s);
+            result.Add(string.Join(".", segs));
+        }
+        return result;
     }
 
     /// <summary>
@@ -216,18 +240,10 @@ public sealed class OnnxModel
         var last = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var l in layers)
         {
-            var scope = FriendlyScope(l.Name);
-            if (scope is null) continue;
             // This scope and its ancestors ("layer4.2.conv3", "layer4.2", "layer4").
-            var parts = l.Name.Split('/', StringSplitOptions.RemoveEmptyEntries)[..^1];
-            string cur = "";
-            foreach (var s in parts)
-            {
-                cur = cur.Length == 0 ? s : s.StartsWith(cur + ".", StringComparison.Ordinal) ? s : cur + "." + s;
-                last[cur] = l.Name;
-            }
+            foreach (var scope in Scopes(l.Name)) last[scope] = l.Name;
         }
-        return last.Where(kv => !nodeNames.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return last.Where(kv => !nodeNames.Contains(kv.Key) && kv.Key != VisionModel.InputLayer).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
     }
 
     static string Sanitize(string name)
