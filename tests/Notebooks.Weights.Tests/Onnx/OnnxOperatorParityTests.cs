@@ -107,7 +107,13 @@ public class OnnxOperatorParityTests
         ["ReduceMean axes input (18)"] = ([2, 3, 4, 4], () => G(18, 2, 3, 4, 4).InitInt64("ax", [-1, 1], 2).Node("ReduceMean", "m", ["x", "ax"], ["y"]).Output("y")),
         ["GlobalAveragePool, GlobalMaxPool (7)"] = ([2, 3, 4, 5], () => G(7, 2, 3, 4, 5).Node("GlobalAveragePool", "a", ["x"], ["a"]).Node("GlobalMaxPool", "m", ["x"], ["b"])
             .Node("Add", "add", ["a", "b"], ["y"]).Output("y")),
-        ["Constant node (9)"] = ([1, 2, 2, 3], () => G(9, 1, 2, 2, 3)
+        ["Sum Max Min Mean variadic (9)"] = ([2, 3, 4], () => G(9, 2, 3, 4).Init("a", R(20, 4), 4).Init("b", R(21, 12), 3, 4)
+            .Node("Relu", "r", ["x"], ["p"]).Node("Sum", "s", ["x", "p", "a"], ["q"]).Node("Max", "mx", ["q", "b", "x"], ["r1"])
+            .Node("Min", "mn", ["r1", "a"], ["r2"]).Node("Mean", "me", ["r2", "q", "b"], ["y"]).Output("y")),
+        ["Abs Sqrt Pow Neg Exp Log Reciprocal (13)"] = ([2, 3, 4], () => G(13, 2, 3, 4).Init("k", [1.5f]).Init("one", [1f])
+            .Node("Abs", "ab", ["x"], ["a"]).Node("Sqrt", "sq", ["a"], ["b"]).Node("Pow", "pw", ["b", "k"], ["c"]).Node("Neg", "ng", ["c"], ["d"])
+            .Node("Exp", "ex", ["d"], ["e"]).Node("Add", "ad", ["e", "one"], ["f"]).Node("Log", "lg", ["f"], ["g"]).Node("Reciprocal", "rc", ["g"], ["y"]).Output("y")),
+        ["Constant node (9)"] = ([1, 3, 2, 3], () => G(9, 1, 3, 2, 3)
             .Node("Constant", "k", [], ["c"], ("value_floats", new[] { 1f, -2f, 3f })).Node("Mul", "m", ["x", "c"], ["y"]).Output("y")),
     };
 

@@ -70,6 +70,33 @@ public class OnnxVisionModelTests
         Assert.True(RelativeError(acts["inception3b"], ort["/inception3b/Concat_output_0"].shape, ort["/inception3b/Concat_output_0"].values) <= 1e-4);
     }
 
+    /// <summary>A TensorFlow-style graph taking NHWC images (input → Transpose(0,3,1,2)) is detected; the module takes NCHW.</summary>
+    [Fact]
+    public void NhwcGraphsTakeNchwImages()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nw-onnx-nhwc-{Guid.NewGuid():N}.onnx");
+        var bytes = new OnnxWriter { Opset = 13 }.Input("x", 1, 6, 5, 3).Init("W", RandomInput([54], 1), 2, 3, 3, 3)
+            .Node("Transpose", "to_nchw", ["x"], ["t"], ("perm", new long[] { 0, 3, 1, 2 }))
+            .Node("Conv", "conv", ["t", "W"], ["c"], ("auto_pad", "SAME_UPPER")).Node("Relu", "relu", ["c"], ["y"]).Output("y").Save(path);
+        try
+        {
+            var m = OnnxModel.Load(path);
+            Assert.Equal("NHWC", m.InputLayout);
+            Assert.Equal(new long[] { 1, 3, 6, 5 }, m.ImageShape);
+            Assert.Equal("NCHW", OnnxModel.Load(path, "NCHW").InputLayout);
+            Assert.Throws<ArgumentException>(() => OnnxModel.Load(path, "CHW"));
+            using var vm = m.ToVisionModel();
+            Assert.Equal(new InputSpec(3, 6, 0, 1), vm.Input);
+
+            using var scope = NewDisposeScope();
+            var nchw = rand(1, 3, 6, 5, generator: new Generator(2));
+            var nhwc = nchw.permute(0, 2, 3, 1).contiguous().data<float>().ToArray();
+            var ort = RunOrt(File.ReadAllBytes(path), "x", nhwc, [1, 6, 5, 3])["y"];
+            Assert.True(RelativeError(vm.Forward(nchw), ort.shape, ort.values) <= 1e-4);
+        }
+        finally { File.Delete(path); }
+    }
+
     [Fact]
     public void ParameterEditsThroughAliasesChangeTheImportedForward()
     {

@@ -47,8 +47,12 @@ public sealed class OnnxModel
     public IReadOnlyList<string> ParameterNames => Module.named_parameters().Select(p => p.name).ToList();
     /// <summary>Name of the graph input fed by the module's argument.</summary>
     public string InputName { get; }
-    /// <summary>Declared input shape (-1 for symbolic dimensions).</summary>
+    /// <summary>Declared input shape (-1 for symbolic dimensions), in the file's layout.</summary>
     public long[] InputShape { get; }
+    /// <summary>"NCHW", or "NHWC" for graphs taking channels-last images (the module then takes NCHW and permutes).</summary>
+    public string InputLayout => Module.InputIsNhwc ? "NHWC" : "NCHW";
+    /// <summary>The input shape as the module takes it: [N, C, H, W] (-1 for symbolic dimensions).</summary>
+    public long[] ImageShape => Module.InputIsNhwc && InputShape.Length == 4 ? [InputShape[0], InputShape[3], InputShape[1], InputShape[2]] : InputShape;
     /// <summary>Name of the graph output returned by the module.</summary>
     public string OutputName { get; }
     /// <summary>Operators the importer supports.</summary>
@@ -63,8 +67,9 @@ public sealed class OnnxModel
     /// </summary>
     public VisionModel ToVisionModel(InputSpec? input = null)
     {
-        long channels = InputShape.Length == 4 && InputShape[1] > 0 ? InputShape[1] : 3;
-        long size = InputShape.Length == 4 && InputShape[2] > 0 ? InputShape[2] : 224;
+        var shape = ImageShape;
+        long channels = shape.Length == 4 && shape[1] > 0 ? shape[1] : 3;
+        long size = shape.Length == 4 && shape[2] > 0 ? shape[2] : 224;
         var spec = input ?? new InputSpec((int)channels, (int)size, 0, 1);
         var layers = new List<LayerSpec>();
         var names = new HashSet<string>(StringComparer.Ordinal) { VisionModel.InputLayer };
@@ -76,18 +81,24 @@ public sealed class OnnxModel
         return new VisionModel(System.IO.Path.GetFileNameWithoutExtension(Path), Module, spec, layers, ParameterAliases);
     }
 
-    /// <summary>Reads and imports an .onnx file (external data is looked up next to it).</summary>
-    public static OnnxModel Load(string path)
+    /// <summary>
+    /// Reads and imports an .onnx file (external data is looked up next to it). <paramref name="inputLayout"/>:
+    /// "NCHW", "NHWC", or null to decide from the graph (NHWC when the input only feeds Transpose(perm [0, 3, 1, 2])
+    /// nodes, as in TensorFlow exports).
+    /// </summary>
+    public static OnnxModel Load(string path, string? inputLayout = null)
     {
+        if (inputLayout is not (null or "NCHW" or "NHWC"))
+            throw new ArgumentException($"Input layout must be \"NCHW\" or \"NHWC\"; got \"{inputLayout}\".", nameof(inputLayout));
         TorchRuntime.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model file not found: {System.IO.Path.GetFullPath(path)}", path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new InvalidDataException($"ONNX file '{path}' is empty.");
         var proto = OnnxProtoParser.ParseModel(bytes, path);
-        return Import(proto, path);
+        return Import(proto, path, inputLayout);
     }
 
-    static OnnxModel Import(OnnxModelProto proto, string path)
+    static OnnxModel Import(OnnxModelProto proto, string path, string? inputLayout)
     {
         var g = proto.Graph ?? throw new InvalidDataException($"'{path}' has no graph (ModelProto field 7): not an ONNX model file.");
         if (g.Nodes.Count == 0) throw new InvalidDataException($"ONNX file '{path}' has a graph with no nodes.");
@@ -155,7 +166,16 @@ public sealed class OnnxModel
             paths[init.Name] = p;
             if (p != init.Name && param) paramAliases[init.Name] = p;
         }
-        var module0 = new OnnxGraphModule(System.IO.Path.GetFileNameWithoutExtension(path), steps, input.Name, output, paths);
+        var declared = input.Shape?.ToArray() ?? [];
+        bool nhwc = inputLayout switch
+        {
+            "NHWC" => true,
+            "NCHW" => false,
+            _ => IsNhwcGraph(g.Nodes, input.Name),
+        };
+        if (nhwc && declared.Length is not (0 or 4))
+            throw new ArgumentException($"ONNX input '{input.Name}' of '{path}' has shape [{string.Join(", ", declared)}]; NHWC needs 4 dimensions.");
+        var module0 = new OnnxGraphModule(System.IO.Path.GetFileNameWithoutExtension(path), steps, input.Name, output, paths, nhwc);
         foreach (var (p, v, param) in pending)
         {
             if (param) module0.AddParameter(p, v); else module0.AddBuffer(p, v);
@@ -176,6 +196,14 @@ public sealed class OnnxModel
         var inputShape = input.Shape?.ToArray() ?? [];
         string producer = (proto.ProducerName + " " + proto.ProducerVersion).Trim();
         return new OnnxModel(path, module0, opset, producer, layers, aliases, paramAliases, input.Name, inputShape, output);
+    }
+
+    /// <summary>TensorFlow exports take NHWC and transpose to NCHW first: every consumer of the input is Transpose(perm 0,3,1,2).</summary>
+    static bool IsNhwcGraph(List<OnnxNodeProto> nodes, string input)
+    {
+        var consumers = nodes.Where(n => n.Inputs.Contains(input)).ToList();
+        return consumers.Count > 0 && consumers.All(n => n.OpType == "Transpose"
+            && n.Attributes.TryGetValue("perm", out var p) && p.Ints.SequenceEqual([0L, 3, 1, 2]));
     }
 
     static List<OnnxNodeProto> TopologicalOrder(List<OnnxNodeProto> nodes, HashSet<string> initiallyKnown, string path)

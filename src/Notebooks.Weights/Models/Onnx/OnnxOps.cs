@@ -19,7 +19,8 @@ internal static class OnnxOps
         "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout",
         "Flatten", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "LeakyRelu", "LogSoftmax", "LRN",
         "MatMul", "MaxPool", "Mul", "Pad", "ReduceMean", "Relu", "Reshape", "Shape", "Sigmoid", "Softmax", "Squeeze",
-        "Sub", "Tanh", "Transpose", "Unsqueeze",
+        "Sub", "Tanh", "Transpose", "Unsqueeze", "Sum", "Max", "Min", "Mean", "Pow", "Sqrt", "Exp", "Log", "Neg", "Abs",
+        "Reciprocal",
     ];
 
     /// <summary>Builds the module for one node.</summary>
@@ -62,6 +63,17 @@ internal static class OnnxOps
                     return x.is_floating_point() ? x.div(y) : x.div(y, RoundingMode.trunc);
                 });
             case "MatMul": return N(ins => In(ins, 0).matmul(In(ins, 1)));
+            case "Sum": return N(ins => Variadic(ins, (x, y) => x.add(y)));
+            case "Max": return N(ins => Variadic(ins, (x, y) => x.maximum(y)));
+            case "Min": return N(ins => Variadic(ins, (x, y) => x.minimum(y)));
+            case "Mean": return N(ins => Variadic(ins, (x, y) => x.add(y)).div(ins.Count(t => t is not null)));
+            case "Pow": return N(ins => In(ins, 0).pow(In(ins, 1)));
+            case "Sqrt": return N(ins => In(ins, 0).sqrt());
+            case "Exp": return N(ins => In(ins, 0).exp());
+            case "Log": return N(ins => In(ins, 0).log());
+            case "Neg": return N(ins => In(ins, 0).neg());
+            case "Abs": return N(ins => In(ins, 0).abs());
+            case "Reciprocal": return N(ins => In(ins, 0).reciprocal());
             case "Gemm":
             {
                 float alpha = a.Float("alpha", 1), beta = a.Float("beta", 1);
@@ -236,6 +248,15 @@ internal static class OnnxOps
                     $"ONNX operator '{node.OpType}'{(node.Domain is "" or "ai.onnx" ? "" : $" (domain '{node.Domain}')")} of node '{nodeName}' in '{source}' is not supported. " +
                     $"Supported operators: {string.Join(", ", Supported)}.");
         }
+    }
+
+    static Tensor Variadic(Tensor?[] ins, Func<Tensor, Tensor, Tensor> op)
+    {
+        var present = ins.Where(t => t is not null).Select(t => t!).ToList();
+        if (present.Count == 0) throw new InvalidDataException("A variadic ONNX operator got no inputs.");
+        var acc = present[0];
+        for (int i = 1; i < present.Count; i++) acc = op(acc, present[i]);
+        return present.Count == 1 ? acc.alias() : acc;
     }
 
     /// <summary>A small int64 tensor (shape, axes, pads) as longs.</summary>
