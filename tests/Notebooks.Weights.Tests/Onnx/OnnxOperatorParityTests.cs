@@ -41,6 +41,8 @@ public class OnnxOperatorParityTests
             .Node("AveragePool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 2, 3 }), ("pads", new long[] { 1, 0, 0, 1 })).Output("y")),
         ["averagepool asymmetric pads included (13)"] = ([1, 2, 7, 7], () => G(13, 1, 2, 7, 7)
             .Node("AveragePool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 2, 3 }), ("pads", new long[] { 1, 0, 0, 1 }), ("count_include_pad", 1L)).Output("y")),
+        ["averagepool SAME_UPPER (13)"] = ([1, 2, 7, 6], () => G(13, 1, 2, 7, 6)
+            .Node("AveragePool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("auto_pad", "SAME_UPPER")).Output("y")),
         ["averagepool SAME_LOWER (10)"] = ([1, 2, 8, 9], () => G(10, 1, 2, 8, 9)
             .Node("AveragePool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("auto_pad", "SAME_LOWER")).Output("y")),
         ["LRN strong (13)"] = ([2, 6, 3, 3], () => G(13, 2, 6, 3, 3)

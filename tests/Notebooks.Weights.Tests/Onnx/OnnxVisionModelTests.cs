@@ -97,6 +97,45 @@ public class OnnxVisionModelTests
         finally { File.Delete(path); }
     }
 
+    /// <summary>
+    /// A MaxPool TorchSharp cannot express (SAME_UPPER padding) keeps its forward value in linearized runs, and its
+    /// gradient becomes that of the same-window AveragePool with padding excluded (whose forward matches ONNX Runtime
+    /// in <see cref="OnnxOperatorParityTests"/>).
+    /// </summary>
+    [Fact]
+    public void LinearizedSamePaddedMaxPoolTakesTheAveragePoolGradient()
+    {
+        string Pool(string op) => new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 7, 6).Node("Relu", "relu", ["x"], ["r"])
+            .Node(op, "pool", ["r"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("auto_pad", "SAME_UPPER"))
+            .Output("y").Save(Path.Combine(Path.GetTempPath(), $"nw-onnx-{op}-{Guid.NewGuid():N}.onnx"));
+        var maxPath = Pool("MaxPool");
+        var avgPath = Pool("AveragePool");
+        try
+        {
+            using var maxModel = OnnxModel.Load(maxPath).ToVisionModel();
+            using var avgModel = OnnxModel.Load(avgPath).ToVisionModel();
+            Assert.IsType<OnnxMaxPool>(maxModel.LayerModule("pool"));
+            using var scope = NewDisposeScope();
+            var x = randn(1, 2, 7, 6, generator: new Generator(3));
+            var w = randn(1, 2, 4, 3, generator: new Generator(4));
+
+            (Tensor value, Tensor grad) Linearized(VisionModel m)
+            {
+                var xi = x.clone().requires_grad_(true);
+                var y = m.Run(xi, new RunOptions { Capture = ["pool"], Linearize = true })["pool"];
+                var g = TorchSharp.torch.autograd.grad([y.mul(w).sum()], [xi])[0];
+                return (y.detach(), g);
+            }
+            var (maxValue, maxGrad) = Linearized(maxModel);
+            var (_, avgGrad) = Linearized(avgModel);
+            using (no_grad())
+                Assert.True(maxValue.allclose(maxModel.Activation(x, "pool"), rtol: 1e-6, atol: 1e-6), "linearization changed the forward value");
+            Assert.True(maxGrad.allclose(avgGrad, rtol: 1e-5, atol: 1e-6), "max-pool gradient is not the average-pool gradient");
+            Assert.True(avgGrad.abs().sum().item<float>() > 0);
+        }
+        finally { File.Delete(maxPath); File.Delete(avgPath); }
+    }
+
     [Fact]
     public void ParameterEditsThroughAliasesChangeTheImportedForward()
     {
