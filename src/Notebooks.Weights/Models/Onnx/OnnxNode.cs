@@ -41,7 +41,7 @@ public sealed class OnnxNode : nn.Module<Tensor, Tensor>
         try { return _compute(ins); }
         catch (System.Runtime.InteropServices.ExternalException e)
         {
-            throw new InvalidOperationException(
+            throw new ArgumentException(
                 $"ONNX node '{NodeName}' ({OpType}) failed on inputs shaped {string.Join(", ", ins.Select(t => t is null ? "(none)" : "[" + string.Join(", ", t.shape) + "]"))}: {e.Message.Split('\n')[0]}", e);
         }
     }

@@ -62,7 +62,7 @@ internal static class OnnxOps
                     var x = In(ins, 0); var y = In(ins, 1);
                     return x.is_floating_point() ? x.div(y) : x.div(y, RoundingMode.trunc);
                 });
-            case "MatMul": return N(ins => In(ins, 0).matmul(In(ins, 1)));
+            case "MatMul": return N(ins => MatMul(In(ins, 0), In(ins, 1), nodeName));
             case "Sum": return N(ins => Variadic(ins, (x, y) => x.add(y)));
             case "Max": return N(ins => Variadic(ins, (x, y) => x.maximum(y)));
             case "Min": return N(ins => Variadic(ins, (x, y) => x.minimum(y)));
@@ -83,7 +83,7 @@ internal static class OnnxOps
                     var A = In(ins, 0); var B = In(ins, 1);
                     if (ta) A = A.t();
                     if (tb) B = B.t();
-                    var y = A.matmul(B);
+                    var y = MatMul(A, B, nodeName);
                     if (alpha != 1) y = y.mul(alpha);
                     if (Opt(ins, 2) is { } C) y = y.add(beta == 1 ? C : C.mul(beta));
                     return y;
@@ -248,6 +248,28 @@ internal static class OnnxOps
                     $"ONNX operator '{node.OpType}'{(node.Domain is "" or "ai.onnx" ? "" : $" (domain '{node.Domain}')")} of node '{nodeName}' in '{source}' is not supported. " +
                     $"Supported operators: {string.Join(", ", Supported)}.");
         }
+    }
+
+    /// <summary>
+    /// matmul with its shapes checked first: TorchSharp 0.107's native matmul aborts the process (uncaught c10::Error)
+    /// on mismatched shapes instead of throwing.
+    /// </summary>
+    internal static Tensor MatMul(Tensor a, Tensor b, string nodeName)
+    {
+        long[] sa = a.shape, sb = b.shape;
+        bool ok = sa.Length > 0 && sb.Length > 0;
+        if (ok)
+        {
+            long inner = sa[^1], other = sb.Length == 1 ? sb[0] : sb[^2];
+            ok = inner == other;
+            // Batch dimensions must broadcast.
+            var ba = sa.Length > 2 ? sa[..^2] : []; var bb = sb.Length > 2 ? sb[..^2] : [];
+            for (int i = 1; ok && i <= Math.Min(ba.Length, bb.Length); i++)
+                ok = ba[^i] == bb[^i] || ba[^i] == 1 || bb[^i] == 1;
+        }
+        if (!ok)
+            throw new ArgumentException($"ONNX node '{nodeName}': cannot multiply matrices shaped [{string.Join(", ", sa)}] and [{string.Join(", ", sb)}].");
+        return a.matmul(b);
     }
 
     static Tensor Variadic(Tensor?[] ins, Func<Tensor, Tensor, Tensor> op)
