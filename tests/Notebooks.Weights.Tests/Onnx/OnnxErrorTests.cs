@@ -127,6 +127,16 @@ public sealed class OnnxErrorTests : IDisposable
     }
 
     [Fact]
+    public void SparseInitializersAreRejectedWithTheirOffset()
+    {
+        var bytes = ReluModel().ToBytes();
+        // Append ModelProto.graph { sparse_initializer {} }: 0x3A len 2, then tag 0x7A (field 15, length-delimited), len 0.
+        var path = Write("sparse.onnx", [.. bytes, 0x3A, 0x02, 0x7A, 0x00]);
+        var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
+        Assert.Contains($"sparse initializers (byte offset {bytes.Length + 2})", e.Message);
+    }
+
+    [Fact]
     public void UnsupportedAttributeValuesNameTheNode()
     {
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 4, 4)

@@ -101,6 +101,8 @@ public sealed class OnnxModel
     static OnnxModel Import(OnnxModelProto proto, string path, string? inputLayout)
     {
         var g = proto.Graph ?? throw new InvalidDataException($"'{path}' has no graph (ModelProto field 7): not an ONNX model file.");
+        if (g.SparseInitializerOffset >= 0)
+            throw new NotSupportedException($"ONNX file '{path}' stores sparse initializers (byte offset {g.SparseInitializerOffset}); only dense initializers are supported.");
         if (g.Nodes.Count == 0) throw new InvalidDataException($"ONNX file '{path}' has a graph with no nodes.");
         var opsets = proto.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
         long opset = opsets.Count > 0 ? opsets.Max(o => o.Version) : proto.IrVersion <= 2 ? 1 : 0;

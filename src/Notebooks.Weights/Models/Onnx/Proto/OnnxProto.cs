@@ -30,6 +30,8 @@ public sealed class OnnxGraphProto
     public List<OnnxValueInfo> Inputs { get; } = [];
     /// <summary>Declared outputs.</summary>
     public List<OnnxValueInfo> Outputs { get; } = [];
+    /// <summary>Byte offset of the first sparse_initializer (field 15), which this importer does not support; -1 if none.</summary>
+    public int SparseInitializerOffset { get; set; } = -1;
 }
 
 /// <summary>NodeProto: input=1, output=2, name=3, op_type=4, attribute=5, domain=7.</summary>
@@ -170,6 +172,7 @@ internal static class OnnxProtoParser
                 case 5: r.Expect(2, "GraphProto.initializer"); { int at = r.Position; var t = ParseTensor(r.ReadMessage()); t.Offset = at; g.Initializers.Add(t); } break;
                 case 11: r.Expect(2, "GraphProto.input"); g.Inputs.Add(ParseValueInfo(r.ReadMessage())); break;
                 case 12: r.Expect(2, "GraphProto.output"); g.Outputs.Add(ParseValueInfo(r.ReadMessage())); break;
+                case 15: if (g.SparseInitializerOffset < 0) g.SparseInitializerOffset = r.TagOffset; r.Skip(); break;
                 default: r.Skip(); break;
             }
         }
