@@ -33,6 +33,14 @@ public class OnnxOperatorParityTests
             .Node("MaxPool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 0, 0, 1, 1 })).Output("y")),
         ["maxpool ceil_mode + dilation (12)"] = ([1, 2, 12, 12], () => G(12, 1, 2, 12, 12)
             .Node("MaxPool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("dilations", new long[] { 2, 2 }), ("ceil_mode", 1L)).Output("y")),
+        ["maxpool asymmetric pads + ceil_mode (12)"] = ([1, 2, 8, 8], () => G(12, 1, 2, 8, 8)
+            .Node("MaxPool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 0, 0, 1 }), ("ceil_mode", 1L)).Output("y")),
+        ["maxpool pads beyond half the window (11)"] = ([1, 2, 5, 5], () => G(11, 1, 2, 5, 5)
+            .Node("MaxPool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 2, 2, 2, 2 })).Output("y")),
+        ["averagepool ceil_mode with pads (13)"] = ([1, 2, 8, 8], () => G(13, 1, 2, 8, 8)
+            .Node("AveragePool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 1, 1, 1 }), ("ceil_mode", 1L)).Output("y")),
+        ["averagepool asymmetric pads + ceil_mode (13)"] = ([1, 2, 8, 8], () => G(13, 1, 2, 8, 8)
+            .Node("AveragePool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 0, 1, 1, 0 }), ("ceil_mode", 1L)).Output("y")),
         ["maxpool symmetric pads (7)"] = ([1, 2, 6, 6], () => G(7, 1, 2, 6, 6)
             .Node("MaxPool", "p", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 })).Output("y")),
         ["averagepool count_include_pad (11)"] = ([1, 2, 7, 7], () => G(11, 1, 2, 7, 7)
