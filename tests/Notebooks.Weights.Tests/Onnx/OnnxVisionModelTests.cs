@@ -165,6 +165,23 @@ public class OnnxVisionModelTests
         }
     }
 
+    /// <summary>A model loaded inside a caller's dispose scope keeps its weights after that scope ends.</summary>
+    [Fact]
+    public void ModelsOutliveTheDisposeScopeTheyWereLoadedIn()
+    {
+        OnnxModel m;
+        Tensor before;
+        var x = rand(1, 3, 32, 32, generator: new Generator(1));
+        using (var inner = NewDisposeScope())
+        {
+            m = OnnxModel.Load(Fixture("mobilenetv1_opset12.onnx"));
+            using var _ = no_grad();
+            before = m.Module.call(x).MoveToOuterDisposeScope();
+        }
+        using (no_grad())
+            Assert.True(m.Module.call(x).allclose(before, rtol: 0, atol: 0));
+    }
+
     [Fact]
     public void ParameterEditsThroughAliasesChangeTheImportedForward()
     {

@@ -95,7 +95,12 @@ public sealed class OnnxModel
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new InvalidDataException($"ONNX file '{path}' is empty.");
         var proto = OnnxProtoParser.ParseModel(bytes, path);
-        return Import(proto, path, inputLayout);
+        // Temporaries die here; the module's parameters, buffers and constants outlive any caller's dispose scope.
+        using var scope = NewDisposeScope();
+        var model = Import(proto, path, inputLayout);
+        foreach (var p in model.Module.parameters()) p.DetachFromDisposeScope();
+        foreach (var b in model.Module.buffers()) b.DetachFromDisposeScope();
+        return model;
     }
 
     static OnnxModel Import(OnnxModelProto proto, string path, string? inputLayout)
