@@ -13,6 +13,9 @@ public sealed record OnnxLayer(string Name, string ModuleName, string OpType, st
 /// layers (node outputs) in topological order, friendly aliases (<c>/layer4/layer4.2/conv3/Conv</c> →
 /// <c>layer4.2.conv3</c>), parameter names, and the input shape. Supports ai.onnx opsets 7–18 and the operators in
 /// <see cref="SupportedOperators"/>; anything else is an error naming the operator and node.
+/// Differences from ONNX Runtime: values are computed in float32 (float16/bfloat16/double initializers are converted;
+/// integer tensors become int64), Dropout is the identity (inference), only a node's first output may be used,
+/// convolutions and pools are 2-D, and LRN accepts even sizes (the ONNX formula; ONNX Runtime rejects them).
 /// </summary>
 public sealed class OnnxModel
 {
