@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Notebooks.Weights.Models.Onnx;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// <c>weights onnx --model m.onnx</c>: what the ONNX importer makes of a file — producer, opset, input layout, every
+/// layer with its operator, friendly aliases and output shape, and the parameter aliases.
+/// </summary>
+[Flags("json")]
+public sealed class OnnxVerb : IVerb
+{
+    public string Name => "onnx";
+    public string Summary => "import an .onnx file and list its layers (node names, op types, aliases, shapes) and parameters";
+    public string Usage => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var path = args.Require("model");
+        int? size = args.Get("size") is null ? null : args.GetInt("size", 0);
+        var layout = args.Get("layout");
+        bool json = args.Flag("json");
+        args.EnsureAllUsed();
+
+        var onnx = OnnxModel.Load(path, layout);
+        using var model = onnx.ToVisionModel();
+        var shapes = model.Layers(size).ToDictionary(l => l.Name, l => l.Shape);
+        var aliasOf = onnx.LayerAliases.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => string.Join(", ", g.Select(kv => kv.Key).OrderByDescending(a => a.Length)));
+        var rows = onnx.Layers.Select(l => new
+        {
+            name = l.Name,
+            op = l.OpType,
+            alias = aliasOf.GetValueOrDefault(l.Name),
+            shape = shapes.GetValueOrDefault(l.Name),
+        }).ToList();
+        var parameters = onnx.Module.named_parameters().Select(p => new
+        {
+            path = p.name,
+            shape = p.parameter.shape,
+            aliases = onnx.ParameterAliases.Where(kv => kv.Value == p.name).Select(kv => kv.Key).ToArray(),
+        }).ToList();
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                file = path, producer = onnx.Producer, opset = onnx.Opset, input = onnx.InputName, inputShape = onnx.InputShape,
+                layout = onnx.InputLayout, output = onnx.OutputName, layers = rows, parameters,
+            }, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+
+        stdout.WriteLine($"{Path.GetFileName(path)}: {onnx.Producer}, opset {onnx.Opset}, input '{onnx.InputName}' [{string.Join(", ", onnx.InputShape)}] {onnx.InputLayout}, output '{onnx.OutputName}'");
+        stdout.WriteLine($"layers ({rows.Count}, execution order, input {size ?? model.Input.DefaultSize}x{size ?? model.Input.DefaultSize}):");
+        int wName = Math.Max(4, rows.Max(r => r.name.Length)), wOp = Math.Max(2, rows.Max(r => r.op.Length)), wAlias = Math.Max(5, rows.Max(r => r.alias?.Length ?? 0));
+        stdout.WriteLine($"  {"name".PadRight(wName)}  {"op".PadRight(wOp)}  {"alias".PadRight(wAlias)}  shape");
+        foreach (var r in rows)
+            stdout.WriteLine($"  {r.name.PadRight(wName)}  {r.op.PadRight(wOp)}  {(r.alias ?? "").PadRight(wAlias)}  [{string.Join(", ", r.shape ?? [])}]");
+        stdout.WriteLine($"parameters ({parameters.Count}):");
+        foreach (var p in parameters)
+            stdout.WriteLine($"  {p.path} [{string.Join(", ", p.shape)}]{(p.aliases.Length > 0 ? "  = " + string.Join(", ", p.aliases) : "")}");
+        return 0;
+    }
+}

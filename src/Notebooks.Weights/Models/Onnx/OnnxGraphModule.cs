@@ -1,0 +1,57 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Models.Onnx;
+
+/// <summary>
+/// An imported ONNX graph as a TorchSharp module. Every node is a child module (named after the node, sanitized),
+/// called in topological order, so forward hooks on a child see that node's output; weights are registered
+/// parameters named after the ONNX initializers (sanitized; see <see cref="OnnxModel.ParameterAliases"/> for the
+/// original names). Forward takes the graph's first input and returns its first output.
+/// </summary>
+public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
+{
+    internal sealed record Step(string ModuleName, nn.Module<Tensor, Tensor> Module, string[] Inputs, int Primary, string Output);
+
+    readonly List<Step> _steps;
+    readonly string _input;
+    readonly string _output;
+    readonly Dictionary<string, string> _initializerPaths; // ONNX name → parameter/buffer name on this module
+
+    internal OnnxGraphModule(string name, List<Step> steps, string input, string output,
+                             Dictionary<string, string> initializerPaths, bool inputIsNhwc) : base(name)
+    {
+        _steps = steps; _input = input; _output = output; _initializerPaths = initializerPaths; InputIsNhwc = inputIsNhwc;
+        foreach (var s in steps) register_module(s.ModuleName, s.Module);
+    }
+
+    /// <summary>
+    /// True when the ONNX graph takes NHWC images (TensorFlow exports); the module still takes NCHW and permutes
+    /// before the graph, so every model looks alike to the rest of the library.
+    /// </summary>
+    public bool InputIsNhwc { get; }
+
+    internal void AddParameter(string path, Tensor value) =>
+        register_parameter(path, new TorchSharp.Modules.Parameter(value, requires_grad: true));
+
+    internal void AddBuffer(string path, Tensor value) => register_buffer(path, value);
+
+    /// <summary>Runs the graph on its input (NCHW; see <see cref="InputIsNhwc"/>); returns its first output.</summary>
+    public override Tensor forward(Tensor input)
+    {
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var named = named_parameters(recurse: false).ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        foreach (var (n, b) in named_buffers(recurse: false)) named[n] = b;
+        foreach (var (onnx, path) in _initializerPaths) values[onnx] = named[path];
+        values[_input] = InputIsNhwc ? input.permute(0, 2, 3, 1) : input;
+        foreach (var step in _steps)
+        {
+            var ins = new Tensor?[step.Inputs.Length];
+            for (int i = 0; i < ins.Length; i++) ins[i] = step.Inputs[i].Length == 0 ? null : values[step.Inputs[i]];
+            if (step.Module is OnnxNode node) node.SetInputs(ins);
+            var primary = step.Primary < ins.Length ? ins[step.Primary] : null;
+            values[step.Output] = step.Module.call(primary ?? empty(0));
+        }
+        return values[_output];
+    }
+}
