@@ -27,8 +27,8 @@ public sealed class Histogram : View
             lo = Math.Min(lo, v); hi = Math.Max(hi, v);
         }
         var counts = new int[bins];
-        double width = hi > lo ? (hi - lo) / bins : 1;
-        foreach (var v in values) counts[Math.Min(bins - 1, (int)((v - lo) / width))]++;
+        double range = hi > lo ? (double)hi - lo : 1;
+        foreach (var v in values) counts[Math.Min(bins - 1, (int)(((double)v - lo) * bins / range))]++;
         Counts = counts; Min = lo; Max = hi;
     }
 

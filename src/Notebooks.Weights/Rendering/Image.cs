@@ -41,6 +41,7 @@ public sealed class Image : View
     /// <summary>
     /// An image from a tensor: [H, W] grayscale, [H, W, 3] or [3, H, W] RGB (also [H, W, 1] / [1, H, W]).
     /// <paramref name="domain"/> defaults to (0, 1) like <c>show</c>; pass <see cref="ImageDomain.MinMax"/> for raw data.
+    /// When both the first and last axes have size 3 the last axis is taken as channels (HWC, the Lucid layout).
     /// </summary>
     public static Image FromTensor(Tensor image, ImageDomain? domain = null, int? displayWidth = null, string? label = null)
     {

@@ -1,0 +1,49 @@
+using Notebooks.Weights.Rendering;
+using static TorchSharp.torch;
+using static Notebooks.Weights.Tests.Rendering.RenderTestUtil;
+
+namespace Notebooks.Weights.Tests.Rendering;
+
+public class HtmlReportTests
+{
+    [Fact]
+    public void Saved_report_is_one_self_contained_page_with_escaped_text()
+    {
+        var dir = Directory.CreateTempSubdirectory("nw-report-");
+        try
+        {
+            var report = new HtmlReport("Weights <test>")
+                .AddHeading("mixed3b:379 & friends")
+                .AddText("weights to previous layer:\n<none>")
+                .Add(WeightColorScale.Heatmap(tensor(new float[] { 1, -1 }).view(1, 2)).Image.With(displayWidth: 64, label: "w"));
+            var path = report.Save(Path.Combine(dir.FullName, "sub", "r.html"));
+            var html = File.ReadAllText(path);
+            var doc = Parse(html);
+            Assert.Equal("Weights <test>", doc.Title);
+            Assert.Equal("mixed3b:379 & friends", doc.QuerySelector("h2")!.TextContent);
+            Assert.Equal("weights to previous layer:\n<none>", doc.QuerySelector("p")!.TextContent);
+            Assert.Empty(doc.QuerySelectorAll("script"));
+            Assert.All(doc.QuerySelectorAll("img"), i => Assert.StartsWith("data:image/png;base64,", i.GetAttribute("src")));
+            using var bmp = DecodeDataUri(doc.QuerySelector("img")!.GetAttribute("src")!);
+            AssertPixel(bmp, 0, 0, Expected8(1)); AssertPixel(bmp, 1, 0, Expected8(-1));
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void Plotly_chart_is_embedded_with_its_loader()
+    {
+        var chart = XPlot.Plotly.Chart.Plot(new XPlot.Plotly.Histogram { x = new[] { 1.0, 2, 2, 3 } });
+        var html = new HtmlReport().Add(chart).ToHtml();
+        var doc = Parse(html);
+        Assert.NotNull(doc.QuerySelector(".nw-chart div"));
+        Assert.Contains("newPlot", html);
+        Assert.Contains("require.min.js", html);
+    }
+
+    [Fact]
+    public void Heading_level_is_checked()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HtmlReport().AddHeading("x", 7));
+    }
+}

@@ -1,0 +1,72 @@
+using Notebooks.Weights.Rendering;
+using static TorchSharp.torch;
+using static Notebooks.Weights.Tests.Rendering.RenderTestUtil;
+
+namespace Notebooks.Weights.Tests.Rendering;
+
+public class TensorViewTests
+{
+    [Fact]
+    public void Vector_gets_a_histogram_with_exact_counts()
+    {
+        var v = TensorView.Of(tensor(new float[] { 0, 0, 1, 2, 3, 4, 4, 4 }));
+        var h = Assert.IsType<Histogram>(v.Picture);
+        Assert.Equal(40, h.Counts.Count);
+        Assert.Equal(2, h.Counts[0]); Assert.Equal(3, h.Counts[39]); Assert.Equal(1, h.Counts[10]);
+        Assert.Equal(8, h.Counts.Sum());
+        Assert.Contains("min 0 max 4 mean 2.25", v.Summary);
+        Assert.Equal(40, Parse(v.ToHtml()).QuerySelectorAll("rect").Length);
+    }
+
+    [Fact]
+    public void Matrix_gets_a_heatmap_and_legend()
+    {
+        var v = TensorView.Of(tensor(new float[] { 1, -2 }).view(1, 2));
+        var doc = Parse(v.ToHtml());
+        Assert.Contains("Tensor [1, 2] Float32", doc.QuerySelector(".nw-summary")!.TextContent);
+        using var bmp = DecodeDataUri(doc.QuerySelector("img")!.GetAttribute("src")!);
+        AssertPixel(bmp, 0, 0, Expected8(0.5)); AssertPixel(bmp, 1, 0, Expected8(-1));
+        Assert.NotNull(doc.QuerySelector(".nw-legend"));
+    }
+
+    [Fact]
+    public void Rgb_first_layer_and_hidden_conv_weights()
+    {
+        var img = TensorView.Of(rand(3, 8, 8));
+        Assert.IsType<Image>(img.Picture);
+        var first = TensorView.Of(randn(64, 3, 7, 7));
+        var row = Assert.IsType<ImageRow>(first.Picture);
+        Assert.Equal(64, row.Images.Count);
+        var hidden = TensorView.Of(randn(32, 20, 3, 3));
+        var sm = Assert.IsType<SmallMultiples>(hidden.Picture);
+        Assert.Equal(16, sm.FromUnits.Count); Assert.Equal(16, sm.ToUnits.Count);
+        Assert.Contains("first 16 of 32 units", hidden.Notes);
+        var pointwise = TensorView.Of(randn(8, 6, 1, 1));
+        Assert.IsType<ImageRow>(pointwise.Picture);
+    }
+
+    [Fact]
+    public void Huge_tensors_are_downsampled_never_dumped()
+    {
+        var big = ones(2000, 1500);
+        big[0, 0] = tensor(-1f);
+        var v = TensorView.Of(big);
+        Assert.Contains("downsampled from 2000x1500 to 256x256 by average pooling", v.Notes);
+        var html = v.ToHtml();
+        Assert.True(html.Length < 200_000, $"html is {html.Length} chars");
+        using var bmp = DecodeDataUri(Parse(html).QuerySelector("img")!.GetAttribute("src")!);
+        Assert.Equal(256, bmp.Width);
+    }
+
+    [Fact]
+    public void Nan_empty_and_high_rank_summaries_have_no_picture()
+    {
+        var nan = TensorView.Of(tensor(new[] { 1f, float.NaN }));
+        Assert.Null(nan.Picture); Assert.Contains("1 NaN/Inf value(s)", nan.Summary);
+        var empty = TensorView.Of(zeros(0, 3));
+        Assert.Null(empty.Picture); Assert.Contains("empty", empty.Summary);
+        var r5 = TensorView.Of(zeros(new long[] { 1, 1, 1, 1, 2 }));
+        Assert.Null(r5.Picture); Assert.Contains("rank 5: no picture; index it down to ≤ 4 dimensions", r5.Notes);
+        Assert.Throws<InvalidOperationException>(() => empty.ToPng());
+    }
+}
