@@ -6,13 +6,12 @@ namespace Notebooks.Weights.Rendering;
 /// <summary>
 /// A standalone HTML page built from headings, text and views; <see cref="Save"/> writes one self-contained
 /// <c>.html</c> file (images as data URIs). Works from a CLI or a .NET file-based app, no notebook host needed.
-/// XPlot.Plotly charts are embedded with their inline HTML; they load plotly.js (and require.js) from a CDN, so
-/// charts (only charts) need a network connection when the page is opened.
+/// XPlot.Plotly charts are embedded through <see cref="PlotlyHtml.Inline"/>: they load plotly.js from XPlot's CDN,
+/// so charts (only charts) need a network connection when the page is opened.
 /// </summary>
 public sealed class HtmlReport
 {
     readonly List<string> _parts = [];
-    bool _hasCharts;
 
     /// <summary>Page title (escaped).</summary>
     public string Title { get; }
@@ -51,8 +50,7 @@ public sealed class HtmlReport
     public HtmlReport Add(PlotlyChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        _hasCharts = true;
-        _parts.Add($"<div class=\"nw-chart\" style=\"margin:8px 0\">{chart.GetInlineHtml()}</div>");
+        _parts.Add($"<div class=\"nw-chart\" style=\"margin:8px 0\">{PlotlyHtml.Inline(chart)}</div>");
         return this;
     }
 
@@ -70,7 +68,6 @@ public sealed class HtmlReport
         sb.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
         sb.Append($"<title>{Html.Escape(Title)}</title>");
         sb.Append("<style>body{font-family:sans-serif;margin:16px;background:#fff;color:#222} h1{font-size:20px} h2{font-size:16px}</style>");
-        if (_hasCharts) sb.Append("<script src=\"https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js\"></script>");
         sb.Append("</head><body>\n");
         foreach (var p in _parts) sb.Append(p).Append('\n');
         sb.Append("</body></html>\n");

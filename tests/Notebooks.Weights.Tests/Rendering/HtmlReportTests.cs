@@ -38,7 +38,8 @@ public class HtmlReportTests
         var doc = Parse(html);
         Assert.NotNull(doc.QuerySelector(".nw-chart div"));
         Assert.Contains("newPlot", html);
-        Assert.Contains("require.min.js", html);
+        Assert.Contains(PlotlyHtml.PlotlyJsUrl, html);
+        Assert.Contains("[1.0,2.0,2.0,3.0]", html);
     }
 
     [Fact]
