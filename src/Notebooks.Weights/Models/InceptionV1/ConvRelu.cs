@@ -1,0 +1,48 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Models.InceptionV1;
+
+/// <summary>
+/// A TF "SAME" convolution followed by ReLU, the unit of Lucid's InceptionV1: child <c>conv</c> (the
+/// <c>_pre_relu</c> tensor) and child <c>relu</c> (the layer itself). Stride-1 convs with odd kernels pad
+/// symmetrically inside the <c>nn.Conv2d</c>; strided convs (conv2d0) pad asymmetrically by <see cref="TfSame"/>
+/// just before the conv, so <c>conv</c> sees exactly what TF's Conv2D sees.
+/// </summary>
+public sealed class ConvRelu : nn.Module<Tensor, Tensor>
+{
+    readonly Conv2d conv;
+    readonly ReLU relu;
+
+    /// <summary>Kernel size (square).</summary>
+    public long KernelSize { get; }
+    /// <summary>Stride.</summary>
+    public long Stride { get; }
+    /// <summary>Input channels.</summary>
+    public long InChannels { get; }
+    /// <summary>Output channels.</summary>
+    public long OutChannels { get; }
+
+    /// <summary>A <paramref name="kernelSize"/>² conv from <paramref name="inChannels"/> to <paramref name="outChannels"/> with bias, then ReLU.</summary>
+    public ConvRelu(long inChannels, long outChannels, long kernelSize, long stride = 1, string name = "ConvRelu") : base(name)
+    {
+        if (stride == 1 && kernelSize % 2 == 0) throw new ArgumentException($"Even kernel size {kernelSize} needs asymmetric SAME padding at stride 1; not supported.");
+        (InChannels, OutChannels, KernelSize, Stride) = (inChannels, outChannels, kernelSize, stride);
+        conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: stride == 1 ? (kernelSize - 1) / 2 : 0, bias: true);
+        relu = nn.ReLU();
+        RegisterComponents();
+    }
+
+    /// <summary>The convolution (its output is the <c>_pre_relu</c> layer).</summary>
+    public Conv2d Conv => conv;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        if (Stride == 1) return relu.call(conv.call(input));
+        var pads = TfSame.Pads2d(input.shape[2], input.shape[3], KernelSize, Stride);
+        using var padded = nn.functional.pad(input, pads);
+        return relu.call(conv.call(padded));
+    }
+}

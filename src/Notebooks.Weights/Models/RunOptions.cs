@@ -1,0 +1,25 @@
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Models;
+
+/// <summary>Options of <see cref="VisionModel.Run"/>: which layers to capture, where to stop, what to substitute, whether to linearize.</summary>
+public sealed class RunOptions
+{
+    /// <summary>Layers whose outputs are returned (the pseudo-layer "input" is the preprocessed input).</summary>
+    public IReadOnlyCollection<string> Capture { get; init; } = [];
+
+    /// <summary>
+    /// Layer outputs replaced by given tensors (the forward continues from them, like feeding an intermediate
+    /// tensor in TF). Replacing "input" replaces the model input itself.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor>? Replace { get; init; }
+
+    /// <summary>
+    /// Straight-through linearization used by expanded weights: ReLU gradients become identity and max-pool
+    /// gradients become average-pool gradients (same window), forward values unchanged. See <see cref="ILinearSurrogate"/>.
+    /// </summary>
+    public bool Linearize { get; init; }
+
+    /// <summary>Stop the forward once every captured layer has been computed (default true).</summary>
+    public bool StopEarly { get; init; } = true;
+}

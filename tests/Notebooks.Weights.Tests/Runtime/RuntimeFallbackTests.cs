@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Notebooks.Weights.Runtime;
+
+namespace Notebooks.Weights.Tests.Runtime;
+
+/// <summary>
+/// The notebook-kernel case: natives come unpatched (as from the NuGet cache) and the library patches a copy at run time.
+/// Simulated by running the built `weights` tool from a copy whose libLibTorchSharp.so is the original, unpatched file.
+/// </summary>
+public class RuntimeFallbackTests
+{
+    [Fact]
+    public void UnpatchedNativeLibraryLoadsThroughTheRuntimeFallback()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var libstdcxx = ElfVersionNeeds.FindSystemLibStdCxx()!;
+        bool needed = !ElfVersionNeeds.Defines(libstdcxx, "GLIBCXX_3.4.32");
+
+        var cliDir = Path.GetDirectoryName(typeof(Notebooks.Weights.Cli.CliHost).Assembly.Location)!;
+        var tmp = Directory.CreateTempSubdirectory("nw-fallback-").FullName;
+        var cache = Directory.CreateTempSubdirectory("nw-cache-").FullName;
+        try
+        {
+            CopyDir(cliDir, tmp);
+            var native = Path.Combine(tmp, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+            if (!File.Exists(native)) native = Path.Combine(tmp, "libLibTorchSharp.so");
+            // Undo the build patch: this copy now behaves like the NuGet cache's file.
+            var bytes = File.ReadAllBytes(native);
+            var entry = ElfVersionNeeds.Read(bytes, native).Single(e => e.Version == "GLIBCXX_3.4.32");
+            bytes[entry.FlagsOffset] &= unchecked((byte)~ElfVersionNeeds.VerFlagWeak);
+            File.WriteAllBytes(native, bytes);
+            Assert.False(ElfVersionNeeds.Read(native).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
+
+            var psi = new ProcessStartInfo("dotnet", [Path.Combine(tmp, "weights.dll"), "doctor"])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.Environment["NOTEBOOKS_WEIGHTS_CACHE"] = cache;
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEnd();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, $"doctor failed ({p.ExitCode}):\n{stdout}\n{stderr}");
+            Assert.Contains("conv forward+backward: ok", stdout);
+            if (needed)
+            {
+                Assert.Contains("loaded patched copy", stdout);
+                var patched = Directory.GetFiles(Path.Combine(cache, "native"), "libLibTorchSharp.so", SearchOption.AllDirectories).Single();
+                Assert.True(ElfVersionNeeds.Read(patched).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
+                // The "package" copy is left as it was.
+                Assert.False(ElfVersionNeeds.Read(native).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
+            }
+            else Assert.Contains("no patch needed", stdout);
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+            Directory.Delete(cache, true);
+        }
+    }
+
+    static void CopyDir(string from, string to)
+    {
+        foreach (var d in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(d.Replace(from, to));
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(f, f.Replace(from, to), true);
+    }
+}
