@@ -180,3 +180,27 @@ public class CompositeTests
         Assert.Contains("3 input channels", Assert.Throws<ArgumentException>(() => ImageRow.FirstLayerFilters(zeros(2, 4, 3, 3), [0])).Message);
     }
 }
+
+public class WeightInContextTests
+{
+    [Fact]
+    public void Connection_with_context_shows_both_units_and_the_heatmap()
+    {
+        var w = tensor(new float[] { 1, 0, 0, -0.5f }).view(2, 2);
+        var fv = Image.FromTensor(full(new long[] { 4, 4, 3 }, 0.25f));
+        var v = new WeightInContext("mixed3a", 147, "mixed3b", 379, w, WeightNormalization.DivideBy(2), fromVis: fv);
+        var doc = Parse(v.ToHtml());
+        var labels = doc.QuerySelectorAll(".nw-label").Select(e => e.TextContent).ToList();
+        Assert.Equal("mixed3a:147", labels[0]);
+        Assert.StartsWith("mixed3a:147 → mixed3b:379 [-0.5, 1]", labels[1]);
+        Assert.Equal("mixed3b:379", labels[2]);
+        Assert.Single(doc.QuerySelectorAll(".featurevis-placeholder"));
+        using var heat = DecodeDataUri(doc.QuerySelector("img.weight")!.GetAttribute("src")!);
+        AssertPixel(heat, 0, 0, Expected8(0.5)); AssertPixel(heat, 1, 1, Expected8(-0.25));
+        using var png = Decode(v.ToPng());
+        AssertPixel(png, 5, 5, (63, 63, 63));                 // from-unit feature vis (0.25)
+        AssertPixel(png, 128 + 8 + 5, 5, Expected8(0.5));     // heatmap top-left
+        AssertPixel(png, 2 * 128 + 16 + 5, 5, (224, 224, 224)); // to-unit placeholder
+        Assert.Contains("rank 3", Assert.Throws<ArgumentException>(() => new WeightInContext("a", 0, "b", 0, zeros(2, 2, 2))).Message);
+    }
+}
