@@ -68,7 +68,7 @@ public sealed class ImageRow : View
     public override string ToHtml() =>
         "<div class=\"nw-image-row\">" +
         (Title is null ? "" : $"<div class=\"nw-title\" style=\"font:12px sans-serif;margin:4px 0\">{Html.Escape(Title)}</div>") +
-        $"<div style=\"white-space:nowrap;overflow-x:auto\">{string.Join("", Images.Select(i => i.ToHtml()))}</div>" +
+        $"<div style=\"display:flex;flex-wrap:wrap;align-items:flex-start\">{string.Join("", Images.Select(i => i.ToHtml()))}</div>" +
         (LegendText is null ? "" : $"<div class=\"nw-legend\" style=\"font:11px sans-serif;color:#555\">{Html.Escape(LegendText)}</div>") +
         (Legend?.ToHtml() ?? "") + "</div>";
 

@@ -79,8 +79,8 @@ public sealed class NeuronWithWeight : View
         return $"<div class=\"nw-neuron\" style=\"display:inline-block;margin-right:2px;margin-bottom:4px;vertical-align:top\">" +
                $"<div style=\"image-rendering:pixelated;display:flex;flex-direction:column;width:{s}px\">{fv}" +
                Weight.ImgTag(cssWidth: s, cssHeight: s, cssClass: "weight", title: $"weights of {Title} {Detail}") +
-               $"<div class=\"nw-label\" style=\"font:10px sans-serif;text-align:center\">{Html.Escape(Title)}</div>" +
-               (Detail is null ? "" : $"<div class=\"nw-range\" style=\"font:9px sans-serif;color:#666;text-align:center\">{Html.Escape(Detail)}</div>") +
+               $"<div class=\"nw-label\" title=\"{Html.Escape(Title)}\" style=\"font:10px sans-serif;text-align:center;overflow-wrap:anywhere\">{Html.Escape(Title)}</div>" +
+               (Detail is null ? "" : $"<div class=\"nw-range\" style=\"font:9px sans-serif;color:#666;text-align:center;overflow-wrap:anywhere\">{Html.Escape(Detail)}</div>") +
                "</div></div>";
     }
 

@@ -21,7 +21,10 @@ public static class NotebookPictures
         NeuronWithWeightRow.CheckUnits(order, (int)convWeight.shape[0], "first layer", nameof(order));
         var stack = new ViewStack();
         for (int i = 0; i < order.Count; i += perRow)
-            stack.Add(ImageRow.FirstLayerFilters(convWeight, order.Skip(i).Take(perRow).ToList(), width: width));
+        {
+            var row = ImageRow.FirstLayerFilters(convWeight, order.Skip(i).Take(perRow).ToList(), width: width);
+            stack.Add(i + perRow >= order.Count ? row : new ImageRow(row.Images)); // the color note once, under the last row
+        }
         return stack;
     }
 
