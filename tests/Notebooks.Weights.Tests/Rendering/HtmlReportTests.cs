@@ -48,3 +48,27 @@ public class HtmlReportTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new HtmlReport().AddHeading("x", 7));
     }
 }
+
+public class WeightChartsTests
+{
+    [Fact]
+    public void Norm_chart_holds_the_per_unit_l2_norms()
+    {
+        // OIHW [2, 1, 1, 2]: unit 0 = (3, 4) → 5, unit 1 = (0, -2) → 2
+        var w = tensor(new float[] { 3, 4, 0, -2 }).view(2, 1, 1, 2);
+        Assert.Equal(new[] { 5f, 2f }, WeightCharts.UnitNorms(w));
+        Assert.Equal(new[] { 3f, 4.472136f }, WeightCharts.UnitNorms(w, -1), new FloatTol(1e-5f));
+        var html = new HtmlReport().Add(WeightCharts.Norms(w, 0, "conv norms")).ToHtml();
+        Assert.Contains("\"y\":[5.0,2.0]", html);
+        Assert.Contains("conv norms [2, 1, 1, 2]", html);
+        var hist = WeightCharts.Histogram(w, "all", bins: 4).GetInlineHtml();
+        Assert.Contains("\"x\":[3.0,4.0,0.0,-2.0]", hist);
+        Assert.Contains("axis out of range", Assert.Throws<ArgumentOutOfRangeException>(() => WeightCharts.UnitNorms(w, 4)).Message);
+    }
+
+    sealed class FloatTol(float tol) : IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => Math.Abs(a - b) <= tol;
+        public int GetHashCode(float f) => 0;
+    }
+}

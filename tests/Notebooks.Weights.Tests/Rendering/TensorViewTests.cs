@@ -32,16 +32,16 @@ public class TensorViewTests
     [Fact]
     public void Rgb_first_layer_and_hidden_conv_weights()
     {
-        var img = TensorView.Of(rand(3, 8, 8));
+        var img = TensorView.Of(rand(new long[] { 3, 8, 8 }, generator: new Generator(11)));
         Assert.IsType<Image>(img.Picture);
-        var first = TensorView.Of(randn(64, 3, 7, 7));
+        var first = TensorView.Of(randn(new long[] { 64, 3, 7, 7 }, generator: new Generator(12)));
         var row = Assert.IsType<ImageRow>(first.Picture);
         Assert.Equal(64, row.Images.Count);
-        var hidden = TensorView.Of(randn(32, 20, 3, 3));
+        var hidden = TensorView.Of(randn(new long[] { 32, 20, 3, 3 }, generator: new Generator(13)));
         var sm = Assert.IsType<SmallMultiples>(hidden.Picture);
         Assert.Equal(16, sm.FromUnits.Count); Assert.Equal(16, sm.ToUnits.Count);
         Assert.Contains("first 16 of 32 units", hidden.Notes);
-        var pointwise = TensorView.Of(randn(8, 6, 1, 1));
+        var pointwise = TensorView.Of(randn(new long[] { 8, 6, 1, 1 }, generator: new Generator(14)));
         Assert.IsType<ImageRow>(pointwise.Picture);
     }
 
