@@ -41,6 +41,8 @@ public class FormatterTests
         Assert.Equal(2, bmp.Width);
         AssertPixel(bmp, 1, 0, Expected8(1)); AssertPixel(bmp, 0, 1, Expected8(-0.5)); AssertPixel(bmp, 1, 1, Expected8(-1));
         Assert.NotNull(doc.QuerySelector(".nw-legend"));
+        var param = new TorchSharp.Modules.Parameter(t.clone(), requires_grad: true);
+        Assert.Contains("Tensor [2, 2] Float32", Parse(param.ToDisplayString("text/html")).QuerySelector(".nw-summary")!.TextContent);
         var plain = t.ToDisplayString("text/plain");
         Assert.StartsWith("Tensor [2, 2] Float32 cpu · min -4 max 4 mean -0.5", plain);
     }

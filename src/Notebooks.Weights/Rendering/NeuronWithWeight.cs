@@ -58,7 +58,8 @@ public sealed class NeuronWithWeight : View
         }
         if (weights.shape[2] != 3) throw new ArgumentException($"weights must be [H, W] or [H, W, 3]; got {TensorData.Shape(weights)}", nameof(weights));
         var img = Image.FromTensor(weights, ImageDomain.Unit);
-        var (lo, hi) = (weights.min().item<float>(), weights.max().item<float>());
+        float lo, hi;
+        using (NewDisposeScope()) (lo, hi) = (weights.min().item<float>(), weights.max().item<float>());
         if (lo < -0.01 || hi > WeightColorScale.Tolerance)
             throw new ArgumentOutOfRangeException(nameof(weights), $"an RGB weight picture must lie in [0, 1]; got values in [{lo}, {hi}] (divide by the max first, as the notebook's W_nmf /= W_nmf.max())");
         return new NeuronWithWeight(layer, unit, img, featureVis, $"rgb [{Html.Num(lo)}, {Html.Num(hi)}]", width);

@@ -37,6 +37,10 @@ public class TensorViewTests
         var first = TensorView.Of(randn(new long[] { 64, 3, 7, 7 }, generator: new Generator(12)));
         var row = Assert.IsType<ImageRow>(first.Picture);
         Assert.Equal(64, row.Images.Count);
+        // unit 9, pixel (ky 2, kx 5), green: 0.5 + 0.5 w / max|w_unit|
+        var w = randn(new long[] { 64, 3, 7, 7 }, generator: new Generator(12));
+        float want = 0.5f + 0.5f * w[9, 1, 2, 5].item<float>() / w[9].abs().max().item<float>();
+        Assert.Equal(want, row.Images[9][2, 5, 1], 5);
         var hidden = TensorView.Of(randn(new long[] { 32, 20, 3, 3 }, generator: new Generator(13)));
         var sm = Assert.IsType<SmallMultiples>(hidden.Picture);
         Assert.Equal(16, sm.FromUnits.Count); Assert.Equal(16, sm.ToUnits.Count);
