@@ -24,7 +24,9 @@ public sealed class SmallMultiples : View
     /// <summary>Cell size in CSS pixels.</summary>
     public int CellSize { get; }
     /// <summary>Optional heading.</summary>
-    public string? Title { get; init; }
+    public string? Title { get; private init; }
+    /// <summary>Optional feature visualizations (layer, unit) → image shown in the row and column headers, as in the article's figure.</summary>
+    public Func<string, int, Image?>? FeatureVis { get; private init; }
 
     SmallMultiples(Image[,] cells, string fromLayer, IReadOnlyList<int> fromUnits, string toLayer, IReadOnlyList<int> toUnits, ColorLegend legend, int cellSize)
     {
@@ -39,7 +41,7 @@ public sealed class SmallMultiples : View
     /// <c>W[:, :, fromUnits[i], toUnits[j]]</c>.
     /// </summary>
     public static SmallMultiples Create(Tensor weights, string fromLayer, IReadOnlyList<int> fromUnits, string toLayer, IReadOnlyList<int> toUnits,
-        WeightNormalization? normalization = null, int cellSize = 48)
+        WeightNormalization? normalization = null, int cellSize = 48, Func<string, int, Image?>? featureVis = null, string? title = null)
     {
         TensorData.RequireRank(weights, nameof(weights), "[H, W, C_from, C_to] expanded weights", 4);
         int h = (int)weights.shape[0], w = (int)weights.shape[1], c1 = (int)weights.shape[2], c2 = (int)weights.shape[3];
@@ -61,7 +63,8 @@ public sealed class SmallMultiples : View
         for (int i = 0; i < fromUnits.Count; i++)
             for (int j = 0; j < toUnits.Count; j++)
                 cells[i, j] = WeightColorScale.Heatmap(slices[i, j], h, w, norm).Image;
-        return new SmallMultiples(cells, fromLayer, fromUnits.ToList(), toLayer, toUnits.ToList(), new ColorLegend(scale), cellSize);
+        return new SmallMultiples(cells, fromLayer, fromUnits.ToList(), toLayer, toUnits.ToList(), new ColorLegend(scale), cellSize)
+        { FeatureVis = featureVis, Title = title };
     }
 
     /// <inheritdoc />
@@ -72,11 +75,11 @@ public sealed class SmallMultiples : View
         if (Title is not null) sb.Append($"<div class=\"nw-title\" style=\"font:12px sans-serif;margin:4px 0\">{Html.Escape(Title)}</div>");
         sb.Append("<table style=\"border-collapse:collapse;font:10px sans-serif\"><tr>");
         sb.Append($"<th style=\"text-align:right;padding:2px\">{Html.Escape(FromLayer)} ↓ / {Html.Escape(ToLayer)} →</th>");
-        foreach (var u in ToUnits) sb.Append($"<th style=\"padding:2px\">{Html.Escape($"{ToLayer}:{u}")}</th>");
+        foreach (var u in ToUnits) sb.Append($"<th style=\"padding:2px;vertical-align:bottom\">{Vis(ToLayer, u)}{Html.Escape($"{ToLayer}:{u}")}</th>");
         sb.Append("</tr>");
         for (int i = 0; i < FromUnits.Count; i++)
         {
-            sb.Append($"<tr><th style=\"text-align:right;padding:2px\">{Html.Escape($"{FromLayer}:{FromUnits[i]}")}</th>");
+            sb.Append($"<tr><th style=\"text-align:right;padding:2px;white-space:nowrap\">{Html.Escape($"{FromLayer}:{FromUnits[i]}")}{Vis(FromLayer, FromUnits[i])}</th>");
             for (int j = 0; j < ToUnits.Count; j++)
                 sb.Append("<td style=\"padding:1px\">").Append(_cells[i, j].ImgTag(CellSize, "weight", $"{FromLayer}:{FromUnits[i]} → {ToLayer}:{ToUnits[j]}", CellSize)).Append("</td>");
             sb.Append("</tr>");
@@ -84,6 +87,9 @@ public sealed class SmallMultiples : View
         sb.Append("</table>").Append(Legend.ToHtml()).Append("</div>");
         return sb.ToString();
     }
+
+    string Vis(string layer, int unit) =>
+        FeatureVis?.Invoke(layer, unit) is { } img ? $"<div>{img.ImgTag(CellSize, "featurevis", $"{layer}:{unit}", CellSize)}</div>" : "";
 
     /// <summary>PNG: the cells in a grid with 2 px white gaps and the legend bar underneath.</summary>
     public override byte[] ToPng()

@@ -139,6 +139,12 @@ public class CompositeTests
         using var png = Decode(sm.ToPng());
         AssertPixel(png, 50 + 10, 10, Expected8(0.25));
         Assert.Contains("has only 5", Assert.Throws<ArgumentException>(() => SmallMultiples.Create(w, "a", [0], "b", [0, 1, 2, 3, 4, 0])).Message);
+        var fv = Image.FromTensor(zeros(2, 2));
+        var withVis = SmallMultiples.Create(w, "mixed3a", [0, 3], "mixed3b", [0, 4, 2], featureVis: (l, u) => l == "mixed3b" && u == 4 ? fv : null, title: "curves");
+        var vdoc = Parse(withVis.ToHtml());
+        Assert.Single(vdoc.QuerySelectorAll("img.featurevis"));
+        Assert.Equal("mixed3b:4", vdoc.QuerySelectorAll("tr")[0].QuerySelectorAll("th")[2].TextContent);
+        Assert.Equal("curves", vdoc.QuerySelector(".nw-title")!.TextContent);
     }
 
     [Fact]
