@@ -42,11 +42,18 @@ public sealed class Image : View
     /// An image from a tensor: [H, W] grayscale, [H, W, 3] or [3, H, W] RGB (also [H, W, 1] / [1, H, W]).
     /// <paramref name="domain"/> defaults to (0, 1) like <c>show</c>; pass <see cref="ImageDomain.MinMax"/> for raw data.
     /// When both the first and last axes have size 3 the last axis is taken as channels (HWC, the Lucid layout).
+    /// A batch of one ([1, H, W, 3] / [1, 3, H, W], as feature visualization returns) is accepted; larger batches are an error.
     /// </summary>
     public static Image FromTensor(Tensor image, ImageDomain? domain = null, int? displayWidth = null, string? label = null)
     {
-        TensorData.RequireRank(image, nameof(image), "[H, W], [H, W, 3] or [3, H, W]", 2, 3);
+        TensorData.RequireRank(image, nameof(image), "[H, W], [H, W, 3] or [3, H, W] (or a batch of one of those)", 2, 3, 4);
         using var scope = NewDisposeScope();
+        if (image.dim() == 4)
+        {
+            if (image.shape[0] != 1)
+                throw new ArgumentException($"image is a batch of {image.shape[0]} (shape {TensorData.Shape(image)}); pick one (t[i]) or use ImageRow.FromTensor for the batch", nameof(image));
+            image = image[0];
+        }
         Tensor hwc = image;
         if (image.dim() == 2) hwc = image.unsqueeze(-1);
         else if (image.shape[2] is 3 or 1) hwc = image;

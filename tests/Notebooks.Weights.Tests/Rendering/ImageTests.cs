@@ -66,6 +66,8 @@ public class ImageTests
     public void Bad_images_are_clear_errors()
     {
         Assert.Contains("rank 1", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(5))).Message);
+        Assert.Contains("batch of 2", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(2, 3, 4, 4))).Message);
+        Assert.Equal(4, Image.FromTensor(zeros(1, 3, 5, 4)).Width);
         Assert.Contains("[4, 5, 6]", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(4, 5, 6))).Message);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(0, 5, 3))).Message);
         Assert.Contains("Infinity", Assert.Throws<ArgumentException>(() => Image.FromTensor(full(2, 2, float.PositiveInfinity))).Message);
