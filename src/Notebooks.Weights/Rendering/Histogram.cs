@@ -15,6 +15,16 @@ public sealed class Histogram : View
     /// <summary>Optional caption.</summary>
     public string? Label { get; init; }
 
+    /// <summary>A histogram from precomputed counts over [min, max].</summary>
+    public Histogram(IReadOnlyList<int> counts, double min, double max)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Count == 0) throw new ArgumentException("a histogram needs at least one bin", nameof(counts));
+        if (counts.Any(c => c < 0)) throw new ArgumentException("bin counts must be >= 0", nameof(counts));
+        if (!double.IsFinite(min) || !double.IsFinite(max) || max < min) throw new ArgumentException($"histogram range must be finite with min <= max, got [{min}, {max}]");
+        Counts = counts.ToList(); Min = min; Max = max;
+    }
+
     /// <summary>Bins finite <paramref name="values"/> into <paramref name="bins"/> equal bins.</summary>
     public Histogram(ReadOnlySpan<float> values, int bins = 40)
     {

@@ -40,7 +40,7 @@ public sealed class TensorView : View
             var f = t.detach().cpu().to_type(ScalarType.Float32);
             pic = f.dim() switch
             {
-                1 => new Histogram(f.contiguous().data<float>().ToArray()),
+                1 => Hist(f),
                 2 => Heat2D(f, notes),
                 3 when f.shape[0] == 3 || f.shape[2] == 3 => Rgb(f, notes),
                 3 => Slices(f, notes),
@@ -71,6 +71,17 @@ public sealed class TensorView : View
         if (nonFinite > 0) s += $" · {nonFinite} NaN/Inf value(s): no picture";
         drawable = nonFinite == 0 && t.dim() >= 1;
         return s;
+    }
+
+    static Histogram Hist(Tensor f)
+    {
+        // binned natively (bincount), so a 10^8-element vector never becomes a managed array; same rule as Histogram
+        double lo = f.min().item<float>(), hi = f.max().item<float>();
+        const int bins = 40;
+        if (hi == lo) return new Histogram([.. Enumerable.Repeat(0, bins - 1).Prepend((int)f.numel())], lo, hi);
+        var idx = ((f.to_type(ScalarType.Float64) - lo) * bins / (hi - lo)).floor().clamp(0, bins - 1).to_type(ScalarType.Int64);
+        var counts = bincount(idx, minlength: bins).data<long>().Select(c => (int)c).ToArray();
+        return new Histogram(counts, lo, hi);
     }
 
     static Tensor Shrink(Tensor hw, List<string> notes)

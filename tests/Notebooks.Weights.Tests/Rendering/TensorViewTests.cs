@@ -19,6 +19,18 @@ public class TensorViewTests
     }
 
     [Fact]
+    public void Native_binning_matches_managed_binning()
+    {
+        var v = randn(new long[] { 5000 }, generator: new Generator(21));
+        var native = Assert.IsType<Histogram>(TensorView.Of(v).Picture);
+        var managed = new Histogram(v.data<float>().ToArray());
+        Assert.Equal(managed.Counts, native.Counts);
+        Assert.Equal(managed.Min, native.Min); Assert.Equal(managed.Max, native.Max);
+        var constant = Assert.IsType<Histogram>(TensorView.Of(full(7, 2f)).Picture);
+        Assert.Equal(7, constant.Counts[0]); Assert.Equal(7, constant.Counts.Sum());
+    }
+
+    [Fact]
     public void Matrix_gets_a_heatmap_and_legend()
     {
         var v = TensorView.Of(tensor(new float[] { 1, -2 }).view(1, 2));
