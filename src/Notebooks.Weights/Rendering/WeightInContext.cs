@@ -24,8 +24,9 @@ public sealed class WeightInContext : View
 
     /// <summary>
     /// <paramref name="weights"/> is the [H, W] slice <c>W[:, :, from, to]</c>; <paramref name="normalization"/> defaults to
-    /// its own max |w| (the notebook divides by the max over all inputs of the later unit: pass
-    /// <see cref="WeightNormalization.DivideBy"/> for that).
+    /// its own max |w|. The notebook divides by <c>W[:, :, :, unit].max()</c>, the signed max over all inputs of the later
+    /// unit, which can push strong negative weights past −1 (then clipped by <c>show</c>); to compare across inputs pass
+    /// <see cref="WeightNormalization.DivideBy"/> with the unit's max |w| instead, which never clips.
     /// </summary>
     public WeightInContext(string fromLayer, int fromUnit, string toLayer, int toUnit, Tensor weights, WeightNormalization? normalization = null,
         Image? fromVis = null, Image? toVis = null, int size = 128)
