@@ -7,11 +7,14 @@ namespace Notebooks.Weights.Rendering;
 /// A standalone HTML page built from headings, text and views; <see cref="Save"/> writes one self-contained
 /// <c>.html</c> file (images as data URIs). Works from a CLI or a .NET file-based app, no notebook host needed.
 /// XPlot.Plotly charts are embedded through <see cref="PlotlyHtml.Inline"/>: they load plotly.js from XPlot's CDN,
-/// so charts (only charts) need a network connection when the page is opened.
+/// so charts (only charts) need a network connection when the page is opened, unless <see cref="EmbedPlotly"/> put a
+/// local copy of plotly.js into the page.
 /// </summary>
 public sealed class HtmlReport
 {
     readonly List<string> _parts = [];
+
+    string? _plotlyJs;
 
     /// <summary>Page title (escaped).</summary>
     public string Title { get; }
@@ -54,6 +57,20 @@ public sealed class HtmlReport
         return this;
     }
 
+    /// <summary>
+    /// Embeds a local plotly.js (e.g. <c>plotly.min.js</c> from the <c>plotly.js-dist-min</c> npm package) in the page so
+    /// charts work offline.
+    /// </summary>
+    public HtmlReport EmbedPlotly(string plotlyJsPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(plotlyJsPath);
+        if (!File.Exists(plotlyJsPath)) throw new FileNotFoundException($"plotly.js not found: {Path.GetFullPath(plotlyJsPath)}", plotlyJsPath);
+        var js = File.ReadAllText(plotlyJsPath);
+        if (!js.Contains("newPlot", StringComparison.Ordinal)) throw new InvalidDataException($"{plotlyJsPath} does not look like plotly.js (no newPlot)");
+        _plotlyJs = js.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase);
+        return this;
+    }
+
     /// <summary>Appends trusted raw HTML as is (not escaped: never pass user text here).</summary>
     public HtmlReport AddRawHtml(string html)
     {
@@ -68,6 +85,7 @@ public sealed class HtmlReport
         sb.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
         sb.Append($"<title>{Html.Escape(Title)}</title>");
         sb.Append("<style>body{font-family:sans-serif;margin:16px;background:#fff;color:#222} h1{font-size:20px} h2{font-size:16px}</style>");
+        if (_plotlyJs is not null) sb.Append("<script>").Append(_plotlyJs).Append("</script>");
         sb.Append("</head><body>\n");
         foreach (var p in _parts) sb.Append(p).Append('\n');
         sb.Append("</body></html>\n");

@@ -43,6 +43,26 @@ public class HtmlReportTests
     }
 
     [Fact]
+    public void Local_plotly_is_embedded_once_for_offline_charts()
+    {
+        var dir = Directory.CreateTempSubdirectory("nw-plotly-");
+        try
+        {
+            var js = Path.Combine(dir.FullName, "plotly.min.js");
+            File.WriteAllText(js, "window.Plotly={newPlot:function(){}}; var s='</script>';");
+            var chart = XPlot.Plotly.Chart.Plot(new XPlot.Plotly.Bar { y = new[] { 1.0 } });
+            var html = new HtmlReport().EmbedPlotly(js).Add(chart).Add(chart).ToHtml();
+            var doc = Parse(html);
+            Assert.StartsWith("window.Plotly=", doc.Head!.QuerySelector("script")!.TextContent);
+            Assert.Contains("var s='<\\/script>'", doc.Head!.QuerySelector("script")!.TextContent);
+            File.WriteAllText(js, "not plotly");
+            Assert.Throws<InvalidDataException>(() => new HtmlReport().EmbedPlotly(js));
+            Assert.Throws<FileNotFoundException>(() => new HtmlReport().EmbedPlotly(Path.Combine(dir.FullName, "none.js")));
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void Heading_level_is_checked()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HtmlReport().AddHeading("x", 7));
