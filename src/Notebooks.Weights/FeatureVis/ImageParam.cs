@@ -31,7 +31,7 @@ public abstract class ImageParam : IDisposable
     }
 
     /// <summary>The leaf tensors the optimizer updates.</summary>
-    public abstract IReadOnlyList<Tensor> Parameters { get; }
+    public abstract IReadOnlyList<TorchSharp.Modules.Parameter> Parameters { get; }
 
     /// <summary>The raw (pre-color) image [batch, 3, H, W] computed from <see cref="Parameters"/>.</summary>
     public abstract Tensor RawImage();
@@ -55,9 +55,9 @@ public abstract class ImageParam : IDisposable
         var m = tensor(new[] { ColorCorrelationSvdSqrt[0, 0], ColorCorrelationSvdSqrt[0, 1], ColorCorrelationSvdSqrt[0, 2],
                                ColorCorrelationSvdSqrt[1, 0], ColorCorrelationSvdSqrt[1, 1], ColorCorrelationSvdSqrt[1, 2],
                                ColorCorrelationSvdSqrt[2, 0], ColorCorrelationSvdSqrt[2, 1], ColorCorrelationSvdSqrt[2, 2] }).reshape(3, 3);
-        var maxNorm = m.pow(2).sum(0).sqrt().max();
+        var maxNorm = m.pow(2).sum(dim: 0L).sqrt().max();
         var mn = m.div(maxNorm).to(nchw.dtype);
-        return einsum("ij,njhw->nihw", mn, nchw).MoveToOuterDisposeScope();
+        return nchw.permute(0, 2, 3, 1).matmul(mn.t()).permute(0, 3, 1, 2).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public abstract class ImageParam : IDisposable
             : new PixelImage(batch, height ?? width, width, decorrelate, sd, seed);
 
     /// <summary>Frees the parameter tensors.</summary>
-    public void Dispose()
+    public virtual void Dispose()
     {
         foreach (var p in Parameters) p.Dispose();
         GC.SuppressFinalize(this);
@@ -80,7 +80,7 @@ public abstract class ImageParam : IDisposable
 /// <summary>Lucid's <c>pixel_image</c>: one free parameter per pixel and channel, N(0, sd) initialized.</summary>
 public sealed class PixelImage : ImageParam
 {
-    readonly Tensor _pixels;
+    readonly TorchSharp.Modules.Parameter _pixels;
 
     /// <summary>Creates a [batch, 3, height, width] pixel parameter from <paramref name="seed"/>.</summary>
     public PixelImage(int batch, int height, int width, bool decorrelate = true, double sd = 0.01, int seed = 0)
@@ -88,11 +88,12 @@ public sealed class PixelImage : ImageParam
     {
         if (!(sd > 0)) throw new ArgumentOutOfRangeException(nameof(sd), $"sd must be positive; got {sd}.");
         using var g = new Generator((ulong)seed);
-        _pixels = normal(0, sd, new long[] { batch, 3, height, width }, generator: g).requires_grad_(true);
+        _pixels = new TorchSharp.Modules.Parameter(normal(0, sd, new long[] { batch, 3, height, width }, generator: g));
+        Parameters[0].DetachFromDisposeScope();
     }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Tensor> Parameters => [_pixels];
+    public override IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => [_pixels];
     /// <inheritdoc/>
     public override Tensor RawImage() => _pixels.alias();
 }
@@ -105,7 +106,7 @@ public sealed class PixelImage : ImageParam
 /// </summary>
 public sealed class FftImage : ImageParam
 {
-    readonly Tensor _spectrum;
+    readonly TorchSharp.Modules.Parameter _spectrum;
     readonly Tensor _scale;
     readonly int _fftWidth;
 
@@ -123,10 +124,14 @@ public sealed class FftImage : ImageParam
         for (int y = 0; y < height; y++)
             for (int x = 0; x < fw; x++)
                 scale[y * fw + x] = (float)(norm / Math.Pow(Math.Max(freqs[y, x], floor), decayPower));
-        _scale = tensor(scale).reshape(height, fw);
+        _scale = tensor(scale).reshape(height, fw).DetachFromDisposeScope();
         using var g = new Generator((ulong)seed);
-        _spectrum = normal(0, sd, new long[] { batch, 3, height, fw, 2 }, generator: g).requires_grad_(true);
+        _spectrum = new TorchSharp.Modules.Parameter(normal(0, sd, new long[] { batch, 3, height, fw, 2 }, generator: g));
+        Parameters[0].DetachFromDisposeScope();
     }
+
+    /// <inheritdoc/>
+    public override void Dispose() { _scale.Dispose(); base.Dispose(); }
 
     /// <summary>The spectrum's decay power (1 = Lucid's default).</summary>
     public double DecayPower { get; }
@@ -138,7 +143,7 @@ public sealed class FftImage : ImageParam
     public Tensor Spectrum => _spectrum;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Tensor> Parameters => [_spectrum];
+    public override IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => [_spectrum];
 
     /// <summary>
     /// Lucid's <c>rfft2d_freqs</c>: <c>sqrt(fx² + fy²)</c> with numpy's <c>fftfreq</c> (fy over H, fx over the first
