@@ -100,8 +100,7 @@ public static class Optvis
                     optimizer.zero_grad();
                     var img = param.Image();
                     var x = transform.Apply(img, random);
-                    var acts = capture.Length == 0 ? new Dictionary<string, Tensor>()
-                        : model.Run(model.Preprocess(x), new RunOptions { Capture = capture });
+                    var acts = capture.Length == 0 ? new Dictionary<string, Tensor>() : RunModel(model, x, capture);
                     acts[VisionModel.InputLayer] = x;
                     var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
                     var loss = v.sum().neg();
@@ -133,6 +132,16 @@ public static class Optvis
         {
             foreach (var p in frozen) p.requires_grad_(true);
             if (ownParam) param.Dispose();
+        }
+    }
+
+    static Dictionary<string, Tensor> RunModel(VisionModel model, Tensor x, string[] capture)
+    {
+        try { return model.Run(model.Preprocess(x), new RunOptions { Capture = capture }); }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            throw new ArgumentException($"{model.Name} failed on a transformed {x.shape[2]}x{x.shape[3]} image while computing {string.Join(", ", capture)}: " +
+                $"{e.Message.Split('\n')[0]} (transforms change the image size; layers after a fixed-size dense layer need Transforms.Identity and the model's input size {model.Input.DefaultSize}).", e);
         }
     }
 
