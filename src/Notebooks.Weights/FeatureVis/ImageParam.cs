@@ -69,6 +69,31 @@ public abstract class ImageParam : IDisposable
         fft ? new FftImage(batch, height ?? width, width, decorrelate, sd, seed, decayPower)
             : new PixelImage(batch, height ?? width, width, decorrelate, sd, seed);
 
+    /// <summary>
+    /// Like <see cref="Create(int, int?, int, bool, bool, double, int, double)"/> with one seed per image: image i is
+    /// initialized from <paramref name="imageSeeds"/>[i] alone, so it does not depend on which other images share the batch.
+    /// </summary>
+    public static ImageParam Create(int width, IReadOnlyList<int> imageSeeds, int? height = null, bool fft = true, bool decorrelate = true,
+                                    double sd = 0.01, double decayPower = 1) =>
+        fft ? new FftImage(imageSeeds.Count, height ?? width, width, decorrelate, sd, 0, decayPower, imageSeeds)
+            : new PixelImage(imageSeeds.Count, height ?? width, width, decorrelate, sd, 0, imageSeeds);
+
+    /// <summary>N(0, sd) noise of <paramref name="shape"/> (batch first) from one seed, or one seed per batch element.</summary>
+    internal static Tensor Noise(long[] shape, double sd, int seed, IReadOnlyList<int>? imageSeeds)
+    {
+        if (!(sd > 0)) throw new ArgumentOutOfRangeException(nameof(sd), $"sd must be positive; got {sd}.");
+        if (imageSeeds is null)
+        {
+            using var g = new Generator((ulong)seed);
+            return normal(0, sd, shape, generator: g);
+        }
+        if (imageSeeds.Count != shape[0]) throw new ArgumentException($"Expected {shape[0]} image seeds; got {imageSeeds.Count}.", nameof(imageSeeds));
+        using var scope = NewDisposeScope();
+        var one = shape.ToArray(); one[0] = 1;
+        var parts = imageSeeds.Select(s => { using var g = new Generator((ulong)s); return normal(0, sd, one, generator: g); }).ToArray();
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Frees the parameter tensors.</summary>
     public virtual void Dispose()
     {
@@ -83,12 +108,10 @@ public sealed class PixelImage : ImageParam
     readonly TorchSharp.Modules.Parameter _pixels;
 
     /// <summary>Creates a [batch, 3, height, width] pixel parameter from <paramref name="seed"/>.</summary>
-    public PixelImage(int batch, int height, int width, bool decorrelate = true, double sd = 0.01, int seed = 0)
+    public PixelImage(int batch, int height, int width, bool decorrelate = true, double sd = 0.01, int seed = 0, IReadOnlyList<int>? imageSeeds = null)
         : base(batch, height, width, decorrelate)
     {
-        if (!(sd > 0)) throw new ArgumentOutOfRangeException(nameof(sd), $"sd must be positive; got {sd}.");
-        using var g = new Generator((ulong)seed);
-        _pixels = new TorchSharp.Modules.Parameter(normal(0, sd, new long[] { batch, 3, height, width }, generator: g));
+        _pixels = new TorchSharp.Modules.Parameter(Noise([batch, 3, height, width], sd, seed, imageSeeds));
         Parameters[0].DetachFromDisposeScope();
     }
 
@@ -111,10 +134,10 @@ public sealed class FftImage : ImageParam
     readonly int _fftWidth;
 
     /// <summary>Creates the spectrum parameter from <paramref name="seed"/> (N(0, sd) real and imaginary parts).</summary>
-    public FftImage(int batch, int height, int width, bool decorrelate = true, double sd = 0.01, int seed = 0, double decayPower = 1)
+    public FftImage(int batch, int height, int width, bool decorrelate = true, double sd = 0.01, int seed = 0, double decayPower = 1,
+                    IReadOnlyList<int>? imageSeeds = null)
         : base(batch, height, width, decorrelate)
     {
-        if (!(sd > 0)) throw new ArgumentOutOfRangeException(nameof(sd), $"sd must be positive; got {sd}.");
         DecayPower = decayPower;
         var freqs = Rfft2dFreqs(height, width);
         _fftWidth = width % 2 == 1 ? width + 1 : width;
@@ -125,8 +148,7 @@ public sealed class FftImage : ImageParam
             for (int x = 0; x < fw; x++)
                 scale[y * fw + x] = (float)(norm / Math.Pow(Math.Max(freqs[y, x], floor), decayPower));
         _scale = tensor(scale).reshape(height, fw).DetachFromDisposeScope();
-        using var g = new Generator((ulong)seed);
-        _spectrum = new TorchSharp.Modules.Parameter(normal(0, sd, new long[] { batch, 3, height, fw, 2 }, generator: g));
+        _spectrum = new TorchSharp.Modules.Parameter(Noise([batch, 3, height, fw, 2], sd, seed, imageSeeds));
         Parameters[0].DetachFromDisposeScope();
     }
 
