@@ -5,7 +5,7 @@ namespace Notebooks.Weights.FeatureVis;
 
 /// <summary>
 /// Lucid's <c>T</c>: the activations of the layers an objective asked for, NCHW (dense layers [N, C]). The pseudo-layer
-/// <c>"input"</c> is the transformed image in [0,1] fed to the model (Lucid's convention; not the model-range input).
+/// <c>"input"</c> is the optimized image in [0,1] before transforms (Lucid's <c>T("input")</c>; not the model-range input).
 /// </summary>
 public sealed class ActivationLookup
 {

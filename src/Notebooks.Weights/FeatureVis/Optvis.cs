@@ -101,7 +101,7 @@ public static class Optvis
                     var img = param.Image();
                     var x = transform.Apply(img, random);
                     var acts = capture.Length == 0 ? new Dictionary<string, Tensor>() : RunModel(model, x, capture);
-                    acts[VisionModel.InputLayer] = x;
+                    acts[VisionModel.InputLayer] = img; // Lucid's T("input") is the image before transforms
                     var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
                     var loss = v.sum().neg();
                     loss.backward();

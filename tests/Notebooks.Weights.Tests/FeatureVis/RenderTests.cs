@@ -128,6 +128,22 @@ public class RenderTests
     }
 
     [Fact]
+    public void InputIsTheUntransformedImageAndLayersSeeTheTransformedOne()
+    {
+        using var m = EdgeModel();
+        var shapes = new List<(long input, long conv1)>();
+        var probe = new Objective("probe", ["input", "conv1"], t =>
+        {
+            shapes.Add((t["input"].shape[2], t["conv1"].shape[2]));
+            return t["conv1"].mean([1, 2, 3]);
+        });
+        using var p = ImageParam.Create(40);
+        using var r = Optvis.Render(m, probe, p, new RenderOptions { Thresholds = [3] });
+        Assert.All(shapes, s => Assert.Equal(40, s.input));                  // Lucid's T("input"): the parameterized image
+        Assert.All(shapes, s => Assert.NotEqual(40, s.conv1));               // standard transforms: 40+24-8, scaled, -4
+    }
+
+    [Fact]
     public void RenderRejectsBadSettings()
     {
         using var m = EdgeModel();
