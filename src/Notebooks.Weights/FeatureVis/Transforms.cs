@@ -96,7 +96,7 @@ public static class Transforms
         return new($"random_scale({string.Join(",", scales.Select(s => s.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)))})", (x, r) =>
         {
             double s = scales[r.Next(scales.Length)];
-            return ResizeBilinearTf1(x, (int)(float)(s * x.shape[2]), (int)(float)(s * x.shape[3]));
+            return ResizeBilinearTf1(x, (int)((float)s * (float)x.shape[2]), (int)((float)s * (float)x.shape[3])); // float32 math, as TF
         });
     }
 

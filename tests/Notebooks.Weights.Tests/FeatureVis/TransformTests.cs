@@ -67,7 +67,7 @@ public class TransformTests
     {
         var x = rand(2, 3, 128, 128);
         var scales = Enumerable.Range(0, 11).Select(i => 1 + (i - 5) / 50.0);
-        var allowed = scales.Select(s => (long)(float)(s * 144) - 4).ToHashSet();
+        var allowed = scales.Select(s => (long)((float)s * 144f) - 4).ToHashSet();
         var r = new Random(1);
         var seen = new HashSet<long>();
         for (int i = 0; i < 30; i++)
