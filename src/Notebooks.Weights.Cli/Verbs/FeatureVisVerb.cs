@@ -36,13 +36,16 @@ public sealed class FeatureVisVerb : IVerb
 
         using var model = ModelRegistry.Load(modelName);
         string? temp = noCache ? Directory.CreateTempSubdirectory("featurevis-").FullName : null;
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
         try
         {
             var cache = new FeatureVisCache(temp ?? cacheDir) { UseLucidHosted = hosted };
             var settings = new FeatureVisSettings(size, steps, seed, objective);
             var bar = new ProgressBar(stderr);
             using var images = cache.GetOrRender(model, layer, units, settings,
-                p => bar.Update(p.Step, p.TotalSteps, $"objective {p.Objective.Average():F3}"));
+                p => bar.Update(p.Step, p.TotalSteps, $"objective {p.Objective.Average():F3}"), cts.Token);
             bar.Done();
             Directory.CreateDirectory(outDir);
             for (int i = 0; i < units.Length; i++)
@@ -52,7 +55,16 @@ public sealed class FeatureVisVerb : IVerb
                 stdout.WriteLine(path);
             }
         }
-        finally { if (temp is not null) Directory.Delete(temp, recursive: true); }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("\nweights featurevis: cancelled; nothing written for the unfinished units.");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            if (temp is not null) Directory.Delete(temp, recursive: true);
+        }
         return 0;
     }
 }
