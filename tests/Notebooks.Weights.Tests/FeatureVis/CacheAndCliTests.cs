@@ -44,6 +44,17 @@ public class CacheAndCliTests : IDisposable
     }
 
     [Fact]
+    public void AUnitsImageDoesNotDependOnWhichUnitsShareItsBatch()
+    {
+        using var m = RenderTests.EdgeModel();
+        var alone = new FeatureVisCache(Path.Combine(_dir, "a")).GetOrRender(m, "conv2", [3], Small with { Steps = 6 });
+        var batched = new FeatureVisCache(Path.Combine(_dir, "b")).GetOrRender(m, "conv2", [1, 3, 4], Small with { Steps = 6 });
+        // Same per-unit seed and transform draws; only float rounding of batched convolutions may differ (then 8-bit PNG).
+        Assert.True(alone[0].sub(batched[1]).abs().max().item<float>() <= 2 / 255f + 1e-6);
+        Assert.False(batched[0].eq(batched[1]).all().item<bool>());
+    }
+
+    [Fact]
     public void BadUnitsAndHostedOptionsGiveClearErrors()
     {
         using var m = RenderTests.EdgeModel();
