@@ -154,6 +154,21 @@ public sealed partial class Objective
             return x.sub(blurred).pow(2).flatten(1).sum(1).mul(0.5);
         });
 
+    /// <summary>
+    /// Lucid's <c>channel_interpolate(layer1, n1, layer2, n2)</c>: image b of N maximizes
+    /// <c>(1 − b/(N−1))·mean(layer1[n1]) + b/(N−1)·mean(layer2[n2])</c>, morphing from the first unit to the second across the batch.
+    /// </summary>
+    public static Objective ChannelInterpolate(string layer1, int unit1, string layer2, int unit2) =>
+        new($"ChannelInterpolate({layer1}, {unit1}, {layer2}, {unit2})", [layer1, layer2], t =>
+        {
+            var a = t[layer1]; var b = t[layer2];
+            CheckUnit(a, layer1, unit1); CheckUnit(b, layer2, unit2);
+            int n = t.BatchSize;
+            if (n < 2) throw new ArgumentException($"channel_interpolate needs a batch of at least 2 images; got {n}.");
+            var w = arange(n, dtype: a.dtype).div(n - 1);
+            return SpatialMean(a.select(1, unit1)).mul(w.neg().add(1)).add(SpatialMean(b.select(1, unit2)).mul(w));
+        });
+
     /// <summary>Lucid's <c>deepdream(layer)</c>: mean of squared activations, per image.</summary>
     public static Objective DeepDream(string layer) =>
         new($"DeepDream({layer})", [layer], t => t[layer].pow(2).flatten(1).mean([1]));

@@ -105,6 +105,16 @@ public class ObjectiveTests
     }
 
     [Fact]
+    public void ChannelInterpolateWeighsTheTwoUnitsAcrossTheBatch()
+    {
+        // Batch of 2: image 0 is all unit 0 (mean 1.5), image 1 all unit 1 (mean 111.5).
+        Assert.Equal(new double[] { 1.5, 111.5 }, V(Objective.ChannelInterpolate("l", 0, "l", 1), T(("l", Grid()))));
+        // Batch of 3 scalars per channel: weights 0, 0.5, 1.
+        var a = tensor(new float[] { 1, 10, 2, 20, 3, 30 }).reshape(3, 2);
+        Assert.Equal(new double[] { 1, 0.5 * 2 + 0.5 * 20, 30 }, V(Objective.ChannelInterpolate("l", 0, "l", 1), T(("l", a))));
+    }
+
+    [Fact]
     public void AlgebraCombinesPerImageValues()
     {
         var t = T(("l", Grid()));
