@@ -1,0 +1,179 @@
+using System.Security.Cryptography;
+using System.Text;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Runtime;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.FeatureVis;
+
+/// <summary>Which objective a cached unit image maximizes.</summary>
+public enum UnitObjective
+{
+    /// <summary>Lucid's <c>channel</c>: mean of the channel over positions.</summary>
+    Channel,
+    /// <summary>Lucid's <c>neuron</c>: the channel at the center position.</summary>
+    Neuron,
+}
+
+/// <summary>Settings of a cached unit visualization (all part of the cache key). Defaults are Lucid's: 128 px, 512 steps, Adam 0.05, FFT, decorrelated, standard transforms.</summary>
+public sealed record FeatureVisSettings(int Size = 128, int Steps = 512, int Seed = 0, UnitObjective Objective = UnitObjective.Channel,
+                                        double LearningRate = 0.05, bool Fft = true, bool Decorrelate = true)
+{
+    /// <summary>Transforms used (default <see cref="FeatureVis.Transforms.Standard"/>); their description is part of the key.</summary>
+    public ImageTransform Transforms { get; init; } = FeatureVis.Transforms.Standard;
+
+    /// <summary>12 hex chars identifying the settings.</summary>
+    public string Hash
+    {
+        get
+        {
+            var key = FormattableString.Invariant($"v1|{Size}|{Steps}|{Seed}|{Objective}|{LearningRate:R}|{Fft}|{Decorrelate}|{Transforms.Description}");
+            return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12].ToLowerInvariant();
+        }
+    }
+
+    /// <summary>The seed of one unit's initial image (independent of which units share a batch).</summary>
+    public int UnitSeed(int unit) => unchecked(Seed * 1_000_003 + unit);
+}
+
+/// <summary>
+/// Feature visualizations on disk, so rows of neurons render once: PNGs under
+/// <c>&lt;root&gt;/&lt;model weights hash&gt;/&lt;layer&gt;_&lt;unit&gt;_&lt;settings hash&gt;.png</c> (root defaults to
+/// <c>UserCache.Root/featurevis</c>). Missing units are rendered together in one batch. With
+/// <see cref="UseLucidHosted"/> (explicit opt-in, InceptionV1 only) the images Lucid hosted for the weight explorer are
+/// downloaded instead and kept under <c>&lt;root&gt;/lucid-hosted/</c>.
+/// </summary>
+public sealed class FeatureVisCache
+{
+    /// <summary>The URL folder of Lucid's hosted InceptionV1 neuron images (from the companion notebook).</summary>
+    public const string LucidHostedBaseUrl = "https://storage.googleapis.com/inceptionv1-weight-explorer/images/neuron/";
+
+    /// <summary>A cache in <paramref name="root"/> (default <c>UserCache.Root/featurevis</c>).</summary>
+    public FeatureVisCache(string? root = null) => Root = root ?? Path.Combine(UserCache.Root, "featurevis");
+
+    /// <summary>The cache folder.</summary>
+    public string Root { get; }
+    /// <summary>Download Lucid's hosted images (InceptionV1 only; needs network) instead of rendering.</summary>
+    public bool UseLucidHosted { get; init; }
+    /// <summary>Base URL of the hosted images (tests point it at a local server).</summary>
+    public string LucidBaseUrl { get; init; } = LucidHostedBaseUrl;
+    /// <summary>HTTP client for downloads (default: a shared client with a 30 s timeout).</summary>
+    public HttpClient? Http { get; init; }
+
+    static readonly Lazy<HttpClient> DefaultHttp = new(() => new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
+
+    /// <summary>Where the image of <paramref name="unit"/> is (or would be) cached.</summary>
+    public string PathFor(VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
+        Path.Combine(Root, model.WeightsHash, $"{Safe(layer)}_{unit}_{settings.Hash}.png");
+
+    /// <summary>One unit's image [S, S, 3] in [0,1], from the cache or rendered.</summary>
+    public Tensor GetOrRender(VisionModel model, string layer, int unit, FeatureVisSettings? settings = null,
+                              Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var scope = NewDisposeScope();
+        return GetOrRender(model, layer, [unit], settings, progress, cancellationToken)[0].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Images [N, S, S, 3] in [0,1] of <paramref name="units"/> of <paramref name="layer"/>: cached ones are read, the
+    /// missing ones rendered in one batch (objective: the sum of each unit's objective on its own image) and saved.
+    /// </summary>
+    public Tensor GetOrRender(VisionModel model, string layer, IReadOnlyList<int> units, FeatureVisSettings? settings = null,
+                              Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        settings ??= new FeatureVisSettings();
+        if (units.Count == 0) throw new ArgumentException("Name at least one unit.", nameof(units));
+        var info = model.LayerInfo(layer);
+        foreach (var u in units)
+            if (u < 0 || u >= info.Channels)
+                throw new ArgumentOutOfRangeException(nameof(units), $"Unit {u} is out of range: layer '{layer}' of {model.Name} has {info.Channels} channels (0..{info.Channels - 1}).");
+        if (settings.Objective == UnitObjective.Neuron && !info.IsSpatial)
+            throw new ArgumentException($"The neuron objective needs a layer with spatial extent; layer '{layer}' has shape [{string.Join(", ", info.Shape)}].");
+        if (settings.Size < 8) throw new ArgumentOutOfRangeException(nameof(settings), $"Image size must be at least 8 px; got {settings.Size}.");
+        if (settings.Steps < 1) throw new ArgumentOutOfRangeException(nameof(settings), $"Steps must be at least 1; got {settings.Steps}.");
+
+        using var scope = NewDisposeScope();
+        if (UseLucidHosted)
+            return stack(units.Select(u => ResizeTo(GetLucidHosted(model, layer, u, cancellationToken), settings.Size)).ToArray()).MoveToOuterDisposeScope();
+
+        var images = new Tensor?[units.Count];
+        var missing = new List<int>();
+        for (int i = 0; i < units.Count; i++)
+        {
+            var path = PathFor(model, layer, units[i], settings);
+            if (File.Exists(path))
+            {
+                var img = ImageFiles.Load(path);
+                if (img.shape[0] == settings.Size && img.shape[1] == settings.Size) { images[i] = img; continue; }
+            }
+            missing.Add(i);
+        }
+        var todo = missing.Select(i => units[i]).Distinct().ToList();
+        if (todo.Count > 0)
+        {
+            var objective = Objective.Sum(todo.Select((u, b) => settings.Objective == UnitObjective.Channel
+                ? Objective.Channel(layer, u, batch: b) : Objective.Neuron(layer, u, batch: b)));
+            using var param = ImageParam.Create(settings.Size, todo.Select(settings.UnitSeed).ToArray(), fft: settings.Fft, decorrelate: settings.Decorrelate);
+            using var result = Optvis.Render(model, objective, param, new RenderOptions
+            {
+                Thresholds = [settings.Steps], LearningRate = settings.LearningRate, Seed = settings.Seed,
+                Transforms = settings.Transforms, Progress = progress,
+            }, cancellationToken);
+            for (int b = 0; b < todo.Count; b++)
+            {
+                var img = result.Final[b].clone();
+                ImageFiles.SavePng(img, PathFor(model, layer, todo[b], settings));
+                // Return what a later cache hit returns (8-bit quantized), so first and second calls agree.
+                var reread = ImageFiles.Load(PathFor(model, layer, todo[b], settings));
+                for (int i = 0; i < units.Count; i++) if (units[i] == todo[b]) images[i] = reread;
+            }
+        }
+        return stack(images.Select(t => t!).ToArray()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The image Lucid hosted for InceptionV1 unit <paramref name="unit"/> of <paramref name="layer"/> ([H, W, 3] in
+    /// [0,1], at its own size), downloaded once into <c>&lt;root&gt;/lucid-hosted/</c>. Requires <see cref="UseLucidHosted"/>.
+    /// </summary>
+    public Tensor GetLucidHosted(VisionModel model, string layer, int unit, CancellationToken cancellationToken = default)
+    {
+        if (!UseLucidHosted) throw new InvalidOperationException("Lucid-hosted images are opt-in: create the cache with UseLucidHosted = true.");
+        if (!string.Equals(model.Name, Models.InceptionV1.InceptionV1Model.Name, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Lucid hosted feature visualizations only for InceptionV1; model '{model.Name}' must be rendered locally (drop the Lucid-hosted option).");
+        model.Layer(layer);
+        var file = Path.Combine(Root, "lucid-hosted", $"{Safe(layer)}_{unit}.jpg");
+        if (!File.Exists(file))
+        {
+            var url = $"{LucidBaseUrl.TrimEnd('/')}/{layer}_{unit}.jpg";
+            byte[] bytes;
+            try
+            {
+                using var resp = (Http ?? DefaultHttp.Value).GetAsync(url, cancellationToken).GetAwaiter().GetResult();
+                if (!resp.IsSuccessStatusCode)
+                    throw new IOException($"Downloading Lucid's feature visualization {layer}:{unit} from {url} failed: HTTP {(int)resp.StatusCode} {resp.ReasonPhrase}.");
+                bytes = resp.Content.ReadAsByteArrayAsync(cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"Could not download Lucid's feature visualization {layer}:{unit} from {url} ({e.Message}). " +
+                                      "Are you offline? Drop the Lucid-hosted option to render locally.", e);
+            }
+            ImageFiles.Decode(bytes, url).Dispose();
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file + ".tmp", bytes);
+            File.Move(file + ".tmp", file, overwrite: true);
+        }
+        return ImageFiles.Load(file);
+    }
+
+    static Tensor ResizeTo(Tensor hwc, int size)
+    {
+        if (hwc.shape[0] == size && hwc.shape[1] == size) return hwc;
+        using var scope = NewDisposeScope();
+        var nchw = hwc.permute(2, 0, 1).unsqueeze(0);
+        return nn.functional.interpolate(nchw, new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false)
+            .squeeze(0).permute(1, 2, 0).clamp(0, 1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    static string Safe(string layer) => string.Concat(layer.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_'));
+}

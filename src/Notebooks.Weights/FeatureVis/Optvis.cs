@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Notebooks.Weights.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.FeatureVis;
+
+/// <summary>Progress of a render: reported after every optimization step (Lucid prints at thresholds).</summary>
+/// <param name="Step">Steps done so far (1-based).</param>
+/// <param name="TotalSteps">Steps the render will take (the largest threshold).</param>
+/// <param name="Objective">Per-image objective values at this step (before the update).</param>
+/// <param name="Elapsed">Time since the render started.</param>
+/// <param name="Images">At a threshold: the images [N, H, W, 3] in [0,1] (owned by the result; do not dispose); otherwise null.</param>
+public sealed record RenderProgress(int Step, int TotalSteps, double[] Objective, TimeSpan Elapsed, Tensor? Images);
+
+/// <summary>Options of <see cref="Optvis.Render"/>; defaults are Lucid's <c>render_vis</c> (Adam 0.05, 512 steps).</summary>
+public sealed class RenderOptions
+{
+    /// <summary>Step counts after which the images are returned (Lucid's <c>thresholds</c>; default 512).</summary>
+    public IReadOnlyList<int> Thresholds { get; init; } = [512];
+    /// <summary>Adam learning rate (Lucid: 0.05). Torch's Adam puts ε outside the bias correction (TF inside): a negligible difference.</summary>
+    public double LearningRate { get; init; } = 0.05;
+    /// <summary>
+    /// Transforms applied before the model; null means <see cref="Transforms.Standard"/> (lucent's default; Lucid's
+    /// <c>render_vis</c> uses <c>[jitter(8)]</c> when none are given: pass <c>Transforms.Jitter(8)</c> for that).
+    /// </summary>
+    public ImageTransform? Transforms { get; init; }
+    /// <summary>Seed of the transforms' random draws (the image's seed is the parameterization's).</summary>
+    public int Seed { get; init; }
+    /// <summary>Called after every step.</summary>
+    public Action<RenderProgress>? Progress { get; init; }
+}
+
+/// <summary>Images at each threshold and the objective trace of a render.</summary>
+public sealed class RenderResult : IDisposable
+{
+    internal RenderResult(IReadOnlyList<int> thresholds, IReadOnlyList<Tensor> images, IReadOnlyList<double[]> trace)
+        => (Thresholds, Images, ObjectiveTrace) = (thresholds, images, trace);
+
+    /// <summary>The thresholds, ascending.</summary>
+    public IReadOnlyList<int> Thresholds { get; }
+    /// <summary>Images [N, H, W, 3] in [0,1] after each threshold's number of steps.</summary>
+    public IReadOnlyList<Tensor> Images { get; }
+    /// <summary>The images after the last threshold.</summary>
+    public Tensor Final => Images[^1];
+    /// <summary>Per-step, per-image objective values.</summary>
+    public IReadOnlyList<double[]> ObjectiveTrace { get; }
+
+    /// <summary>Frees the image tensors.</summary>
+    public void Dispose() { foreach (var i in Images) i.Dispose(); }
+}
+
+/// <summary>
+/// Lucid's <c>optvis.render</c> in C#: optimize an <see cref="ImageParam"/> so that the model's activations maximize an
+/// <see cref="Objective"/>, through random <see cref="Transforms"/>.
+/// </summary>
+public static class Optvis
+{
+    /// <summary>
+    /// Lucid's <c>render_vis(model, objective, param_f, transforms, thresholds)</c>: Adam on the image parameters,
+    /// loss = −Σ_batch objective. Each step: image (sigmoid of the parameterization) → transforms → model (only up to
+    /// the layers the objective reads) → objective. Returns images [N, H, W, 3] after each threshold (Lucid snapshots
+    /// after threshold+1 updates; here after exactly threshold updates). The model's parameters are frozen during the
+    /// render (and restored). Cancellation throws <see cref="OperationCanceledException"/> between steps.
+    /// </summary>
+    public static RenderResult Render(VisionModel model, Objective objective, ImageParam? param = null, RenderOptions? options = null,
+                                      CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(objective);
+        options ??= new RenderOptions();
+        var thresholds = options.Thresholds.Distinct().Order().ToArray();
+        if (thresholds.Length == 0 || thresholds[0] < 1)
+            throw new ArgumentException($"Thresholds must be positive step counts; got [{string.Join(", ", options.Thresholds)}].", nameof(options));
+        if (!(options.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(options), $"Learning rate must be positive; got {options.LearningRate}.");
+        if (model.Input.Channels != 3) throw new ArgumentException($"Feature visualization renders RGB images; model {model.Name} takes {model.Input.Channels} channels.", nameof(model));
+        foreach (var l in objective.Layers) model.Layer(l);
+
+        bool ownParam = param is null;
+        param ??= ImageParam.Create(128);
+        var transform = options.Transforms ?? Transforms.Standard;
+        var random = new Random(options.Seed);
+        var capture = objective.Layers.Where(l => l != VisionModel.InputLayer).ToArray();
+        var images = new List<Tensor>();
+        var trace = new List<double[]>();
+        var sw = Stopwatch.StartNew();
+        int total = thresholds[^1];
+
+        var frozen = model.Module.parameters().Where(p => p.requires_grad).ToList();
+        foreach (var p in frozen) p.requires_grad_(false);
+        try
+        {
+            using var optimizer = optim.Adam(param.Parameters, lr: options.LearningRate);
+            for (int step = 1; step <= total; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                double[] values;
+                using (var scope = NewDisposeScope())
+                {
+                    optimizer.zero_grad();
+                    var img = param.Image();
+                    var x = transform.Apply(img, random);
+                    var acts = capture.Length == 0 ? new Dictionary<string, Tensor>() : RunModel(model, x, capture);
+                    acts[VisionModel.InputLayer] = img; // Lucid's T("input") is the image before transforms
+                    var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
+                    var loss = v.sum().neg();
+                    loss.backward();
+                    optimizer.step();
+                    values = v.detach().to(ScalarType.Float64).data<double>().ToArray();
+                }
+                if (values.Any(double.IsNaN))
+                    throw new InvalidOperationException($"Objective {objective} became NaN at step {step}.");
+                trace.Add(values);
+                Tensor? snapshot = null;
+                if (Array.IndexOf(thresholds, step) >= 0)
+                {
+                    using var _ = no_grad();
+                    using var s2 = NewDisposeScope();
+                    snapshot = ToHwc(param.Image()).contiguous().MoveToOuterDisposeScope();
+                    images.Add(snapshot);
+                }
+                options.Progress?.Invoke(new RenderProgress(step, total, values, sw.Elapsed, snapshot));
+            }
+            return new RenderResult(thresholds, images, trace);
+        }
+        catch
+        {
+            foreach (var i in images) i.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var p in frozen) p.requires_grad_(true);
+            if (ownParam) param.Dispose();
+        }
+    }
+
+    static Dictionary<string, Tensor> RunModel(VisionModel model, Tensor x, string[] capture)
+    {
+        try { return model.Run(model.Preprocess(x), new RunOptions { Capture = capture }); }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            throw new ArgumentException($"{model.Name} failed on a transformed {x.shape[2]}x{x.shape[3]} image while computing {string.Join(", ", capture)}: " +
+                $"{e.Message.Split('\n')[0]} (transforms change the image size; layers after a fixed-size dense layer need Transforms.Identity and the model's input size {model.Input.DefaultSize}).", e);
+        }
+    }
+
+    /// <summary>NCHW → NHWC (Lucid's image layout).</summary>
+    public static Tensor ToHwc(Tensor nchw) => nchw.permute(0, 2, 3, 1);
+
+    /// <summary>NHWC → NCHW.</summary>
+    public static Tensor ToChw(Tensor nhwc) => nhwc.permute(0, 3, 1, 2);
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using Notebooks.Weights.Cli;
+using Notebooks.Weights.FeatureVis;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Models.InceptionV1;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Tests.FeatureVis;
+
+public sealed class EdgesProvider : IModelProvider
+{
+    public IReadOnlyList<string> Names => ["fv-test-edges"];
+    public IReadOnlyList<string> Extensions => [];
+    public VisionModel Load(string nameOrPath) => RenderTests.EdgeModel();
+}
+
+public class CacheAndCliTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("fvcache-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static readonly FeatureVisSettings Small = new(Size: 24, Steps: 4);
+
+    [Fact]
+    public void SecondCallReadsTheCachedPngsAndMissingUnitsRenderInOneBatch()
+    {
+        using var m = RenderTests.EdgeModel();
+        var cache = new FeatureVisCache(_dir);
+        var renders = new List<int>();
+        var a = cache.GetOrRender(m, "conv2", [1, 3], Small, p => { if (p.Step == 1) renders.Add(p.Objective.Length); });
+        Assert.Equal(new long[] { 2, 24, 24, 3 }, a.shape);
+        Assert.Equal([2], renders);                                           // one batched render of both units
+        var path = cache.PathFor(m, "conv2", 3, Small);
+        Assert.StartsWith(Path.Combine(_dir, m.WeightsHash, "conv2_3_"), path);
+        Assert.True(File.Exists(path));
+        var b = cache.GetOrRender(m, "conv2", [3, 1, 5], Small, p => { if (p.Step == 1) renders.Add(p.Objective.Length); });
+        Assert.Equal([2, 1], renders);                                        // only unit 5 rendered
+        Assert.True(b[0].eq(a[1]).all().item<bool>());
+        Assert.True(b[1].eq(a[0]).all().item<bool>());
+        // Other settings → another file.
+        Assert.NotEqual(path, cache.PathFor(m, "conv2", 3, Small with { Steps = 5 }));
+        Assert.NotEqual(path, cache.PathFor(m, "conv2", 3, Small with { Transforms = Transforms.Jitter(8) }));
+    }
+
+    [Fact]
+    public void AUnitsImageDoesNotDependOnWhichUnitsShareItsBatch()
+    {
+        using var m = RenderTests.EdgeModel();
+        var alone = new FeatureVisCache(Path.Combine(_dir, "a")).GetOrRender(m, "conv2", [3], Small with { Steps = 6 });
+        var batched = new FeatureVisCache(Path.Combine(_dir, "b")).GetOrRender(m, "conv2", [1, 3, 4], Small with { Steps = 6 });
+        // Same per-unit seed and transform draws; only float rounding of batched convolutions may differ (then 8-bit PNG).
+        Assert.True(alone[0].sub(batched[1]).abs().max().item<float>() <= 2 / 255f + 1e-6);
+        Assert.False(batched[0].eq(batched[1]).all().item<bool>());
+    }
+
+    [Fact]
+    public void BadUnitsAndHostedOptionsGiveClearErrors()
+    {
+        using var m = RenderTests.EdgeModel();
+        var cache = new FeatureVisCache(_dir);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => cache.GetOrRender(m, "conv2", [6], Small));
+        Assert.Contains("Unit 6 is out of range: layer 'conv2' of edges has 6 channels (0..5)", e.Message);
+        Assert.Throws<UnknownLayerException>(() => cache.GetOrRender(m, "conv3", [0], Small));
+        var e2 = Assert.Throws<ArgumentException>(() => cache.GetOrRender(m, "fc", [0], Small with { Objective = UnitObjective.Neuron }));
+        Assert.Contains("spatial extent", e2.Message);
+        var hosted = new FeatureVisCache(_dir) { UseLucidHosted = true };
+        var e3 = Assert.Throws<ArgumentException>(() => hosted.GetOrRender(m, "conv2", [0], Small));
+        Assert.Contains("only for InceptionV1", e3.Message);
+    }
+
+    [Fact]
+    public void LucidHostedImagesDownloadOnceFromTheBaseUrlAndOfflineIsAClearError()
+    {
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop(); }
+        var prefix = $"http://127.0.0.1:{port}/images/neuron/";
+        var jpeg = ImageFiles.EncodeJpeg(full(16, 16, 3, 0.5f));
+        var requests = new List<string>();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add(prefix);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext ctx;
+                try { ctx = await listener.GetContextAsync(); } catch { return; }
+                lock (requests) requests.Add(ctx.Request.Url!.AbsolutePath);
+                if (ctx.Request.Url!.AbsolutePath.EndsWith("mixed3a_147.jpg")) { ctx.Response.ContentType = "image/jpeg"; await ctx.Response.OutputStream.WriteAsync(jpeg); }
+                else ctx.Response.StatusCode = 404;
+                ctx.Response.Close();
+            }
+        });
+        using var m = InceptionV1Model.Create();
+        var cache = new FeatureVisCache(_dir) { UseLucidHosted = true, LucidBaseUrl = prefix };
+        var img = cache.GetLucidHosted(m, "mixed3a", 147);
+        Assert.Equal(new long[] { 16, 16, 3 }, img.shape);
+        Assert.Equal(0.5, img.mean().item<float>(), 1);
+        cache.GetLucidHosted(m, "mixed3a", 147);                                       // second time from disk
+        Assert.Equal(["/images/neuron/mixed3a_147.jpg"], requests);
+        var e404 = Assert.Throws<IOException>(() => cache.GetLucidHosted(m, "mixed3a", 148));
+        Assert.Contains("HTTP 404", e404.Message);
+        listener.Stop();
+        var offline = new FeatureVisCache(_dir) { UseLucidHosted = true, LucidBaseUrl = $"http://127.0.0.1:{port}/nothing/" };
+        var e = Assert.Throws<IOException>(() => offline.GetLucidHosted(m, "mixed3a", 1));
+        Assert.Contains("Are you offline?", e.Message);
+        Assert.Throws<InvalidOperationException>(() => new FeatureVisCache(_dir).GetLucidHosted(m, "mixed3a", 1));
+    }
+
+    [Fact]
+    public void FeatureVisVerbWritesOnePngPerUnit()
+    {
+        ModelRegistry.Register(new EdgesProvider());
+        var outDir = Path.Combine(_dir, "out");
+        var so = new StringWriter(); var se = new StringWriter();
+        int rc = CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "0,2", "--steps", "3", "--size", "24",
+                              "--cache", Path.Combine(_dir, "c"), "--out", outDir], so, se);
+        Assert.True(rc == 0, se.ToString());
+        foreach (var u in new[] { 0, 2 })
+        {
+            var img = ImageFiles.Load(Path.Combine(outDir, $"conv2_{u}.png"));
+            Assert.Equal(new long[] { 24, 24, 3 }, img.shape);
+        }
+        Assert.Contains("3/3", se.ToString());                                        // progress bar
+        se = new StringWriter();
+        Assert.Equal(1, CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "9", "--steps", "3", "--size", "24", "--no-cache", "--out", outDir], so, se));
+        Assert.Contains("Unit 9 is out of range", se.ToString());
+        se = new StringWriter();
+        Assert.Equal(2, CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "1", "--objective", "dot", "--out", outDir], so, se));
+        Assert.Contains("expected channel or neuron", se.ToString());
+    }
+
+    [Fact]
+    public void BenchVerbReportsBothTimingsAndTheirRatio()
+    {
+        ModelRegistry.Register(new EdgesProvider());
+        var so = new StringWriter(); var se = new StringWriter();
+        int rc = CliHost.Run(["bench", "featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "2", "--size", "24", "--steps", "2", "--json"], so, se);
+        Assert.True(rc == 0, se.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(so.ToString());
+        var r = doc.RootElement;
+        double batch = r.GetProperty("batchSecondsPerStep").GetDouble(), single = r.GetProperty("singleSecondsPerStep").GetDouble();
+        Assert.True(batch > 0 && single > 0);
+        Assert.Equal(batch / single, r.GetProperty("batchOverSingle").GetDouble(), 9);
+    }
+}
