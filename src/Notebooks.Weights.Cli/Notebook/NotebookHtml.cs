@@ -18,11 +18,12 @@ public static class NotebookHtml
         .nb-output pre{background:#fff;border:1px solid #eee}
         .nb-error pre{background:#fff0f0;border:1px solid #e99;color:#900}
         .nb-count{color:#888;font-size:12px;font-family:monospace}
+        details.nb-fold summary{color:#4a7bd0;cursor:pointer;font-size:12px}
         code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
         """;
 
-    /// <summary>Renders <paramref name="notebook"/> as a page titled <paramref name="title"/>.</summary>
-    public static string Render(NotebookDocument notebook, string title)
+    /// <summary>Renders <paramref name="notebook"/> as a page titled <paramref name="title"/>; with <paramref name="collapseCode"/> the C# of each cell is folded under "C#".</summary>
+    public static string Render(NotebookDocument notebook, string title, bool collapseCode = false)
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
@@ -36,8 +37,10 @@ public static class NotebookHtml
                     break;
                 case "code":
                     var count = cell.Json["execution_count"] is JsonValue v && v.TryGetValue<int>(out var n) ? n.ToString() : " ";
+                    if (collapseCode) sb.Append("<details class=\"nb-fold\"><summary>C#</summary>");
                     sb.Append($"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>")
-                      .Append(WebUtility.HtmlEncode(cell.Source)).Append("</code></pre>\n");
+                      .Append(WebUtility.HtmlEncode(cell.Source)).Append("</code></pre>");
+                    sb.Append(collapseCode ? "</details>\n" : "\n");
                     foreach (var output in cell.Outputs.OfType<JsonObject>()) AppendOutput(sb, output);
                     break;
             }
