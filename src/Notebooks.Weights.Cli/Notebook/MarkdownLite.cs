@@ -73,18 +73,14 @@ public static partial class MarkdownLite
 
     static string Inline(string text)
     {
-        var parts = InlineCode().Split(text);
-        var sb = new StringBuilder();
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (i % 2 == 1) { sb.Append("<code>").Append(WebUtility.HtmlEncode(parts[i])).Append("</code>"); continue; }
-            var s = WebUtility.HtmlEncode(parts[i]);
-            s = Link().Replace(s, m => $"<a href=\"{SafeUrl(m.Groups[2].Value)}\">{m.Groups[1].Value}</a>");
-            s = Bold().Replace(s, "<strong>$1</strong>");
-            s = Italic().Replace(s, "<em>$1</em>");
-            sb.Append(s);
-        }
-        return sb.ToString();
+        // Code spans first (their text is literal), as placeholders that emphasis and links cannot touch.
+        var spans = new List<string>();
+        var s = InlineCode().Replace(text, m => { spans.Add(m.Groups[1].Value); return $"\u0001{spans.Count - 1}\u0002"; });
+        s = WebUtility.HtmlEncode(s);
+        s = Link().Replace(s, m => $"<a href=\"{SafeUrl(m.Groups[2].Value)}\">{m.Groups[1].Value}</a>");
+        s = Bold().Replace(s, "<strong>$1</strong>");
+        s = Italic().Replace(s, m => $"<em>{m.Groups[1].Value}{m.Groups[2].Value}</em>");
+        return Placeholder().Replace(s, m => "<code>" + WebUtility.HtmlEncode(spans[int.Parse(m.Groups[1].Value)]) + "</code>");
     }
 
     static string SafeUrl(string encoded)
@@ -97,6 +93,7 @@ public static partial class MarkdownLite
     [GeneratedRegex(@"^(#{1,6})\s+(.*)$")] private static partial Regex Heading();
     [GeneratedRegex(@"^\s{0,3}([-*+]|\d+[.)])\s+(.*)$")] private static partial Regex Bullet();
     [GeneratedRegex("`([^`]+)`")] private static partial Regex InlineCode();
+    [GeneratedRegex("\u0001(\\d+)\u0002")] private static partial Regex Placeholder();
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")] private static partial Regex Link();
     [GeneratedRegex(@"\*\*(.+?)\*\*")] private static partial Regex Bold();
     [GeneratedRegex(@"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)")] private static partial Regex Italic();

@@ -63,7 +63,8 @@ public static class NotebookRunner
         Runtime.TorchRuntime.EnsureLoaded();
         var watch = Stopwatch.StartNew();
         RemoveInjectedCells(notebook);
-        var cells = notebook.Cells.Select(c => (cell: c, label: $"cell {c.Number}")).ToList();
+        // number: the cell's position in the notebook as given (the injected cell borrows its parameters cell's number).
+        var cells = notebook.Cells.Select(c => (cell: c, number: c.Number, injected: false)).ToList();
         var paramsCell = cells.FindIndex(c => c.cell.CellType == "code" && c.cell.Tags.Contains(NotebookParameters.ParametersTag));
         if (options.Parameters.Count > 0 && paramsCell < 0)
             throw new ArgumentException($"--param given but the notebook has no code cell tagged '{NotebookParameters.ParametersTag}'");
@@ -74,12 +75,11 @@ public static class NotebookRunner
         NotebookCellException? error = null;
         for (int k = 0; k < cells.Count; k++)
         {
-            var (cell, label) = cells[k];
+            var (cell, number, isInjected) = cells[k];
             if (cell.CellType != "code") continue;
             if (error != null) { cell.SetOutputs([], null); continue; }
             var lang = cell.Language ?? notebook.DefaultLanguage;
             if (lang is "markdown" or "mermaid") continue;
-            var number = cell.Number;
             var console = new StringWriter();
             var outputs = new CellOutputs(() => { var s = console.ToString(); console.GetStringBuilder().Clear(); return s; });
             var started = Stopwatch.StartNew();
@@ -99,27 +99,23 @@ public static class NotebookRunner
                     var code = InjectedCode(state, options.Parameters);
                     notebook.InsertCell(cell.Number, "code", code, NotebookParameters.InjectedTag);
                     var injected = notebook.Cells[cell.Number];
-                    cells.Insert(k + 1, (injected, $"parameters injected after cell {number}"));
-                    // Cells after the injection keep the numbers they have in the notebook as given.
-                    for (int j = k + 2; j < cells.Count; j++) cells[j] = (notebook.Cells[cells[j].cell.Number], cells[j].label);
+                    cells.Insert(k + 1, (injected, number, true));
+                    for (int j = k + 2; j < cells.Count; j++) cells[j] = (notebook.Cells[cells[j].cell.Number], cells[j].number, false);
                 }
             }
             catch (NotebookCellException e)
             {
-                error = Relabel(e, label, number);
+                error = isInjected ? new NotebookCellException(number, 0, $"(parameters injected after this cell) {e.Error}", e.ErrorName, e) : e;
                 outputs.Error(e.ErrorName, e.Error);
             }
             finally
             {
                 cell.SetOutputs(outputs.Outputs, executionCount);
-                options.Log?.WriteLine($"{label}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
+                options.Log?.WriteLine($"{(isInjected ? "injected parameters" : $"cell {number}")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
             }
         }
         return new NotebookRunResult { Notebook = notebook, CellsRun = run, Error = error, Elapsed = watch.Elapsed };
     }
-
-    static NotebookCellException Relabel(NotebookCellException e, string label, int number) =>
-        label == $"cell {number}" ? e : new NotebookCellException(number, 0, $"({label}) {e.Error}", e.ErrorName, e);
 
     static async Task<ScriptState<object>> RunCell(ScriptState<object> state, string code, int number, CellOutputs outputs, StringWriter console)
     {
