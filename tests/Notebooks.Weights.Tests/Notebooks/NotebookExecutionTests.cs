@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using AngleSharp.Html.Parser;
+using Notebooks.Weights.Cli.Notebook;
+using Notebooks.Weights.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Tests.NotebookTests;
+
+/// <summary>
+/// Executes the committed notebooks (notebooks/*.ipynb) with <see cref="NotebookRunner"/> and checks that no cell fails
+/// and that the pictures the notebooks promise are there.
+/// </summary>
+[Collection("NotebookRunner")]
+public class NotebookExecutionTests
+{
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Notebooks.Weights.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (Notebooks.Weights.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    internal static string NotebookPath(string name) => Path.Combine(RepoRoot(), "notebooks", name);
+
+    public static TheoryData<string> Notebooks() => new(Directory.GetFiles(Path.Combine(RepoRoot(), "notebooks"), "*.ipynb").Select(Path.GetFileName).Order()!);
+
+    /// <summary>
+    /// A small conv net (5 convolutions, two max pools, 32 px input) with seeded random weights: not a trained model,
+    /// but every notebook's generic path (layers and units picked by position and weight strength) must run on it.
+    /// </summary>
+    sealed class TinyNetProvider : IModelProvider
+    {
+        public const string ModelName = "notebook-test-tiny";
+        public IReadOnlyList<string> Names => [ModelName];
+        public IReadOnlyList<string> Extensions => [];
+        public VisionModel Load(string nameOrPath)
+        {
+            torch.random.manual_seed(11);
+            var net = nn.Sequential(
+                ("conv1", nn.Conv2d(3, 8, 5, padding: 2)), ("relu1", nn.ReLU()),
+                ("conv2", nn.Conv2d(8, 12, 3, padding: 1)), ("relu2", nn.ReLU()),
+                ("pool1", nn.MaxPool2d(2)),
+                ("conv3", nn.Conv2d(12, 16, 3, padding: 1)), ("relu3", nn.ReLU()),
+                ("conv4", nn.Conv2d(16, 16, 3, padding: 1)), ("relu4", nn.ReLU()),
+                ("pool2", nn.MaxPool2d(2)),
+                ("conv5", nn.Conv2d(16, 20, 3, padding: 1)), ("relu5", nn.ReLU()));
+            return new VisionModel(ModelName, net, InputSpec.Unit(3, 32));
+        }
+    }
+
+    static readonly Lazy<bool> Registered = new(() => { ModelRegistry.Register(new TinyNetProvider()); return true; });
+
+    static NotebookRunResult RunOn(string notebook, string model, params KeyValuePair<string, string>[] extra)
+    {
+        var doc = NotebookDocument.Load(NotebookPath(notebook));
+        var result = NotebookRunner.Run(doc, new NotebookRunOptions { Parameters = [new("modelName", model), .. extra] });
+        Assert.True(result.Succeeded, $"{notebook} on {model}: {result.Error?.Message}");
+        return result;
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Notebook_runs_on_a_small_random_conv_net_without_cell_errors(string notebook)
+    {
+        _ = Registered.Value;
+        var extra = notebook == "feature-vis-objectives.ipynb" ? new KeyValuePair<string, string>[] { new("steps", "4"), new("size", "32") } : [];
+        var result = RunOn(notebook, TinyNetProvider.ModelName, extra);
+        var doc = result.Notebook;
+        // Every code cell ran (got an execution count) and none recorded an error output.
+        foreach (var cell in doc.Cells.Where(c => c.CellType == "code"))
+        {
+            Assert.NotNull(cell.ExecutionCount);
+            Assert.DoesNotContain(cell.Outputs, o => o!["output_type"]!.GetValue<string>() == "error");
+        }
+        if (notebook == "visualizing-weights.ipynb") AssertTopConnections(doc, expectedWeightSize: 5);
+    }
+
+    /// <summary>The top-connections cell shows two rows (in, out) of 10 units, each weight a valid W×W PNG.</summary>
+    internal static void AssertTopConnections(NotebookDocument doc, int expectedWeightSize)
+    {
+        var cell = doc.Cells.Single(c => c.CellType == "code" && c.Source.Contains("NotebookPictures.TopConnections("));
+        var result = cell.Outputs.Select(o => o!.AsObject()).Single(o => o["output_type"]!.GetValue<string>() == "execute_result");
+        var html = NotebookText.FromLines(result["data"]!["text/html"]);
+        var page = new HtmlParser().ParseDocument(html);
+        var rows = page.QuerySelectorAll(".nw-row");
+        Assert.Equal(2, rows.Length);
+        foreach (var row in rows)
+        {
+            var images = row.QuerySelectorAll("img.weight");
+            Assert.Equal(10, images.Length);
+            foreach (var img in images)
+            {
+                var src = img.GetAttribute("src")!;
+                Assert.StartsWith("data:image/png;base64,", src);
+                using var bmp = SkiaSharp.SKBitmap.Decode(Convert.FromBase64String(src["data:image/png;base64,".Length..]));
+                Assert.NotNull(bmp);
+                Assert.Equal(expectedWeightSize, bmp.Width);
+                Assert.Equal(expectedWeightSize, bmp.Height);
+            }
+        }
+        var png = Convert.FromBase64String(NotebookText.FromLines(result["data"]!["image/png"]));
+        using var whole = SkiaSharp.SKBitmap.Decode(png);
+        Assert.NotNull(whole);
+    }
+
+    [Fact]
+    public void Every_notebook_starts_with_the_package_cell_then_one_parameters_cell_naming_the_model()
+    {
+        foreach (var path in Directory.GetFiles(Path.Combine(RepoRoot(), "notebooks"), "*.ipynb"))
+        {
+            var doc = NotebookDocument.Load(path);
+            var code = doc.Cells.Where(c => c.CellType == "code").ToList();
+            Assert.StartsWith("#r \"nuget: Notebooks.Weights, *-*\"", code[0].Source);
+            Assert.Contains("#i \"nuget:", code[0].Source);
+            Assert.Equal([NotebookParameters.ParametersTag], code[1].Tags);
+            Assert.Contains("var modelName = \"default\";", code[1].Source);
+            Assert.Single(doc.Cells, c => c.Tags.Contains(NotebookParameters.ParametersTag));
+            Assert.Equal("csharp", doc.DefaultLanguage);
+        }
+    }
+}
