@@ -150,7 +150,11 @@ public static class NotebookRunner
     static NotebookCellException RuntimeError(int number, Exception e)
     {
         while (e is TargetInvocationException or AggregateException && e.InnerException != null) e = e.InnerException;
-        return new NotebookCellException(number, 0, $"{e.GetType().Name}: {e.Message}", e.GetType().Name, e);
+        // Native (libtorch) errors carry a C++ stack trace after the message: keep the message.
+        var message = e.Message;
+        int trace = message.IndexOf("\nException raised from", StringComparison.Ordinal);
+        if (trace > 0) message = message[..trace];
+        return new NotebookCellException(number, 0, $"{e.GetType().Name}: {message.TrimEnd()}", e.GetType().Name, e);
     }
 
     static string InjectedCode(ScriptState<object> state, IReadOnlyList<KeyValuePair<string, string>> parameters)
