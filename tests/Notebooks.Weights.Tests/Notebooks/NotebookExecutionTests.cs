@@ -51,6 +51,11 @@ public class NotebookExecutionTests
 
     static readonly Lazy<bool> Registered = new(() => { ModelRegistry.Register(new TinyNetProvider()); return true; });
 
+    /// <summary>Name of the small test net.</summary>
+    internal const string TinyModelName = TinyNetProvider.ModelName;
+    /// <summary>Registers the small test net with the model registry (once per process).</summary>
+    internal static void EnsureTinyModel() => _ = Registered.Value;
+
     static NotebookRunResult RunOn(string notebook, string model, params KeyValuePair<string, string>[] extra)
     {
         var doc = NotebookDocument.Load(NotebookPath(notebook));
@@ -63,7 +68,7 @@ public class NotebookExecutionTests
     [MemberData(nameof(Notebooks))]
     public void Notebook_runs_on_a_small_random_conv_net_without_cell_errors(string notebook)
     {
-        _ = Registered.Value;
+        EnsureTinyModel();
         var extra = notebook == "feature-vis-objectives.ipynb" ? new KeyValuePair<string, string>[] { new("steps", "4"), new("size", "32") } : [];
         var result = RunOn(notebook, TinyNetProvider.ModelName, extra);
         var doc = result.Notebook;
