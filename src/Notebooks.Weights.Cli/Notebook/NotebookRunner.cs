@@ -83,14 +83,16 @@ public static class NotebookRunner
             var console = new StringWriter();
             var outputs = new CellOutputs(() => { var s = console.ToString(); console.GetStringBuilder().Clear(); return s; });
             var started = Stopwatch.StartNew();
+            bool skipped = false;
+            int? count = null;
             try
             {
                 if (lang != "csharp")
                     throw new NotebookCellException(number, 0, $"the cell's language is '{lang}'; 'weights notebook run' runs C# cells only");
                 var pre = CellDirectives.Process(cell.Source, number);
-                if (pre.IsMarkdown) continue;
+                if (pre.IsMarkdown) { skipped = true; continue; }
                 run++;
-                executionCount++;
+                count = ++executionCount;
                 if (pre.Packages.Contains("Notebooks.Weights.Interactive", StringComparer.OrdinalIgnoreCase)) LoadKernelExtension(number);
                 state = await RunCell(state, pre.Code, number, outputs, console);
                 if (state.ReturnValue is { } value) outputs.Result(value, executionCount);
@@ -110,7 +112,7 @@ public static class NotebookRunner
             }
             finally
             {
-                cell.SetOutputs(outputs.Outputs, executionCount);
+                if (!skipped) cell.SetOutputs(outputs.Outputs, count);
                 options.Log?.WriteLine($"{(isInjected ? "injected parameters" : $"cell {number}")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
             }
         }

@@ -136,6 +136,8 @@ public class NotebookRunnerTests
         // #!markdown cells and markdown-language cells are prose, not code.
         var md = Make(Code("#!markdown\n# heading"), Code("1 + 1"));
         Assert.True(NotebookRunner.Run(md).Succeeded);
+        Assert.Null(md.Cells[0].ExecutionCount);
+        Assert.Equal(1, md.Cells[1].ExecutionCount);
     }
 
     [Fact]
