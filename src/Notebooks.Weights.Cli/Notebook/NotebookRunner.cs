@@ -31,6 +31,8 @@ public sealed class NotebookRunResult
     public bool Succeeded => Error is null;
     /// <summary>Wall time of the run.</summary>
     public TimeSpan Elapsed { get; init; }
+    /// <summary>The script's variables after the last cell that ran (latest declaration per name), for inspection and tests.</summary>
+    public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
 }
 
 /// <summary>
@@ -116,7 +118,9 @@ public static class NotebookRunner
                 options.Log?.WriteLine($"{(isInjected ? "injected parameters" : $"cell {number}")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
             }
         }
-        return new NotebookRunResult { Notebook = notebook, CellsRun = run, Error = error, Elapsed = watch.Elapsed };
+        var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var v in state.Variables) variables[v.Name] = v.Value;
+        return new NotebookRunResult { Notebook = notebook, CellsRun = run, Error = error, Elapsed = watch.Elapsed, Variables = variables };
     }
 
     static async Task<ScriptState<object>> RunCell(ScriptState<object> state, string code, int number, CellOutputs outputs, StringWriter console)

@@ -78,7 +78,33 @@ public class NotebookExecutionTests
             Assert.NotNull(cell.ExecutionCount);
             Assert.DoesNotContain(cell.Outputs, o => o!["output_type"]!.GetValue<string>() == "error");
         }
-        if (notebook == "visualizing-weights.ipynb") AssertTopConnections(doc, expectedWeightSize: 5);
+        if (notebook == "visualizing-weights.ipynb")
+        {
+            AssertTopConnections(doc, expectedWeightSize: 5);
+            AssertExpandedWeightsOfAdjacentConvs(result);
+        }
+    }
+
+    /// <summary>
+    /// On the test net the notebook's expanded weights have closed forms: conv outputs are linear in their input, so
+    /// input → conv1 (5×5, pad 2, an 8×8 window, center 3) is conv1's kernel placed at offset 1 with zeros around it, and
+    /// pool1 → conv3 (3×3, pad 1, a 5×5 window, center 2) is conv3's kernel at offset 1: W[y, x, c, o] = w[o, c, y−1, x−1].
+    /// </summary>
+    static void AssertExpandedWeightsOfAdjacentConvs(NotebookRunResult result)
+    {
+        var model = (VisionModel)result.Variables["model"]!;
+        Assert.Equal(("pool1", "conv3"), ((string)result.Variables["hiddenA"]!, (string)result.Variables["hiddenB"]!));
+        Assert.Equal("conv1", (string)result.Variables["firstConvLayer"]!);
+        void Check(Tensor expanded, string weight, int window, int kernel)
+        {
+            var w = model.Parameters[weight];                                     // [O, C, k, k]
+            Assert.Equal(new long[] { window, window, w.shape[1], w.shape[0] }, expanded.shape);
+            var expected = torch.zeros(window, window, w.shape[1], w.shape[0]);
+            expected[TensorIndex.Slice(1, 1 + kernel), TensorIndex.Slice(1, 1 + kernel)] = w.permute(2, 3, 1, 0);
+            Assert.True(expanded.allclose(expected, rtol: 1e-4, atol: 1e-6), $"expanded weights of {weight} differ from the kernel by {(expanded - expected).abs().max().item<float>()}");
+        }
+        Check((Tensor)result.Variables["W_inp_0_alt"]!, "conv1.weight", 8, 5);
+        Check((Tensor)result.Variables["W_3a_3b"]!, "conv3.weight", 5, 3);
     }
 
     /// <summary>The top-connections cell shows two rows (in, out) of 10 units, each weight a valid W×W PNG.</summary>
