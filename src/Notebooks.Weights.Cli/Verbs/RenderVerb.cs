@@ -1,0 +1,76 @@
+using Notebooks.Weights.IO;
+using Notebooks.Weights.Rendering;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// <c>weights render</c>: the companion notebook's "weights to previous layer" / "weights to next layer" rows for one
+/// unit, as a standalone HTML page (or a PNG). The weights come from saved expanded-weight arrays
+/// (<c>[H, W, C_from, C_to]</c> .npy, the notebook's <c>get_expanded_weights</c> layout).
+/// </summary>
+public sealed class RenderVerb : IVerb
+{
+    public string Name => "render";
+    public string Summary => "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page";
+    public string Usage =>
+        "  weights render --weights PREV.npy --from L1 --to L2 --unit N [--next L3 --next-weights NEXT.npy] [--top 10] --out report.html|.png\n" +
+        "    PREV.npy: expanded weights L1 -> L2, shape [H, W, C_L1, C_L2]; N is a unit of L2.\n" +
+        "    NEXT.npy: expanded weights L2 -> L3, shape [H, W, C_L2, C_L3] (rows of unit N's uses in L3).";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var prevPath = args.Require("weights");
+        var from = args.Require("from");
+        var to = args.Require("to");
+        int unit = args.RequireInt("unit");
+        int top = args.GetInt("top", 10);
+        var next = args.Get("next");
+        var nextPath = args.Get("next-weights");
+        var outPath = args.Require("out");
+        args.EnsureAllUsed();
+        if ((next is null) != (nextPath is null)) throw new CliUsageException("--next and --next-weights go together");
+        if (top < 1) throw new CliUsageException($"option --top: expected a positive count, got {top}");
+        var ext = Path.GetExtension(outPath).ToLowerInvariant();
+        if (ext is not (".html" or ".htm" or ".png")) throw new CliUsageException($"option --out: expected a .html or .png file, got '{outPath}'");
+
+        using var scope = NewDisposeScope();
+        var prev = LoadExpanded(prevPath, "--weights", from, to);
+        if (unit < 0 || unit >= prev.shape[3])
+            throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to}: {prevPath} has {prev.shape[3]} units of {to} (0..{prev.shape[3] - 1})");
+        var toPrevious = prev[.., .., .., unit].contiguous();
+        Tensor? toNext = null;
+        if (nextPath is not null)
+        {
+            var nw = LoadExpanded(nextPath, "--next-weights", to, next!);
+            if (nw.shape[2] != prev.shape[3])
+                throw new ArgumentException($"{nextPath} has {nw.shape[2]} units of {to} on axis 2 but {prevPath} has {prev.shape[3]}; both must describe layer {to}");
+            toNext = nw[.., .., unit, ..].contiguous();
+        }
+        var pictures = NotebookPictures.TopConnections(to, unit, from, toPrevious, next, toNext, top);
+        var full = Path.GetFullPath(outPath);
+        if (ext == ".png")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllBytes(full, pictures.ToPng());
+        }
+        else
+        {
+            var report = new HtmlReport($"{to}:{unit} — top connections");
+            report.AddText($"expanded weights {from} → {to} from {prevPath}" + (nextPath is null ? "" : $"; {to} → {next} from {nextPath}") + $"; top {top} by L2 norm");
+            report.Add(pictures);
+            report.Save(full);
+        }
+        stdout.WriteLine(full);
+        return 0;
+    }
+
+    static Tensor LoadExpanded(string path, string option, string l1, string l2)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{option}: file not found: {Path.GetFullPath(path)}", path);
+        var t = Npy.Load(path);
+        if (t.dim() != 4)
+            throw new ArgumentException($"{option} {path}: expanded weights {l1} -> {l2} must be [H, W, C_{l1}, C_{l2}]; got shape [{string.Join(", ", t.shape)}]");
+        return t.to_type(ScalarType.Float32);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Reflection;
+using System.Xml.Linq;
+
+namespace Notebooks.Weights.Interactive.Tests;
+
+public class PackTests
+{
+    /// <summary>Release or Debug: the configuration this test assembly was built in (packing reuses those outputs).</summary>
+    static string Configuration => typeof(PackTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+
+    static void Pack(string project, string outDir)
+    {
+        var psi = new ProcessStartInfo("dotnet", ["pack", project, "-c", Configuration, "--no-build", "--nologo", "-o", outDir])
+        { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Util.RepoRoot() };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "dotnet pack timed out");
+        Assert.True(p.ExitCode == 0, $"dotnet pack {project} failed ({p.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+    }
+
+    static (HashSet<string> Entries, XDocument Nuspec, ZipArchive Zip) Open(string dir, string id)
+    {
+        var file = Directory.GetFiles(dir, id + ".*.nupkg").Single(f => !f.EndsWith(".symbols.nupkg") && Path.GetFileName(f)[id.Length + 1] is >= '0' and <= '9');
+        var zip = ZipFile.OpenRead(file);
+        var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+        using var s = zip.Entries.Single(e => e.FullName == id + ".nuspec").Open();
+        return (entries, XDocument.Load(s), zip);
+    }
+
+    static IEnumerable<string> DependencyIds(XDocument nuspec) =>
+        nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!);
+
+    [Fact]
+    public void Packages_hold_extension_dib_assemblies_and_native_targets_at_their_paths()
+    {
+        var dir = Directory.CreateTempSubdirectory("nw-pack-");
+        try
+        {
+            Pack("src/Notebooks.Weights/Notebooks.Weights.csproj", dir.FullName);
+            Pack("kernel-extension/Notebooks.Weights.Interactive/Notebooks.Weights.Interactive.csproj", dir.FullName);
+
+            var (ext, extSpec, extZip) = Open(dir.FullName, "Notebooks.Weights.Interactive");
+            using (extZip)
+            {
+                Assert.Contains("interactive-extensions/dotnet/extension.dib", ext);
+                Assert.Contains("lib/net10.0/Notebooks.Weights.Interactive.dll", ext);
+                var deps = DependencyIds(extSpec).ToList();
+                Assert.Contains("Notebooks.Weights", deps);
+                Assert.DoesNotContain("Microsoft.DotNet.Interactive.Formatting", deps); // the kernel provides it
+                using var r = new StreamReader(extZip.GetEntry("interactive-extensions/dotnet/extension.dib")!.Open());
+                var dib = r.ReadToEnd();
+                Assert.Contains("#!csharp", dib);
+                Assert.Contains("Notebooks.Weights.Runtime.TorchRuntime.EnsureLoaded();", dib);
+                Assert.Contains("Notebooks.Weights.Interactive.Formatters.Register();", dib);
+                Assert.True(dib.IndexOf("EnsureLoaded", StringComparison.Ordinal) < dib.IndexOf("Formatters.Register", StringComparison.Ordinal));
+                // the calls in extension.dib exist as public static methods
+                Assert.NotNull(typeof(Formatters).GetMethod("Register", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes));
+                Assert.NotNull(typeof(Notebooks.Weights.Runtime.TorchRuntime).GetMethod("EnsureLoaded", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes));
+            }
+
+            var (core, coreSpec, coreZip) = Open(dir.FullName, "Notebooks.Weights");
+            using (coreZip)
+            {
+                Assert.Contains("lib/net10.0/Notebooks.Weights.dll", core);
+                Assert.Contains("buildTransitive/Notebooks.Weights.targets", core);
+                Assert.Contains("buildTransitive/ElfVersionNeeds.cs", core);
+                var deps = DependencyIds(coreSpec).ToList();
+                Assert.Contains("TorchSharp-cpu", deps); Assert.Contains("SkiaSharp", deps);
+                using var r = new StreamReader(coreZip.GetEntry("buildTransitive/Notebooks.Weights.targets")!.Open());
+                Assert.Contains("$(MSBuildThisFileDirectory)ElfVersionNeeds.cs", r.ReadToEnd());
+            }
+        }
+        finally { dir.Delete(true); }
+    }
+}
