@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Notebooks.Weights.Decomposition;
+using Notebooks.Weights.IO;
+using Notebooks.Weights.Models;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// <c>weights banding</c>: the weight-banding analysis of one conv weight: horizontal / vertical banding scores and the
+/// color-consistent, similarity-sorted grid of per-neuron one-sided NMF images.
+/// </summary>
+[Flags("json")]
+public sealed class BandingVerb : IVerb
+{
+    public string Name => "banding";
+    public string Summary => "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)";
+    public string Usage => "  weights banding --model M --layer L [--components 3] [--columns 32] [--out grid.npy] [--png grid.png] [--scale 8] [--json]\n" +
+                           "  L: a conv weight (alias like mixed5b_3x3_w or parameter path), or a layer with exactly one spatial conv weight";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Require("model");
+        var layer = args.Require("layer");
+        int k = args.GetInt("components", 3), columns = args.GetInt("columns", 32), scale = args.GetInt("scale", 8);
+        var outNpy = args.Get("out"); var outPng = args.Get("png");
+        bool json = args.Flag("json");
+        args.EnsureAllUsed();
+        if (k < 1) throw new CliUsageException($"--components must be ≥ 1; got {k}");
+        if (columns < 1) throw new CliUsageException($"--columns must be ≥ 1; got {columns}");
+        if (scale < 1 || scale > 64) throw new CliUsageException($"--scale must be in 1..64; got {scale}");
+
+        using var model = ModelRegistry.Load(modelName);
+        using var scope = NewDisposeScope();
+        var (weightName, weight) = ResolveWeight(model, layer);
+        var sw = Stopwatch.StartNew();
+        var banding = BandingScore.ForLayer(weight);
+        using var grid = LayerFactorGrid.Compute(weight, k);
+        double ms = sw.Elapsed.TotalMilliseconds;
+        var mosaic = grid.Mosaic(columns);
+        if (outNpy is not null) Npy.Save(outNpy, mosaic.to_type(ScalarType.Float32).contiguous());
+        if (outPng is not null) SavePng(outPng, mosaic, scale);
+
+        var slotCounts = Enumerable.Range(0, k).Select(j => grid.DominantSlot.Count(d => d == j)).ToArray();
+        var topH = banding.Neurons.Select((s, i) => (s, i)).OrderByDescending(p => p.s.Horizontal).Take(10).ToList();
+        if (json)
+        {
+            var o = new Dictionary<string, object?>
+            {
+                ["model"] = model.Name, ["weight"] = weightName, ["shape"] = weight.shape,
+                ["horizontal"] = banding.Horizontal, ["vertical"] = banding.Vertical,
+                ["baseline_horizontal"] = banding.BaselineHorizontal, ["baseline_vertical"] = banding.BaselineVertical,
+                ["mean_neuron_horizontal"] = banding.MeanNeuronHorizontal, ["mean_neuron_vertical"] = banding.MeanNeuronVertical,
+                ["neuron_horizontal"] = banding.Neurons.Select(n => n.Horizontal).ToArray(),
+                ["neuron_vertical"] = banding.Neurons.Select(n => n.Vertical).ToArray(),
+                ["components"] = k, ["order"] = grid.Order, ["dominant_slot"] = grid.DominantSlot,
+                ["palette"] = Enumerable.Range(0, k).Select(j => CollapseChannels.HueToRgb(360.0 * j / k)).ToArray(),
+                ["nmf_mean_relative_error"] = grid.Nmf.RelativeError.Average(), ["nmf_not_converged"] = grid.Nmf.Converged.Count(c => !c),
+                ["milliseconds"] = ms, ["out"] = outNpy, ["png"] = outPng,
+            };
+            stdout.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        stdout.WriteLine($"{model.Name} {weightName} [{string.Join(", ", weight.shape)}]");
+        stdout.WriteLine($"  horizontal banding {banding.Horizontal:F3} (random weights: {banding.BaselineHorizontal:F3}; mean per neuron {banding.MeanNeuronHorizontal:F3})");
+        stdout.WriteLine($"  vertical banding   {banding.Vertical:F3} (random weights: {banding.BaselineVertical:F3}; mean per neuron {banding.MeanNeuronVertical:F3})");
+        stdout.WriteLine($"  one-sided NMF K={k} per neuron: mean rel. error {grid.Nmf.RelativeError.Average():F4}, {grid.Nmf.Converged.Count(c => !c)} not converged; {ms:F0} ms");
+        stdout.WriteLine($"  neurons per dominant color: {string.Join(", ", slotCounts.Select((c, j) => $"{HueName(360.0 * j / k)} {c}"))}");
+        stdout.WriteLine($"  most horizontally banded neurons: {string.Join(", ", topH.Select(p => $"{p.i} ({p.s.Horizontal:F2})"))}");
+        stdout.WriteLine($"  grid order (first 32): {string.Join(" ", grid.Order.Take(32))}{(grid.Order.Length > 32 ? " ..." : "")}");
+        if (outNpy is not null) stdout.WriteLine($"  wrote {outNpy} [{string.Join(", ", mosaic.shape)}]");
+        if (outPng is not null) stdout.WriteLine($"  wrote {outPng} ({mosaic.shape[1] * scale}x{mosaic.shape[0] * scale} px)");
+        return 0;
+    }
+
+    /// <summary>A conv weight [O, I, kH, kW] by parameter name/alias, alias + "_w", or layer name with one spatial conv.</summary>
+    internal static (string name, Tensor weight) ResolveWeight(VisionModel model, string layer)
+    {
+        var p = model.Parameters;
+        foreach (var candidate in new[] { layer, layer + "_w" })
+            if (p.Contains(candidate))
+            {
+                var shape = p.Shape(candidate);
+                if (shape.Length != 4)
+                    throw new ArgumentException($"parameter '{candidate}' of {model.Name} has shape [{string.Join(", ", shape)}]; banding needs a conv weight [C_out, C_in, kH, kW].");
+                return (candidate, p[candidate]);
+            }
+        if (model.HasLayer(layer))
+        {
+            var prefix = model.Layer(layer).ModulePath;
+            var aliasOf = p.Aliases.GroupBy(a => p.PathOf(a)).ToDictionary(g => g.Key, g => g.First());
+            var convs = p.Names.Where(n => !p.Aliases.Contains(n))
+                .Where(n => prefix.Length == 0 || n.StartsWith(prefix + ".", StringComparison.Ordinal))
+                .Where(n => p.Shape(n) is { Length: 4 } s && s[2] * s[3] > 1)
+                .Select(n => aliasOf.GetValueOrDefault(n, n)).ToList();
+            if (convs.Count == 1) return (convs[0], p[convs[0]]);
+            if (convs.Count == 0)
+                throw new ArgumentException($"layer '{layer}' of {model.Name} has no spatial conv weight (kH·kW > 1); pass a conv weight name with --layer.");
+            throw new ArgumentException($"layer '{layer}' of {model.Name} has {convs.Count} spatial conv weights: " +
+                string.Join(", ", convs.Select(c => $"{c} [{string.Join(", ", p.Shape(c))}]")) + "; pass one of them with --layer.");
+        }
+        throw new KeyNotFoundException(Text.Nearest.Message("layer or conv weight", layer, $"model '{model.Name}'",
+            model.LayerNames.Concat(p.Names.Where(n => p.Shape(n).Length == 4))));
+    }
+
+    static string HueName(double hue) => hue switch
+    {
+        < 30 => "red", < 90 => "yellow", < 150 => "green", < 210 => "cyan", < 270 => "blue", < 330 => "magenta", _ => "red",
+    };
+
+    /// <summary>Writes an RGB [H, W, 3] image, clipped to [0, 1] like Lucid's show, upscaled by nearest neighbour.</summary>
+    static void SavePng(string path, Tensor rgb, int scale)
+    {
+        using var scope = NewDisposeScope();
+        int h = (int)rgb.shape[0], w = (int)rgb.shape[1];
+        var data = (rgb.clamp(0, 1) * 255).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+        using var bmp = new SKBitmap(w * scale, h * scale, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (int y = 0; y < h * scale; y++)
+            for (int x = 0; x < w * scale; x++)
+            {
+                int i = ((y / scale) * w + x / scale) * 3;
+                bmp.SetPixel(x, y, new SKColor((byte)data[i], (byte)data[i + 1], (byte)data[i + 2]));
+            }
+        using var img = SKImage.FromBitmap(bmp);
+        using var png = img.Encode(SKEncodedImageFormat.Png, 100);
+        using var fs = File.Create(path);
+        png.SaveTo(fs);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Notebooks.Weights.Decomposition;
+using Notebooks.Weights.IO;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary><c>weights nmf</c>: Lucid's ChannelReducer on a .npy array (last axis reduced), optionally one-sided (posneg).</summary>
+[Flags("json")]
+public sealed class NmfVerb : IVerb
+{
+    public string Name => "nmf";
+    public string Summary => "reduce the last axis of a .npy array with NMF (or PCA/SVD); one-sided NMF with --posneg-axis";
+    public string Usage => "  weights nmf --in X.npy --components K --out F.npy [--posneg-axis A] [--seed S] [--algorithm nmf|pca|svd]\n" +
+                           "              [--init nndsvda|nndsvd|random] [--tol 1e-4] [--max-iter 200] [--components-out C.npy] [--json]\n" +
+                           "  --posneg-axis A: split signs along axis A first (last axis = channels of one neuron;\n" +
+                           "                  another axis, e.g. 0 = neurons of a group, is recombined as W[:N] - W[N:])";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var input = args.Require("in");
+        int k = args.RequireInt("components");
+        var output = args.Require("out");
+        var posnegText = args.Get("posneg-axis");
+        int seed = args.GetInt("seed", 0);
+        var algText = args.Get("algorithm", "nmf")!;
+        var initText = args.Get("init", "nndsvda")!;
+        double tol = args.GetDouble("tol", 1e-4);
+        int maxIter = args.GetInt("max-iter", 200);
+        var compOut = args.Get("components-out");
+        bool json = args.Flag("json");
+        args.EnsureAllUsed();
+
+        var alg = algText.ToLowerInvariant() switch
+        {
+            "nmf" => ReductionAlgorithm.Nmf, "pca" => ReductionAlgorithm.Pca, "svd" or "truncatedsvd" => ReductionAlgorithm.TruncatedSvd,
+            _ => throw new CliUsageException($"--algorithm: unknown '{algText}'; expected nmf, pca or svd"),
+        };
+        var init = initText.ToLowerInvariant() switch
+        {
+            "nndsvda" => NmfInit.Nndsvda, "nndsvd" => NmfInit.Nndsvd, "random" => NmfInit.Random,
+            _ => throw new CliUsageException($"--init: unknown '{initText}'; expected nndsvda, nndsvd or random"),
+        };
+        int? posnegAxis = null;
+        if (posnegText is not null)
+            posnegAxis = int.TryParse(posnegText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var a)
+                ? a : throw new CliUsageException($"--posneg-axis: expected an integer axis, got '{posnegText}'");
+        if (k < 1) throw new CliUsageException($"--components must be ≥ 1; got {k}");
+        if (!File.Exists(input)) throw new FileNotFoundException($"input file not found: {input}", input);
+
+        using var scope = NewDisposeScope();
+        var x = Npy.Load(input);
+        using var reducer = new ChannelReducer(k, alg, seed) { Init = init, Tol = tol, MaxIter = maxIter };
+        var sw = Stopwatch.StartNew();
+        var reduced = posnegAxis is int ax ? reducer.FitTransformPosNeg(x, ax) : reducer.FitTransform(x);
+        double ms = sw.Elapsed.TotalMilliseconds;
+        Npy.Save(output, reduced.contiguous());
+        if (compOut is not null) Npy.Save(compOut, reducer.Components.contiguous());
+
+        if (json)
+        {
+            var o = new Dictionary<string, object?>
+            {
+                ["input"] = input, ["input_shape"] = x.shape, ["algorithm"] = alg.ToString(), ["components"] = k,
+                ["posneg_axis"] = posnegAxis, ["seed"] = seed, ["relative_error"] = reducer.RelativeError,
+                ["reconstruction_error"] = reducer.ReconstructionError, ["iterations"] = reducer.Iterations,
+                ["converged"] = reducer.Converged, ["milliseconds"] = ms, ["out"] = output, ["out_shape"] = reduced.shape,
+                ["components_out"] = compOut,
+            };
+            stdout.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            stdout.WriteLine($"{alg} K={k} of {input} [{string.Join(", ", x.shape)}]" + (posnegAxis is null ? "" : $" (posneg on axis {posnegAxis})"));
+            stdout.WriteLine($"  relative reconstruction error {reducer.RelativeError:G6}   iterations {reducer.Iterations}{(reducer.Converged ? "" : " (max-iter reached, not converged)")}   {ms:F1} ms");
+            stdout.WriteLine($"  wrote {output} [{string.Join(", ", reduced.shape)}]" + (compOut is null ? "" : $" and {compOut} [{string.Join(", ", reducer.Components.shape)}]"));
+        }
+        return 0;
+    }
+}
