@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Notebooks.Weights.Cli.Notebook;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// <c>weights tour</c>: the companion notebook (notebooks/visualizing-weights.ipynb, embedded in the tool) run on a model,
+/// offline, into one self-contained HTML page.
+/// </summary>
+public sealed class TourVerb : IVerb
+{
+    /// <summary>Resource name of the embedded companion notebook.</summary>
+    public const string NotebookResource = "notebooks/visualizing-weights.ipynb";
+
+    public string Name => "tour";
+    public string Summary => "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page";
+    public string Usage => """
+          weights tour [--model default] [--out tour.html]
+            --model NAME|PATH   model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units)
+            --out FILE          the page to write (default tour.html)
+        """;
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
+        var model = args.Get("model", "default")!;
+        var outPath = args.Get("out", "tour.html")!;
+        args.EnsureAllUsed();
+        var watch = Stopwatch.StartNew();
+        var notebook = LoadNotebook();
+        var result = NotebookRunner.Run(notebook, new NotebookRunOptions { Parameters = [new("modelName", model)], Log = stdout });
+        var title = $"Visualizing weights: a tour of {model}";
+        File.WriteAllText(outPath, NotebookHtml.Render(notebook, title, collapseCode: true));
+        if (result.Error is { } e)
+        {
+            stderr.WriteLine($"weights tour: {e.Message} (partial page written to {outPath})");
+            return 1;
+        }
+        stdout.WriteLine($"wrote {outPath} ({result.CellsRun} cells, {watch.Elapsed.TotalSeconds:0.0} s)");
+        return 0;
+    }
+
+    /// <summary>The embedded companion notebook (outputs as committed; the run replaces them).</summary>
+    public static NotebookDocument LoadNotebook()
+    {
+        using var stream = typeof(TourVerb).Assembly.GetManifestResourceStream(NotebookResource)
+            ?? throw new InvalidOperationException($"this build of weights lacks the embedded {NotebookResource}");
+        using var reader = new StreamReader(stream);
+        return NotebookDocument.Parse(reader.ReadToEnd(), NotebookResource);
+    }
+}
