@@ -12,12 +12,11 @@ namespace Notebooks.Weights.Training;
 /// </summary>
 public static class DefaultModelTrainer
 {
-    /// <summary>Builds the untrained network exactly as training starts it (torch seeded with <paramref name="seed"/>).</summary>
+    /// <summary>Builds the untrained network exactly as training starts it (<see cref="DefaultNet.ResetParameters"/> with <paramref name="seed"/>).</summary>
     public static DefaultNet Initialize(DefaultNetConfig config, long seed)
     {
         TorchRuntime.EnsureLoaded();
-        random.manual_seed(seed);
-        return new DefaultNet(config);
+        return new DefaultNet(config, seed);
     }
 
     /// <summary>Trains and returns the model (name "default") with its record. <paramref name="progress"/> gets (step, loss) now and then.</summary>

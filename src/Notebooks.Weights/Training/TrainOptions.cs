@@ -10,7 +10,7 @@ public sealed record TrainOptions
 {
     /// <summary>Architecture (default: <see cref="DefaultNetConfig.Standard"/>).</summary>
     public DefaultNetConfig Config { get; init; } = DefaultNetConfig.Standard;
-    /// <summary>Seed of the weight initialization (<c>torch.manual_seed</c>) and of the data stream.</summary>
+    /// <summary>Seed of the weight initialization (a private torch generator) and of the data stream.</summary>
     public long Seed { get; init; } = 1;
     /// <summary>Optimizer steps.</summary>
     public int Steps { get; init; } = 600;

@@ -23,8 +23,8 @@ public sealed class DefaultNet : nn.Module<Tensor, Tensor>
     /// <summary>The configuration this network was built from.</summary>
     public DefaultNetConfig Config { get; }
 
-    /// <summary>Builds the network with TorchSharp's default initialization from the current torch seed (conv2d0's weights times <see cref="DefaultNetConfig.FirstLayerInitScale"/>).</summary>
-    public DefaultNet(DefaultNetConfig config) : base("DefaultNet")
+    /// <summary>Builds the network initialized by <see cref="ResetParameters"/> from <paramref name="seed"/>.</summary>
+    public DefaultNet(DefaultNetConfig config, long seed = 1) : base("DefaultNet")
     {
         config.Validate();
         Config = config;
@@ -48,8 +48,32 @@ public sealed class DefaultNet : nn.Module<Tensor, Tensor>
         logits = nn.Linear(features, config.Classes);
         softmax = nn.Softmax(1);
         RegisterComponents();
-        if (config.FirstLayerInitScale != 1)
-            using (no_grad()) conv2d0.Conv.weight!.mul_(config.FirstLayerInitScale);
+        ResetParameters(seed);
+    }
+
+    /// <summary>
+    /// PyTorch's default initialization for conv and linear layers (weights and biases uniform in ±1/√fan_in), drawn
+    /// from a private generator seeded with <paramref name="seed"/> in parameter order, so it does not depend on (or
+    /// disturb) torch's global random state; conv2d0's weights are then scaled by <see cref="DefaultNetConfig.FirstLayerInitScale"/>.
+    /// </summary>
+    public void ResetParameters(long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var g = new Generator((ulong)seed);
+        foreach (var (layer, weight, bias) in new (string, Tensor, Tensor)[]
+                 {
+                     ("conv2d0", conv2d0.Conv.weight!, conv2d0.Conv.bias!), ("conv2d1", conv2d1.Conv.weight!, conv2d1.Conv.bias!),
+                     ("conv2d2", conv2d2.Conv.weight!, conv2d2.Conv.bias!), ("conv2d3", conv2d3.Conv.weight!, conv2d3.Conv.bias!),
+                     ("logits", logits.weight!, logits.bias!),
+                 })
+        {
+            long fanIn = weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            double bound = 1 / Math.Sqrt(fanIn);
+            double scale = layer == "conv2d0" ? Config.FirstLayerInitScale : 1;
+            weight.copy_((rand(weight.shape, generator: g) * 2 - 1) * (bound * scale));
+            bias.copy_((rand(bias.shape, generator: g) * 2 - 1) * bound);
+        }
     }
 
     /// <summary>Class scores before the softmax (what training optimizes).</summary>
