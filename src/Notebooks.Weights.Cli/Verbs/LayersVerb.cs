@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Notebooks.Weights.Models;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary><c>weights layers</c>: the layer table of a model (name, kind, channels, H×W) or JSON.</summary>
+[Flags("json")]
+public sealed class LayersVerb : IVerb
+{
+    public string Name => "layers";
+    public string Summary => "list a model's layers: name, kind, channels, height x width";
+    public string Usage => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Get("model", "default")!;
+        var sizeText = args.Get("size");
+        bool json = args.Flag("json");
+        args.EnsureAllUsed();
+        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}' (use --model NAME)");
+        int? size = null;
+        if (sizeText is not null)
+        {
+            if (!int.TryParse(sizeText, out var s) || s < 1) throw new CliUsageException($"option --size: expected a positive integer (pixels), got '{sizeText}'");
+            size = s;
+        }
+        using var model = ModelRegistry.Load(modelName);
+        var layers = model.Layers(size);
+        if (json)
+        {
+            var rows = layers.Select(l => new { name = l.Name, kind = l.Kind, channels = l.Channels, height = l.Height, width = l.Width, shape = l.Shape });
+            stdout.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        var table = layers.Select(l => (l.Name, l.Kind, Channels: l.Channels.ToString(), Size: l.IsSpatial ? $"{l.Height}x{l.Width}" : "-")).ToList();
+        int wn = Math.Max(4, table.Max(r => r.Name.Length)), wk = Math.Max(4, table.Max(r => r.Kind.Length)), wc = Math.Max(8, table.Max(r => r.Channels.Length));
+        stdout.WriteLine($"{model} at {size ?? model.Input.DefaultSize} px");
+        stdout.WriteLine($"{"name".PadRight(wn)}  {"kind".PadRight(wk)}  {"channels".PadLeft(wc)}  HxW");
+        foreach (var r in table) stdout.WriteLine($"{r.Name.PadRight(wn)}  {r.Kind.PadRight(wk)}  {r.Channels.PadLeft(wc)}  {r.Size}");
+        return 0;
+    }
+}

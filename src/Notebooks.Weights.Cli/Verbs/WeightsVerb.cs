@@ -1,0 +1,61 @@
+using Notebooks.Weights.IO;
+using Notebooks.Weights.Models;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary><c>weights weights</c>: exports one named weight tensor as NumPy <c>.npy</c>, in TorchSharp (OIHW) or Lucid/TF (HWIO) layout.</summary>
+public sealed class WeightsVerb : IVerb
+{
+    public string Name => "weights";
+    public string Summary => "export a named weight (e.g. conv2d0_w) as a NumPy .npy file";
+    public string Usage => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w --out FILE.npy [--layout oihw|hwio]\n" +
+                           "  oihw (default): conv [out, in, kH, kW], dense [out, in]; hwio (Lucid/TF): conv [kH, kW, in, out], dense [in, out]";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Require("model");
+        var name = args.Require("name");
+        var outPath = args.Require("out");
+        var layout = args.Get("layout", "oihw")!.ToLowerInvariant();
+        args.EnsureAllUsed();
+        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
+        if (layout is not ("oihw" or "hwio")) throw new CliUsageException($"option --layout: expected oihw or hwio, got '{layout}'");
+        CheckWritable(outPath);
+
+        using var model = ModelRegistry.Load(modelName);
+        using var scope = NewDisposeScope();
+        var w = model.Parameters[name];
+        string note;
+        if (layout == "hwio")
+        {
+            (w, note) = w.dim() switch
+            {
+                4 => (WeightLayout.ToHwio(w), "HWIO [kH, kW, in, out] (Lucid/TF conv layout)"),
+                2 => (w.t().contiguous(), "[in, out] (Lucid/TF dense layout)"),
+                _ => (w, $"{w.dim()}-D, same in both layouts"),
+            };
+        }
+        else note = w.dim() switch
+        {
+            4 => "OIHW [out, in, kH, kW] (TorchSharp layout; Lucid's is HWIO: pass --layout hwio)",
+            2 => "[out, in] (TorchSharp layout; Lucid's is [in, out]: pass --layout hwio)",
+            _ => $"{w.dim()}-D, same in both layouts",
+        };
+        try { Npy.Save(outPath, w); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write --out '{outPath}': {e.Message}", e);
+        }
+        stdout.WriteLine($"wrote {outPath}: {model.Name} {name} ({model.Parameters.PathOf(name)}) {w.dtype} [{string.Join(", ", w.shape)}], layout {note}");
+        return 0;
+    }
+
+    static void CheckWritable(string path)
+    {
+        if (Directory.Exists(path)) throw new IOException($"Cannot write --out '{path}': it is a directory; give a file name like conv2d0_w.npy.");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (File.Exists(dir)) throw new IOException($"Cannot write --out '{path}': '{dir}' is a file, not a folder.");
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Cannot write --out '{path}': folder '{dir}' does not exist.");
+    }
+}
