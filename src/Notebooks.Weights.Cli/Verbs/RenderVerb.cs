@@ -1,51 +1,87 @@
 using Notebooks.Weights.IO;
+using Notebooks.Weights.Models;
 using Notebooks.Weights.Rendering;
+using Notebooks.Weights.Weights;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights render</c>: the companion notebook's "weights to previous layer" / "weights to next layer" rows for one
-/// unit, as a standalone HTML page (or a PNG). The weights come from saved expanded-weight arrays
-/// (<c>[H, W, C_from, C_to]</c> .npy, the notebook's <c>get_expanded_weights</c> layout).
+/// unit, as a standalone HTML page (or a PNG). The weights are the model's expanded weights
+/// (<see cref="ExpandedWeights.Get"/>) or saved expanded-weight arrays (<c>[H, W, C_from, C_to]</c> .npy, the notebook's
+/// <c>get_expanded_weights</c> layout).
 /// </summary>
 public sealed class RenderVerb : IVerb
 {
     public string Name => "render";
     public string Summary => "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page";
     public string Usage =>
+        "  weights render --model M --from L1 --to L2 --unit N [--next L3 [--next-from L2b]] [--width 5] [--top 10] --out report.html|.png\n" +
+        "    N is a unit of L2; rows: expanded weights L1 -> L2 into N, and (with --next) N's weights into L3\n" +
+        "    (--next-from: expand from another layer holding the same units, e.g. maxpool4 for mixed3b -> mixed4a).\n" +
         "  weights render --weights PREV.npy --from L1 --to L2 --unit N [--next L3 --next-weights NEXT.npy] [--top 10] --out report.html|.png\n" +
         "    PREV.npy: expanded weights L1 -> L2, shape [H, W, C_L1, C_L2]; N is a unit of L2.\n" +
         "    NEXT.npy: expanded weights L2 -> L3, shape [H, W, C_L2, C_L3] (rows of unit N's uses in L3).";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var prevPath = args.Require("weights");
+        var modelName = args.Get("model");
+        var prevPath = args.Get("weights");
         var from = args.Require("from");
         var to = args.Require("to");
         int unit = args.RequireInt("unit");
         int top = args.GetInt("top", 10);
         var next = args.Get("next");
         var nextPath = args.Get("next-weights");
+        var nextFrom = args.Get("next-from");
+        int width = args.GetInt("width", 5);
         var outPath = args.Require("out");
         args.EnsureAllUsed();
-        if ((next is null) != (nextPath is null)) throw new CliUsageException("--next and --next-weights go together");
+        if ((modelName is null) == (prevPath is null)) throw new CliUsageException("give either --model (expanded weights computed from the model) or --weights (a saved .npy)");
+        if (modelName is not null && nextPath is not null) throw new CliUsageException("--next-weights goes with --weights; with --model the next-layer weights are computed");
+        if (prevPath is not null && nextFrom is not null) throw new CliUsageException("--next-from goes with --model");
+        if (prevPath is not null && (next is null) != (nextPath is null)) throw new CliUsageException("--next and --next-weights go together");
+        if (width < 1) throw new CliUsageException($"option --width: expected a positive width, got {width}");
         if (top < 1) throw new CliUsageException($"option --top: expected a positive count, got {top}");
         var ext = Path.GetExtension(outPath).ToLowerInvariant();
         if (ext is not (".html" or ".htm" or ".png")) throw new CliUsageException($"option --out: expected a .html or .png file, got '{outPath}'");
 
         using var scope = NewDisposeScope();
-        var prev = LoadExpanded(prevPath, "--weights", from, to);
-        if (unit < 0 || unit >= prev.shape[3])
-            throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to}: {prevPath} has {prev.shape[3]} units of {to} (0..{prev.shape[3] - 1})");
-        var toPrevious = prev[.., .., .., unit].contiguous();
+        string source;
+        Tensor toPrevious;
         Tensor? toNext = null;
-        if (nextPath is not null)
+        if (modelName is not null)
         {
-            var nw = LoadExpanded(nextPath, "--next-weights", to, next!);
-            if (nw.shape[2] != prev.shape[3])
-                throw new ArgumentException($"{nextPath} has {nw.shape[2]} units of {to} on axis 2 but {prevPath} has {prev.shape[3]}; both must describe layer {to}");
-            toNext = nw[.., .., unit, ..].contiguous();
+            using var model = ModelRegistry.Load(modelName);
+            var c2 = model.LayerInfo(to).Channels;
+            if (unit < 0 || unit >= c2)
+                throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to} of {model.Name} with {c2} units (0..{c2 - 1})");
+            toPrevious = ExpandedWeights.Get(model, from, to, width, units: [unit])[.., .., .., 0].contiguous();
+            if (next is not null)
+            {
+                var src = nextFrom ?? to;
+                var cs = model.LayerInfo(src).Channels;
+                if (cs != c2) throw new ArgumentException($"--next-from {src} has {cs} units but {to} has {c2}; it must hold the same units");
+                toNext = ExpandedWeights.Get(model, src, next, width)[.., .., unit, ..].contiguous();
+            }
+            source = $"model {model.Name} (weights {model.WeightsHash}), expanded weights {from} → {to}" +
+                     (next is null ? "" : $" and {nextFrom ?? to} → {next}") + $", width {width}";
+        }
+        else
+        {
+            var prev = LoadExpanded(prevPath!, "--weights", from, to);
+            if (unit < 0 || unit >= prev.shape[3])
+                throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to}: {prevPath} has {prev.shape[3]} units of {to} (0..{prev.shape[3] - 1})");
+            toPrevious = prev[.., .., .., unit].contiguous();
+            if (nextPath is not null)
+            {
+                var nw = LoadExpanded(nextPath, "--next-weights", to, next!);
+                if (nw.shape[2] != prev.shape[3])
+                    throw new ArgumentException($"{nextPath} has {nw.shape[2]} units of {to} on axis 2 but {prevPath} has {prev.shape[3]}; both must describe layer {to}");
+                toNext = nw[.., .., unit, ..].contiguous();
+            }
+            source = $"expanded weights {from} → {to} from {prevPath}" + (nextPath is null ? "" : $"; {to} → {next} from {nextPath}");
         }
         var pictures = NotebookPictures.TopConnections(to, unit, from, toPrevious, next, toNext, top);
         var full = Path.GetFullPath(outPath);
@@ -57,7 +93,7 @@ public sealed class RenderVerb : IVerb
         else
         {
             var report = new HtmlReport($"{to}:{unit} — top connections");
-            report.AddText($"expanded weights {from} → {to} from {prevPath}" + (nextPath is null ? "" : $"; {to} → {next} from {nextPath}") + $"; top {top} by L2 norm");
+            report.AddText($"{source}; top {top} by L2 norm");
             report.Add(pictures);
             report.Save(full);
         }
