@@ -11,7 +11,7 @@ public class TourVerbTests
     public void Embedded_tour_notebook_is_the_committed_companion_notebook()
     {
         var embedded = TourVerb.LoadNotebook();
-        var committed = Cli.Notebook.NotebookDocument.Load(NotebookExecutionTests.NotebookPath("visualizing-weights.ipynb"));
+        var committed = Notebooks.Weights.Cli.Notebook.NotebookDocument.Load(NotebookExecutionTests.NotebookPath("visualizing-weights.ipynb"));
         Assert.Equal(committed.Cells.Select(c => c.Source), embedded.Cells.Select(c => c.Source));
     }
 
