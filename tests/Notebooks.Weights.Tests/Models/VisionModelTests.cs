@@ -9,10 +9,10 @@ public class VisionModelTests
     /// <summary>conv(3→4, 3x3, pad 1) → relu → maxpool 2 → conv(4→5, 3x3) → relu → flatten → linear.</summary>
     internal static VisionModel TinyModel(int seed = 1)
     {
-        manual_seed(seed);
         var seq = nn.Sequential(
             ("conv1", nn.Conv2d(3, 4, 3, padding: 1)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
             ("conv2", nn.Conv2d(4, 5, 3)), ("relu2", nn.ReLU()), ("flat", nn.Flatten()), ("fc", nn.Linear(5 * 2 * 2, 3)));
+        SeededInit.Apply(seq, seed);
         return new VisionModel("tiny", seq, new InputSpec(3, 8, -1, 1));
     }
 

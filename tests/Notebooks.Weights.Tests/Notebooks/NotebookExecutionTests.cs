@@ -36,7 +36,6 @@ public class NotebookExecutionTests
         public IReadOnlyList<string> Extensions => [];
         public VisionModel Load(string nameOrPath)
         {
-            torch.random.manual_seed(11);
             var net = nn.Sequential(
                 ("conv1", nn.Conv2d(3, 8, 5, padding: 2)), ("relu1", nn.ReLU()),
                 ("conv2", nn.Conv2d(8, 12, 3, padding: 1)), ("relu2", nn.ReLU()),
@@ -45,6 +44,7 @@ public class NotebookExecutionTests
                 ("conv4", nn.Conv2d(16, 16, 3, padding: 1)), ("relu4", nn.ReLU()),
                 ("pool2", nn.MaxPool2d(2)),
                 ("conv5", nn.Conv2d(16, 20, 3, padding: 1)), ("relu5", nn.ReLU()));
+            SeededInit.Apply(net, 11);
             return new VisionModel(ModelName, net, InputSpec.Unit(3, 32));
         }
     }

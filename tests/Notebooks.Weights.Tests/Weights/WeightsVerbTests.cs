@@ -17,9 +17,9 @@ public class WeightsVerbTests
         public IReadOnlyList<string> Extensions => [];
         public VisionModel Load(string nameOrPath)
         {
-            manual_seed(21);
             var seq = nn.Sequential(("conv1", nn.Conv2d(3, 4, 3, padding: 1)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
                                     ("conv2", nn.Conv2d(4, 6, 3, padding: 1)), ("relu2", nn.ReLU()), ("conv3", nn.Conv2d(6, 5, 3)));
+            SeededInit.Apply(seq, 21);
             return new VisionModel("verbtest", seq, new InputSpec(3, 16, -1, 1));
         }
     }
