@@ -51,7 +51,42 @@ public static class TorchRuntime
                 Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={DefaultOneDnnIsa} (AVX2/AVX-512 conv backward is wrong on some CPUs; set DNNL_MAX_CPU_ISA to override)");
             }
             else Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={isa} (set by the user)");
-            if (OperatingSystem.IsLinux()) PreloadPatchedLibTorchSharpIfNeeded();
+            if (OperatingSystem.IsLinux())
+            {
+                PreloadPatchedLibTorchSharpIfNeeded();
+                DisableNnpack();
+            }
+        }
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate IntPtr GlobalContextFn();
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate void SetBoolFn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool value);
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] [return: MarshalAs(UnmanagedType.U1)] delegate bool GetBoolFn(IntPtr context);
+
+    /// <summary>
+    /// Turns off libtorch's NNPACK convolution path (at::globalContext().setUserEnabledNNPACK(false), what PyTorch's
+    /// <c>torch.backends.nnpack.set_flags(False)</c> does). On CPUs NNPACK does not support, libtorch otherwise prints
+    /// "Could not initialize NNPACK! Reason: Unsupported hardware." on every convolution that considers it, then
+    /// falls back to the same convolution it uses with NNPACK off; results are unchanged.
+    /// </summary>
+    static void DisableNnpack()
+    {
+        try
+        {
+            TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU);
+            if (!NativeLibrary.TryLoad("libtorch_cpu.so", out var lib)) { Log.Add("NNPACK: libtorch_cpu.so not found; left as is"); return; }
+            if (!NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var ctxFn)
+                || !NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setFn)
+                || !NativeLibrary.TryGetExport(lib, "_ZNK2at7Context17userEnabledNNPACKEv", out var getFn))
+            { Log.Add("NNPACK: libtorch exports not found; left as is"); return; }
+            var ctx = Marshal.GetDelegateForFunctionPointer<GlobalContextFn>(ctxFn)();
+            Marshal.GetDelegateForFunctionPointer<SetBoolFn>(setFn)(ctx, false);
+            bool enabled = Marshal.GetDelegateForFunctionPointer<GetBoolFn>(getFn)(ctx);
+            Log.Add(enabled ? "NNPACK: could not be disabled" : "NNPACK: disabled (avoids libtorch's 'Unsupported hardware' warnings; same results)");
+        }
+        catch (Exception e)
+        {
+            Log.Add($"NNPACK: not changed ({e.GetType().Name}: {e.Message})");
         }
     }
 
