@@ -39,6 +39,7 @@ namespace Notebooks.Weights.Cli
                 var rest = args.Skip(used).ToArray();
                 if (rest.Contains("--help")) { stdout.WriteLine($"{verb.Summary}\n\nusage:\n{verb.Usage}"); return 0; }
                 var parsed = new CliArgs(rest, FlagNames(verb));
+                using var finalizersHeld = Notebooks.Weights.Runtime.FinalizerGate.Hold();
                 return verb.Run(parsed, stdout, stderr);
             }
             catch (CliUsageException e)

@@ -129,6 +129,8 @@ public static class NotebookRunner
         var previousOutputs = NotebookKernel.Current;
         Console.SetOut(console);
         NotebookKernel.Current = outputs;
+        // Cells run TorchSharp code with implicit native scalars; keep finalizers from freeing them mid-call.
+        using var finalizersHeld = Runtime.FinalizerGate.Hold();
         try
         {
             var next = await state.ContinueWithAsync<object>(code, Options.Value, _ => true);

@@ -15,9 +15,11 @@ public sealed class TourVerb : IVerb
     public string Name => "tour";
     public string Summary => "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page";
     public string Usage => """
-          weights tour [--model default] [--out tour.html]
-            --model NAME|PATH   model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units)
-            --out FILE          the page to write (default tour.html)
+          weights tour [--model default] [--out tour.html] [--feature-vis-steps 256]
+            --model NAME|PATH         model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units)
+            --out FILE                the page to write (default tour.html)
+            --feature-vis-steps N     optimization steps per feature visualization (default: the notebook's, 256; Lucid uses 512)
+          Feature visualizations are cached under the user cache, so a second tour of the same model is fast.
         """;
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
@@ -25,10 +27,17 @@ public sealed class TourVerb : IVerb
         if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
         var model = args.Get("model", "default")!;
         var outPath = args.Get("out", "tour.html")!;
+        var steps = args.Get("feature-vis-steps");
         args.EnsureAllUsed();
+        var parameters = new List<KeyValuePair<string, string>> { new("modelName", model) };
+        if (steps is not null)
+        {
+            if (!int.TryParse(steps, out var n) || n < 1) throw new CliUsageException($"option --feature-vis-steps: expected a positive integer, got '{steps}'");
+            parameters.Add(new("featureVisSteps", steps));
+        }
         var watch = Stopwatch.StartNew();
         var notebook = LoadNotebook();
-        var result = NotebookRunner.Run(notebook, new NotebookRunOptions { Parameters = [new("modelName", model)], Log = stdout });
+        var result = NotebookRunner.Run(notebook, new NotebookRunOptions { Parameters = parameters, Log = stdout });
         var title = $"Visualizing weights: a tour of {model}";
         File.WriteAllText(outPath, NotebookHtml.Render(notebook, title, collapseCode: true));
         if (result.Error is { } e)

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Runtime;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
@@ -24,6 +25,7 @@ public static class Nmf
     {
         if (x.dim() != 2)
             throw new ArgumentException($"NMF input X must be a matrix [n_samples, n_features]; got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        using var finalizersHeld = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
         var (W, H, iters, conv, err, rel) = Run<double>(x.unsqueeze(0), options, ScalarType.Float64, fixedH: null, batched: false);
         return new NmfResult
@@ -42,6 +44,7 @@ public static class Nmf
     {
         if (x.dim() != 3)
             throw new ArgumentException($"batched NMF input must be [B, n_samples, n_features]; got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        using var finalizersHeld = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
         var (W, H, iters, conv, err, rel) = Run<float>(x, options, ScalarType.Float32, fixedH: null, batched: true);
         return new BatchedNmfResult
@@ -63,6 +66,7 @@ public static class Nmf
             throw new ArgumentException($"NMF components must be [K, {x.shape[1]}] to match the input's {x.shape[1]} features; got shape [{string.Join(", ", h.shape)}].", nameof(h));
         InputChecks.NonEmptyFinite(h, "NMF components");
         InputChecks.NonNegative(h, "NMF components");
+        using var finalizersHeld = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
         var o = options with { Components = (int)h.shape[0] };
         var (W, H, iters, conv, err, rel) = Run<double>(x.unsqueeze(0), o, ScalarType.Float64, fixedH: h.unsqueeze(0), batched: false);

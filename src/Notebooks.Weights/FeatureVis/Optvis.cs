@@ -1,3 +1,4 @@
+using Notebooks.Weights.Runtime;
 using System.Diagnostics;
 using Notebooks.Weights.Models;
 using TorchSharp;
@@ -86,6 +87,7 @@ public static class Optvis
         var sw = Stopwatch.StartNew();
         int total = thresholds[^1];
 
+        using var finalizersHeld = FinalizerGate.Hold();   // TorchSharp's implicit scalars (e.g. inside Adam) must outlive their native calls
         var frozen = model.Module.parameters().Where(p => p.requires_grad).ToList();
         foreach (var p in frozen) p.requires_grad_(false);
         try

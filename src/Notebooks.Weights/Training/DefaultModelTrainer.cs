@@ -24,6 +24,7 @@ public static class DefaultModelTrainer
     {
         options.Validate();
         TorchRuntime.EnsureLoaded();
+        using var finalizersHeld = FinalizerGate.Hold();
         int savedThreads = get_num_threads();
         set_num_threads(options.Threads);
         try

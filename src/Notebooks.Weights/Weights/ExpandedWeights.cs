@@ -1,3 +1,4 @@
+using Notebooks.Weights.Runtime;
 using Notebooks.Weights.Models;
 using static TorchSharp.torch;
 
@@ -57,6 +58,7 @@ public static class ExpandedWeights
                     }
 
         Tensor result;
+        using (FinalizerGate.Hold())
         using (var scope = NewDisposeScope())
         {
             var crop = ZeroImageCrop(model, layer1, width);

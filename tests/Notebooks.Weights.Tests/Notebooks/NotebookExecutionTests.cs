@@ -69,7 +69,12 @@ public class NotebookExecutionTests
     public void Notebook_runs_on_a_small_random_conv_net_without_cell_errors(string notebook)
     {
         EnsureTinyModel();
-        var extra = notebook == "feature-vis-objectives.ipynb" ? new KeyValuePair<string, string>[] { new("steps", "4"), new("size", "32") } : [];
+        KeyValuePair<string, string>[] extra = notebook switch
+        {
+            "feature-vis-objectives.ipynb" => [new("steps", "4"), new("size", "32")],
+            "visualizing-weights.ipynb" => [new("featureVisSteps", "4")],
+            _ => [],
+        };
         var result = RunOn(notebook, TinyNetProvider.ModelName, extra);
         var doc = result.Notebook;
         // Every code cell ran (got an execution count) and none recorded an error output.
@@ -80,7 +85,7 @@ public class NotebookExecutionTests
         }
         if (notebook == "visualizing-weights.ipynb")
         {
-            AssertTopConnections(doc, expectedWeightSize: 5);
+            AssertTopConnections(doc, expectedWeightSizes: [5, 5]);
             AssertExpandedWeightsOfAdjacentConvs(result);
         }
     }
@@ -107,8 +112,8 @@ public class NotebookExecutionTests
         Check((Tensor)result.Variables["W_3a_3b"]!, "conv3.weight", 5, 3);
     }
 
-    /// <summary>The top-connections cell shows two rows (in, out) of 10 units, each weight a valid W×W PNG.</summary>
-    internal static void AssertTopConnections(NotebookDocument doc, int expectedWeightSize)
+    /// <summary>The top-connections cell shows two rows (in, out) of 10 units, each weight a valid W×W PNG (W per row).</summary>
+    internal static void AssertTopConnections(NotebookDocument doc, int[] expectedWeightSizes)
     {
         var cell = doc.Cells.Single(c => c.CellType == "code" && c.Source.Contains("NotebookPictures.TopConnections("));
         var result = cell.Outputs.Select(o => o!.AsObject()).Single(o => o["output_type"]!.GetValue<string>() == "execute_result");
@@ -116,7 +121,7 @@ public class NotebookExecutionTests
         var page = new HtmlParser().ParseDocument(html);
         var rows = page.QuerySelectorAll(".nw-row");
         Assert.Equal(2, rows.Length);
-        foreach (var row in rows)
+        foreach (var (row, expectedWeightSize) in rows.Zip(expectedWeightSizes))
         {
             var images = row.QuerySelectorAll("img.weight");
             Assert.Equal(10, images.Length);

@@ -24,7 +24,7 @@ public class TourVerbTests
         {
             var page = Path.Combine(dir.FullName, "tour.html");
             var o = new StringWriter(); var e = new StringWriter();
-            Assert.Equal(0, CliHost.Run(["tour", "--model", NotebookExecutionTests.TinyModelName, "--out", page], o, e));
+            Assert.True(CliHost.Run(["tour", "--model", NotebookExecutionTests.TinyModelName, "--feature-vis-steps", "4", "--out", page], o, e) == 0, e.ToString());
             Assert.Contains("wrote " + page, o.ToString());
             var doc = new HtmlParser().ParseDocument(File.ReadAllText(page));
             var sections = doc.QuerySelectorAll("h2").Select(h => h.TextContent).ToList();
