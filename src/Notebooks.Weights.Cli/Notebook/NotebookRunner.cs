@@ -52,6 +52,9 @@ public static class NotebookRunner
 
     static readonly Lazy<ScriptOptions> Options = new(CreateOptions);
 
+    /// <summary>The script options cells compile with (references and imports), for tools that check C# snippets.</summary>
+    public static ScriptOptions ScriptOptions => Options.Value;
+
     /// <summary>Runs every code cell of <paramref name="notebook"/> (outputs are written into it).</summary>
     public static NotebookRunResult Run(NotebookDocument notebook, NotebookRunOptions? options = null)
     {
