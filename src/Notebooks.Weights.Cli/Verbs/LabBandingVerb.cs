@@ -1,15 +1,20 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Notebooks.Weights.Decomposition;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.Default;
+using Notebooks.Weights.Rendering;
 using Notebooks.Weights.Training;
+using TorchSharp;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights lab banding</c>: trains the weight-banding variants of the default model (baseline GAP, flatten, x-only
-/// pooling, rotated data; same seed and data), saves their weights, and scores banding of every conv layer.
+/// pooling, rotated data; same seed and data), saves their weights, scores banding of every spatial conv layer with
+/// <see cref="BandingScore"/> (verdicts by <see cref="BandingLab.Verdict"/>), checks the article's four claims, and draws
+/// the color-consistent NMF grid of every layer (<see cref="LayerFactorGrid"/>) as PNGs and one HTML page.
 /// </summary>
 [Flags("retrain")]
 public sealed class LabBandingVerb : IVerb
@@ -17,11 +22,9 @@ public sealed class LabBandingVerb : IVerb
     public string Name => "lab banding";
     public string Summary => "train the weight-banding variants (gap, flatten, xpool, rotated) and score banding per layer";
     public string Usage => "  weights lab banding --out DIR [--seed 1] [--steps 600] [--batch 32] [--variants baseline,flatten,xpool,rotated]\n" +
-                           "                      [--validation 1000] [--retrain]\n" +
-                           "  writes DIR/VARIANT.weights + .json, DIR/banding.json and DIR/banding.md; reuses matching weights unless --retrain";
-
-    /// <summary>A layer counts as banded horizontally when H ≥ Factor·reference and H ≥ Factor·V (vertical: transposed).</summary>
-    public const double Factor = 1.5;
+                           "                      [--validation 1000] [--components 3] [--scale 8] [--retrain]\n" +
+                           "  writes DIR/VARIANT.weights + .json, DIR/banding.json, DIR/banding.md, DIR/banding.html and\n" +
+                           "  DIR/grids/VARIANT-LAYER.png (color-consistent NMF grids); reuses matching weights unless --retrain";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -31,6 +34,8 @@ public sealed class LabBandingVerb : IVerb
         int steps = args.GetInt("steps", defaults.Steps);
         int batch = args.GetInt("batch", defaults.BatchSize);
         int validation = args.GetInt("validation", defaults.ValidationSize);
+        int components = args.GetInt("components", 3);
+        int scale = args.GetInt("scale", 8);
         var variantNames = args.Get("variants");
         bool retrain = args.Flag("retrain");
         args.EnsureAllUsed();
@@ -38,6 +43,8 @@ public sealed class LabBandingVerb : IVerb
         if (steps < 1) throw new CliUsageException($"option --steps: expected a positive integer, got {steps}");
         if (batch < 1) throw new CliUsageException($"option --batch: expected a positive integer, got {batch}");
         if (validation < 1) throw new CliUsageException($"option --validation: expected a positive integer, got {validation}");
+        if (components < 1) throw new CliUsageException($"option --components: expected a positive integer, got {components}");
+        if (scale is < 1 or > 64) throw new CliUsageException($"option --scale: expected an integer in 1..64, got {scale}");
         var variants = variantNames is null ? BandingVariant.All
             : variantNames.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BandingVariant.Get).Distinct().ToList();
         if (variants.Count == 0) throw new CliUsageException("option --variants: expected a list like baseline,rotated");
@@ -46,40 +53,56 @@ public sealed class LabBandingVerb : IVerb
         var parent = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar));
         if (parent is not null && !Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot create --out '{dir}': folder '{parent}' does not exist.");
         Directory.CreateDirectory(full);
+        Directory.CreateDirectory(Path.Combine(full, "grids"));
 
         var baseOptions = defaults with { Seed = seed, Steps = steps, BatchSize = batch, ValidationSize = validation };
         var results = new List<VariantResult>();
+        var pictures = new List<(string Variant, string Layer, Image Picture)>();
+        var total = System.Diagnostics.Stopwatch.StartNew();
         foreach (var v in variants)
         {
             var options = v.Apply(baseOptions);
             var weights = Path.Combine(full, v.Name + ".weights");
-            var (model, record, reused) = TrainOrReuse(v, options, weights, retrain, stdout);
+            var (model, record, seconds) = TrainOrReuse(v, options, weights, retrain, stdout);
             using (model)
             {
-                var layers = Enumerable.Range(0, 4).Select(i =>
+                var layers = new List<LayerScore>();
+                foreach (var l in BandingLab.ScoreLayers(model))
                 {
-                    var w = model.Parameters[$"conv2d{i}_w"];
-                    var (h, vert, reference) = ProvisionalBandingScore.Of(w);
-                    w.Dispose();
-                    return new LayerScore($"conv2d{i}", $"{model.Parameters.Shape($"conv2d{i}_w")[2]}x{model.Parameters.Shape($"conv2d{i}_w")[3]}",
-                                          h, vert, reference, Verdict(h, vert, reference));
-                }).ToList();
+                    using var scope = torch.NewDisposeScope();
+                    using var grid = LayerFactorGrid.Compute(model.Parameters[l.Weight], components);
+                    var mosaic = grid.Mosaic(columns: 32);
+                    var picture = Image.FromTensor(mosaic, ImageDomain.Unit, displayWidth: (int)Math.Min(1024, mosaic.shape[1] * 6),
+                        label: $"{v.Name} {l.Layer} ({grid.Order.Length} units, {l.Kernel}): H {F(l.Score.Horizontal)}, V {F(l.Score.Vertical)}, {l.Verdict}");
+                    var png = Path.Combine("grids", $"{v.Name}-{l.Layer}.png");
+                    File.WriteAllBytes(Path.Combine(full, png), picture.ToPng(scale));
+                    pictures.Add((v.Name, l.Layer, picture));
+                    var b = l.Score;
+                    layers.Add(new LayerScore(l.Layer, l.Kernel, b.Horizontal, b.Vertical, b.BaselineHorizontal, b.BaselineVertical,
+                        b.MeanNeuronHorizontal, b.MeanNeuronVertical, l.Verdict, grid.Nmf.RelativeError.Average(), png.Replace('\\', '/')));
+                }
                 results.Add(new VariantResult(v.Name, v.Description, v.Head.ToString(), v.Rotate90, record.WeightsHash,
-                                              record.TrainAccuracy, record.ValidationAccuracy, reused, layers));
+                                              record.FinalLoss, record.TrainAccuracy, record.ValidationAccuracy, seconds, layers));
             }
         }
-        var report = new LabReport(seed, steps, batch, validation, SyntheticScenes.Version,
-            "PROVISIONAL score (Notebooks.Weights.Training.ProvisionalBandingScore): share of spatial weight variance that varies with y only (H) / x only (V); random-weights reference (kH-1)/(kH*kW-1).",
-            $"banded-horizontal when H >= {Factor}*reference and H >= {Factor}*V; banded-vertical transposed; else none", results, Claims(results));
+        var report = new LabReport(seed, steps, batch, baseOptions.LearningRate, baseOptions.WeightDecay, baseOptions.Threads, validation,
+            SyntheticScenes.Version, components, typeof(torch).Assembly.GetName().Version?.ToString() ?? "",
+            "Notebooks.Weights.Decomposition.BandingScore: per layer, the share of spatial weight variance (summed over neurons and input channels) " +
+            "that varies with y only (H, horizontal bands) / with x only (V, vertical bands); i.i.d. random weights score (kH-1)/(kH*kW-1) " +
+            "for H and (kW-1)/(kH*kW-1) for V (the reference).",
+            BandingLab.Criterion, results, Claims(results));
         File.WriteAllText(Path.Combine(full, "banding.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         var md = Markdown(report);
         File.WriteAllText(Path.Combine(full, "banding.md"), md);
+        HtmlPage(report, pictures).Save(Path.Combine(full, "banding.html"));
         stdout.Write(md);
-        stdout.WriteLine($"wrote {Path.Combine(full, "banding.md")} and banding.json");
+        stdout.WriteLine($"wrote {Path.Combine(full, "banding.md")}, banding.json, banding.html and {pictures.Count} grids in {Path.Combine(full, "grids")} ({total.Elapsed.TotalSeconds:F0} s)");
         return 0;
     }
 
-    static (VisionModel, TrainingRecord, bool) TrainOrReuse(BandingVariant v, TrainOptions options, string weights, bool retrain, TextWriter stdout)
+    static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+
+    static (VisionModel, TrainingRecord, double?) TrainOrReuse(BandingVariant v, TrainOptions options, string weights, bool retrain, TextWriter stdout)
     {
         var json = Path.ChangeExtension(weights, ".json");
         if (!retrain && File.Exists(weights) && File.Exists(json))
@@ -93,7 +116,7 @@ public sealed class LabBandingVerb : IVerb
                 if (m.WeightsHash != old.WeightsHash)
                     throw new InvalidDataException($"{weights}: weights hash {m.WeightsHash} differs from its record {json} ({old.WeightsHash}); delete them or pass --retrain.");
                 stdout.WriteLine($"{v.Name}: reusing {weights} (hash {old.WeightsHash})");
-                return (m, old, true);
+                return (m, old, null);
             }
         }
         stdout.WriteLine($"{v.Name}: training ({v.Description}), seed {options.Seed}, {options.Steps} steps");
@@ -103,32 +126,29 @@ public sealed class LabBandingVerb : IVerb
         DefaultModel.Save(model, weights);
         File.WriteAllText(json, JsonSerializer.Serialize(record, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         stdout.WriteLine($"  validation accuracy {record.ValidationAccuracy:P1}, hash {record.WeightsHash}, {sw.Elapsed.TotalSeconds:F0} s");
-        return (model, record, false);
+        return (model, record, Math.Round(sw.Elapsed.TotalSeconds, 1));
     }
-
-    static string Verdict(double h, double v, double reference) =>
-        h >= Factor * reference && h >= Factor * v ? "horizontal"
-        : v >= Factor * reference && v >= Factor * h ? "vertical" : "none";
 
     static List<Claim> Claims(List<VariantResult> results)
     {
-        string? V(string variant, string layer) => results.FirstOrDefault(r => r.Variant == variant)?.Layers.First(l => l.Layer == layer).Verdict;
-        Claim Make(string text, Func<bool?> test, string evidence)
-        {
-            bool? ok = test();
-            return new Claim(text, ok is null ? "not run" : ok.Value ? "reproduces" : "does not reproduce", evidence);
-        }
+        LayerScore? L(string variant, string layer) => results.FirstOrDefault(r => r.Variant == variant)?.Layers.FirstOrDefault(l => l.Layer == layer);
+        string E(string variant, string layer) => L(variant, layer) is { } l
+            ? $"{variant} {layer}: H {F(l.Horizontal)}, V {F(l.Vertical)} (reference {F(l.ReferenceHorizontal)}) → {l.Verdict}" : $"{variant} {layer}: not run";
+        Claim Make(string text, bool? ok, params string[] evidence) =>
+            new(text, ok is null ? "not run" : ok.Value ? "reproduces" : "does not reproduce", string.Join("; ", evidence));
+        var b3 = L("baseline", "conv2d3"); var r3 = L("rotated", "conv2d3"); var f3 = L("flatten", "conv2d3");
+        var x3 = L("xpool", "conv2d3"); var x2 = L("xpool", "conv2d2");
         return
         [
-            Make("1. A model with global average pooling shows horizontal banding in its last conv layer.",
-                 () => V("baseline", "conv2d3") is { } b ? b == "horizontal" : null, $"baseline conv2d3: {V("baseline", "conv2d3") ?? "-"}"),
-            Make("2. Training on images rotated 90° turns the banding vertical.",
-                 () => V("rotated", "conv2d3") is { } r ? r == "vertical" : null, $"rotated conv2d3: {V("rotated", "conv2d3") ?? "-"}"),
-            Make("3. Without pooling (flatten + fully connected) there is no banding in the last conv layer.",
-                 () => V("flatten", "conv2d3") is { } f ? f == "none" : null, $"flatten conv2d3: {V("flatten", "conv2d3") ?? "-"}"),
-            Make("4. Pooling along x only removes banding from the last conv layer but it reappears one layer earlier.",
-                 () => V("xpool", "conv2d3") is { } x3 && V("xpool", "conv2d2") is { } x2 ? x3 == "none" && x2 == "horizontal" : null,
-                 $"xpool conv2d3: {V("xpool", "conv2d3") ?? "-"}, conv2d2: {V("xpool", "conv2d2") ?? "-"}"),
+            Make("1. With global average pooling, the last conv layer shows horizontal banding.",
+                 b3 is null ? null : b3.Verdict == "horizontal", E("baseline", "conv2d3"), E("baseline", "conv2d2")),
+            Make("2. Training on images rotated 90° turns the bands vertical.",
+                 r3 is null ? null : r3.Verdict == "vertical", E("rotated", "conv2d3"), E("baseline", "conv2d3")),
+            Make("3. Without pooling (flatten + fully connected) the last conv layer shows no banding.",
+                 f3 is null ? null : f3.Verdict == "none", E("flatten", "conv2d3"), E("baseline", "conv2d3")),
+            Make("4. Pooling along x only removes banding from the last conv layer, and it appears one layer earlier.",
+                 x3 is null || x2 is null ? null : x3.Verdict == "none" && x2.Verdict == "horizontal",
+                 E("xpool", "conv2d3"), E("xpool", "conv2d2"), E("baseline", "conv2d2")),
         ];
     }
 
@@ -136,30 +156,60 @@ public sealed class LabBandingVerb : IVerb
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine($"# Weight banding in the default model's variants");
+        sb.AppendLine("# Weight banding in the default model's variants");
         sb.AppendLine();
-        sb.AppendLine($"Seed {r.Seed}, {r.Steps} steps x {r.BatchSize} generated images (SyntheticScenes v{r.GeneratorVersion}), validation on {r.ValidationSize} fresh images.");
+        sb.AppendLine(string.Create(c, $"Seed {r.Seed} (weight init and data) for every variant; {r.Steps} AdamW steps (lr {r.LearningRate}, cosine-annealed, weight decay {r.WeightDecay}) of {r.BatchSize} fresh generated images (SyntheticScenes v{r.GeneratorVersion}); {r.Threads} torch threads; TorchSharp {r.TorchSharpVersion}; accuracy on {r.ValidationSize} fresh validation images."));
+        sb.AppendLine();
         sb.AppendLine($"Score: {r.Score}");
+        sb.AppendLine();
         sb.AppendLine($"Verdict: {r.Criterion}.");
         sb.AppendLine();
-        sb.AppendLine("| variant | val. acc. | layer | kernel | H | V | random ref. | verdict |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| variant | val. acc. | layer | kernel | H | V | reference | H/ref | V/ref | verdict |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var v in r.Variants)
             foreach (var l in v.Layers)
-                sb.AppendLine(string.Create(c, $"| {v.Variant} | {v.ValidationAccuracy:P1} | {l.Layer} | {l.Kernel} | {l.Horizontal:F3} | {l.Vertical:F3} | {l.Reference:F3} | {l.Verdict} |"));
+                sb.AppendLine(string.Create(c, $"| {v.Variant} | {v.ValidationAccuracy:P1} | {l.Layer} | {l.Kernel} | {l.Horizontal:F3} | {l.Vertical:F3} | {l.ReferenceHorizontal:F3} | {l.Horizontal / l.ReferenceHorizontal:F2} | {l.Vertical / l.ReferenceVertical:F2} | {l.Verdict} |"));
         sb.AppendLine();
         sb.AppendLine("| claim (Petrov et al. 2021) | at this scale | evidence |");
         sb.AppendLine("|---|---|---|");
         foreach (var cl in r.Claims) sb.AppendLine($"| {cl.Text} | {cl.Result} | {cl.Evidence} |");
         sb.AppendLine();
+        sb.AppendLine("Variants: " + string.Join("; ", r.Variants.Select(v => $"{v.Variant} = {v.Description}")) + ".");
+        sb.AppendLine();
         sb.AppendLine("Weights hashes: " + string.Join(", ", r.Variants.Select(v => $"{v.Variant} {v.WeightsHash}")) + ".");
+        sb.AppendLine();
+        sb.AppendLine("Training time: " + string.Join(", ", r.Variants.Select(v => v.TrainSeconds is { } t ? string.Create(c, $"{v.Variant} {t:F0} s") : $"{v.Variant} reused")) + ".");
         return sb.ToString();
     }
 
-    sealed record LayerScore(string Layer, string Kernel, double Horizontal, double Vertical, double Reference, string Verdict);
-    sealed record VariantResult(string Variant, string Description, string Head, bool Rotate90, string WeightsHash,
-                                double TrainAccuracy, double ValidationAccuracy, bool Reused, List<LayerScore> Layers);
+    static HtmlReport HtmlPage(LabReport r, List<(string Variant, string Layer, Image Picture)> pictures)
+    {
+        var page = new HtmlReport("Weight banding lab: the default model's variants");
+        page.AddText(string.Create(CultureInfo.InvariantCulture,
+            $"Seed {r.Seed}, {r.Steps} steps x {r.BatchSize} images (SyntheticScenes v{r.GeneratorVersion}), NMF with {r.Components} factors per unit.\n" +
+            $"Score: {r.Score}\nVerdict: {r.Criterion}."));
+        var table = new StringBuilder("<table border=\"1\" cellpadding=\"4\" style=\"border-collapse:collapse\"><tr><th>variant</th><th>val. acc.</th><th>layer</th><th>kernel</th><th>H</th><th>V</th><th>reference</th><th>verdict</th></tr>");
+        foreach (var v in r.Variants)
+            foreach (var l in v.Layers)
+                table.Append(string.Create(CultureInfo.InvariantCulture,
+                    $"<tr><td>{Html.Escape(v.Variant)}</td><td>{v.ValidationAccuracy:P1}</td><td>{Html.Escape(l.Layer)}</td><td>{Html.Escape(l.Kernel)}</td><td>{l.Horizontal:F3}</td><td>{l.Vertical:F3}</td><td>{l.ReferenceHorizontal:F3}</td><td>{Html.Escape(l.Verdict)}</td></tr>"));
+        page.AddRawHtml(table.Append("</table>").ToString());
+        page.AddHeading("Claims");
+        foreach (var cl in r.Claims) page.AddText($"{cl.Text} — {cl.Result}. {cl.Evidence}");
+        foreach (var v in r.Variants)
+        {
+            page.AddHeading($"{v.Variant}: {v.Description}");
+            foreach (var (_, _, picture) in pictures.Where(p => p.Variant == v.Variant)) page.Add(picture);
+        }
+        return page;
+    }
+
+    sealed record LayerScore(string Layer, string Kernel, double Horizontal, double Vertical, double ReferenceHorizontal, double ReferenceVertical,
+                             double MeanNeuronHorizontal, double MeanNeuronVertical, string Verdict, double NmfRelativeError, string Grid);
+    sealed record VariantResult(string Variant, string Description, string Head, bool Rotate90, string WeightsHash, double FinalLoss,
+                                double TrainAccuracy, double ValidationAccuracy, double? TrainSeconds, List<LayerScore> Layers);
     sealed record Claim(string Text, string Result, string Evidence);
-    sealed record LabReport(long Seed, int Steps, int BatchSize, int ValidationSize, int GeneratorVersion, string Score, string Criterion,
+    sealed record LabReport(long Seed, int Steps, int BatchSize, double LearningRate, double WeightDecay, int Threads, int ValidationSize,
+                            int GeneratorVersion, int Components, string TorchSharpVersion, string Score, string Criterion,
                             List<VariantResult> Variants, List<Claim> Claims);
 }

@@ -20,7 +20,11 @@ public sealed record LayerBanding(double Horizontal, double Vertical, double Bas
 /// neuron's spatial weight variance (summed over input channels) that varies with y but not with x. The
 /// <b>vertical</b> score is the transpose, Σ_c kH·Σc² / Σ_c Σ(s−μ)². A layer's score pools all its neurons' sums
 /// (so strong neurons weigh more); the per-neuron mean is reported too. For i.i.d. random weights the expected
-/// horizontal share is (kH−1)/(kH·kW−1) (0.25 for 3×3); a banded layer (article: InceptionV1 mixed5b) is well above.
+/// horizontal share is (kH−1)/(kH·kW−1) (0.25 for 3×3, 1/6 for 5×5) and the vertical one (kW−1)/(kH·kW−1): that is
+/// the "no banding" reference; a banded layer (article: InceptionV1 mixed5b) is well above. A neuron whose kernels are
+/// all spatially constant has no spatial variance; it scores 0 for both and adds nothing to the layer's pooled sums. A
+/// layer with no spatial variance at all is an error (banding is undefined). This is the project's one banding score:
+/// <c>weights banding</c>, <c>weights lab banding</c> and the weight-banding notebook all use it.
 /// </summary>
 public static class BandingScore
 {
@@ -55,7 +59,9 @@ public static class BandingScore
         double bh = (kh - 1) / (double)(kh * kw - 1), bv = (kw - 1) / (double)(kh * kw - 1);
         var neurons = total.Select((t, i) => new NeuronBanding(t > 0 ? rowE[i] / t : 0, t > 0 ? colE[i] / t : 0, bh)).ToArray();
         double T = total.Sum();
-        return new LayerBanding(T > 0 ? rowE.Sum() / T : 0, T > 0 ? colE.Sum() / T : 0, bh, bv,
+        if (!(T > 0))
+            throw new ArgumentException($"{name} has no spatial variation (every kernel is constant over its {kh}x{kw} positions); banding is undefined.", nameof(weight));
+        return new LayerBanding(rowE.Sum() / T, colE.Sum() / T, bh, bv,
             neurons.Average(n => n.Horizontal), neurons.Average(n => n.Vertical), neurons);
     }
 }

@@ -19,6 +19,14 @@ namespace Notebooks.Weights.Training;
 /// Every image gets a random brightness/contrast jitter and Gaussian pixel noise (σ 0.02–0.12). Image <c>i</c> of a
 /// stream depends only on (seed, stream, i) through <see cref="SplitMix64"/>, so batches can be regenerated in any order.
 /// The class of image i is drawn uniformly. Bump <see cref="Version"/> whenever the output changes.
+/// <para><b>Vertical-position structure</b> (what the weight-banding lab needs): in natural images "up" differs from
+/// "down" (sky above, ground below, light from above) while left and right are interchangeable. Classes 6–9 carry that
+/// asymmetry: every landscape has sky above ground; 6 and 7 differ only in vertical order, 8 and 9 only in the height of
+/// the disc, so a classifier must know where along y things are, while no class depends on x position. Classes 0–5
+/// are position-free textures (their statistics are the same everywhere). A network whose head averages away position
+/// (global average pooling) has to encode vertical position in its convolutions to tell 6/7 and 8/9 apart; that is the
+/// condition under which the article expects banding. Rotating the images by 90° (<c>rotate90</c>) moves this
+/// structure from y to x, so the same argument predicts vertical bands.</para>
 /// </summary>
 public static class SyntheticScenes
 {

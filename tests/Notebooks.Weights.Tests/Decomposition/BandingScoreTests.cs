@@ -53,6 +53,71 @@ public class BandingScoreTests
     }
 
     [Fact]
+    public void RowOnlyLayerIsFullyHorizontalItsTransposeFullyVertical()
+    {
+        using var scope = NewDisposeScope();
+        var rowsOnly = randn(4, 5, 3, 1, generator: new Generator(3), dtype: ScalarType.Float64).expand(4, 5, 3, 3);   // w[o,i,y,x] = f(y)
+        var h = BandingScore.ForLayer(rowsOnly);
+        Assert.Equal((1.0, 0.0), (Math.Round(h.Horizontal, 12), Math.Round(h.Vertical, 12)));
+        Assert.All(h.Neurons, n => Assert.Equal(1.0, n.Horizontal, 12));
+        var v = BandingScore.ForLayer(rowsOnly.transpose(2, 3));
+        Assert.Equal((0.0, 1.0), (Math.Round(v.Horizontal, 12), Math.Round(v.Vertical, 12)));
+        // Stripes plus a little i.i.d. noise: still far above the 0.25 reference, and symmetric under transposition.
+        var noisy = rowsOnly + 0.1 * randn(4, 5, 3, 3, generator: new Generator(8), dtype: ScalarType.Float64);
+        var n1 = BandingScore.ForLayer(noisy);
+        var n2 = BandingScore.ForLayer(noisy.transpose(2, 3));
+        Assert.True(n1.Horizontal > 0.9 && n1.Vertical < 0.05, $"H {n1.Horizontal}, V {n1.Vertical}");
+        Assert.Equal(n1.Horizontal, n2.Vertical, 12);
+        Assert.Equal(n1.Vertical, n2.Horizontal, 12);
+    }
+
+    [Fact]
+    public void InteractionOnlyAndHandComputed3x3Cases()
+    {
+        using var scope = NewDisposeScope();
+        // A pure interaction pattern (zero row and column means): neither horizontal nor vertical.
+        var checker = tensor(new double[] { 1, -1, 0, -1, 1, 0, 0, 0, 0 }).reshape(1, 1, 3, 3);
+        var c = BandingScore.ForLayer(checker);
+        Assert.Equal((0.0, 0.0), (Math.Round(c.Horizontal, 12), Math.Round(c.Vertical, 12)));
+        // s = [[1,1,1],[0,0,0],[0,0,3]]: μ = 2/3; row means 1,0,1 → r = 1/3,-2/3,1/3; column means 1/3,1/3,4/3 →
+        // c = -1/3,-1/3,2/3; Σ(s-μ)² = 12 - 9·(4/9) = 8; H = 3·(6/9)/8 = 0.25, V = 3·(6/9)/8 = 0.25.
+        var mixed = tensor(new double[] { 1, 1, 1, 0, 0, 0, 0, 0, 3 }).reshape(1, 1, 3, 3);
+        var m = BandingScore.ForLayer(mixed);
+        Assert.Equal(0.25, m.Horizontal, 12);
+        Assert.Equal(0.25, m.Vertical, 12);
+    }
+
+    [Theory]
+    [InlineData(3, 3, 0.25, 0.25)]         // (3-1)/(9-1)
+    [InlineData(5, 5, 1.0 / 6, 1.0 / 6)]   // (5-1)/(25-1)
+    [InlineData(3, 5, 2.0 / 14, 4.0 / 14)] // rows (kH-1)/(kH·kW-1), columns (kW-1)/(kH·kW-1)
+    public void IidRandomWeightsScoreNearTheReference(int kh, int kw, double refH, double refV)
+    {
+        using var scope = NewDisposeScope();
+        var layer = BandingScore.ForLayer(randn(128, 96, kh, kw, generator: new Generator((ulong)(kh * 10 + kw)), dtype: ScalarType.Float64));
+        Assert.Equal(refH, layer.BaselineHorizontal, 12);
+        Assert.Equal(refV, layer.BaselineVertical, 12);
+        Assert.InRange(layer.Horizontal, refH - 0.01, refH + 0.01);
+        Assert.InRange(layer.Vertical, refV - 0.01, refV + 0.01);
+        // Uniform (non-Gaussian) i.i.d. weights have the same expectation.
+        var u = BandingScore.ForLayer(rand(128, 96, kh, kw, generator: new Generator((ulong)(kh * 10 + kw + 1)), dtype: ScalarType.Float64));
+        Assert.InRange(u.Horizontal, refH - 0.01, refH + 0.01);
+        Assert.InRange(u.Vertical, refV - 0.01, refV + 0.01);
+    }
+
+    [Fact]
+    public void ConstantKernelsHaveNoBanding()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Contains("no spatial variation", Assert.Throws<ArgumentException>(() => BandingScore.ForLayer(ones(2, 2, 3, 3))).Message);
+        // One constant neuron next to a banded one: it scores 0 and does not dilute the layer score.
+        var banded = tensor(new double[] { 1, 1, 1, 0, 0, 0, -1, -1, -1 }).reshape(1, 1, 3, 3);
+        var layer = BandingScore.ForLayer(cat([banded, full(1, 1, 3, 3, 2.0, dtype: ScalarType.Float64)], 0));
+        Assert.Equal(1.0, layer.Horizontal, 12);
+        Assert.Equal(0.0, layer.Neurons[1].Horizontal);
+    }
+
+    [Fact]
     public void BadShapesAreRejected()
     {
         using var scope = NewDisposeScope();
