@@ -2,6 +2,7 @@ using Notebooks.Weights.FeatureVis;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.InceptionV1;
 using Notebooks.Weights.Rendering;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Fidelity;
@@ -63,5 +64,40 @@ public class FidelitySheetTests
         var step = param.RawImage().detach() - before;
         Assert.True(step[0, 0].allclose(full(16, 16, 0.05f), rtol: 0, atol: 1e-4), "channel 0 moved by +lr");
         Assert.Equal(0, step[0, 1..].abs().max().item<float>());
+    }
+
+    [Fact]
+    public void LinearizeKeepsTheRealGradientOfLrnAndConvAndOnlyReplacesRelu()
+    {
+        // conv → LRN (InceptionV1's) → conv: nothing to linearize, so Linearize = true must give the true gradient,
+        // which the LRN makes different from the gradient with LRN treated as linear.
+        using var scope = NewDisposeScope();
+        var seq = nn.Sequential(("conv1", nn.Conv2d(3, 12, 3, padding: 1)), ("lrn", InceptionV1Net.Lrn()),
+                                ("relu", nn.ReLU()), ("conv2", nn.Conv2d(12, 4, 3)));
+        SeededInit.Apply(seq, 11);
+        using var model = new VisionModel("lrn", seq, new InputSpec(3, 6, -117, 138));
+        var x0 = rand(1, 3, 6, 6, generator: new Generator(2)).mul(255).add(-117);
+
+        Tensor Grad(bool linearize, string layer)
+        {
+            var x = x0.clone().requires_grad_(true);
+            var y = model.Run(x, new RunOptions { Capture = [layer], Linearize = linearize })[layer];
+            y[0, 1, 1, 1].backward();
+            return x.grad!.clone();
+        }
+
+        // Up to the LRN output: identical with and without Linearize (LRN and conv keep their real gradients) ...
+        Assert.True(Grad(true, "lrn").allclose(Grad(false, "lrn"), rtol: 1e-5, atol: 1e-9));
+        // ... and that gradient is the LRN's own: it differs from the conv's gradient scaled by the LRN's local factor.
+        var xs = x0.clone().requires_grad_(true);
+        var c1 = ((nn.Module<Tensor, Tensor>)seq[0]).call(xs);
+        var lrnOut = ((nn.Module<Tensor, Tensor>)seq[1]).call(c1);
+        var factor = (lrnOut / c1).detach();
+        (c1 * factor)[0, 1, 1, 1].backward();
+        Assert.False(Grad(true, "lrn").allclose(xs.grad!, rtol: 1e-3, atol: 1e-9), "LRN gradient must include the normalizer's derivative");
+        // Past the ReLU, Linearize does change the gradient where the ReLU is off (identity instead of zero).
+        var lrnActs = model.Activation(x0.sub(-117).div(255), "lrn");
+        Assert.True(lrnActs[0, .., 1..4, 1..4].lt(0).any().item<bool>(), "the test needs a ReLU that is off under conv2[1, 1]");
+        Assert.False(Grad(true, "conv2").allclose(Grad(false, "conv2"), rtol: 1e-5, atol: 1e-9));
     }
 }
