@@ -22,8 +22,9 @@ public sealed class RenderOptions
     /// <summary>Adam learning rate (Lucid: 0.05). Torch's Adam puts ε outside the bias correction (TF inside): a negligible difference.</summary>
     public double LearningRate { get; init; } = 0.05;
     /// <summary>
-    /// Transforms applied before the model; null means <see cref="Transforms.Standard"/> (lucent's default; Lucid's
-    /// <c>render_vis</c> uses <c>[jitter(8)]</c> when none are given: pass <c>Transforms.Jitter(8)</c> for that).
+    /// Transforms applied before the model; null means <see cref="Transforms.Standard"/>, the default of Lucid's
+    /// <c>render_vis</c> (<c>make_transform_f</c>: anything but a list becomes <c>standard_transforms</c>) and of lucent.
+    /// Pass <see cref="Transforms.Identity"/> for none.
     /// </summary>
     public ImageTransform? Transforms { get; init; }
     /// <summary>Seed of the transforms' random draws (the image's seed is the parameterization's).</summary>
