@@ -7,20 +7,24 @@ using Notebooks.Weights.Models;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights bench featurevis</c>: time per step of one render of N units in a batch vs N single-unit renders, same run.</summary>
-[Flags("json")]
+[Flags("json", "profile")]
 public sealed class BenchFeatureVisVerb : IVerb
 {
     public string Name => "bench featurevis";
     public string Summary => "time per step: a batch of N units vs N single-unit renders (same run), and their ratio";
-    public string Usage => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--json]";
+    public string Usage => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n" +
+        "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         var modelName = args.Get("model", "default")!;
         var layerOpt = args.Get("layer");
         int n = args.GetInt("units", 8), size = args.GetInt("size", 128), steps = args.GetInt("steps", 8);
-        bool json = args.Flag("json");
+        bool json = args.Flag("json"), profile = args.Flag("profile");
+        int? threads = args.Get("threads") is null ? null : args.GetInt("threads", 0);
         args.EnsureAllUsed();
+        if (threads is int t && t < 1) throw new CliUsageException($"option --threads: must be at least 1, got {t}");
+        if (threads is int nt) TorchSharp.torch.set_num_threads(nt);
         if (n < 1 || steps < 1 || size < 8) throw new CliUsageException("--units and --steps must be at least 1, --size at least 8");
 
         using var model = ModelRegistry.Load(modelName);
@@ -29,42 +33,62 @@ public sealed class BenchFeatureVisVerb : IVerb
         var info = model.LayerInfo(layer);
         if (info.Channels < n) throw new ArgumentException($"Layer '{layer}' has {info.Channels} channels; fewer than --units {n}.");
 
-        double Time(int[] units)
+        // Wall time and this process's CPU time per step: on a shared machine the CPU time is the steadier measure.
+        (double Wall, double Cpu) Time(int[] units)
         {
             var obj = Objective.Sum(units.Select((u, b) => Objective.Channel(layer, u, batch: b)));
             using var p = ImageParam.Create(size, units.Select(u => u + 1).ToArray());
+            using var proc = Process.GetCurrentProcess();
             var sw = new Stopwatch();
+            TimeSpan cpu0 = default;
             // Step 1 is warm-up (allocations, kernel selection); time the rest.
             using var r = Optvis.Render(model, obj, p, new RenderOptions
             {
                 Thresholds = [steps + 1],
-                Progress = s => { if (s.Step == 1) sw.Start(); },
+                Progress = s => { if (s.Step == 1) { proc.Refresh(); cpu0 = proc.TotalProcessorTime; sw.Start(); } },
             });
             sw.Stop();
-            return sw.Elapsed.TotalSeconds / steps;
+            proc.Refresh();
+            return (sw.Elapsed.TotalSeconds / steps, (proc.TotalProcessorTime - cpu0).TotalSeconds / steps);
         }
 
         var all = Enumerable.Range(0, n).ToArray();
-        double batch = Time(all);
+        if (profile)
+        {
+            var pb = PhaseProfile.Measure(model, layer, all, size, steps);
+            var p1 = PhaseProfile.Measure(model, layer, [0], size, steps);
+            var c = CultureInfo.InvariantCulture;
+            stdout.WriteLine(string.Format(c, "phase profile (thread cpu ms/step; exact with --threads 1; {0} threads): {1,10} {2,10} {3,7}", TorchSharp.torch.get_num_threads(), $"batch {n}", "one unit", "ratio"));
+            foreach (var (name, b) in pb)
+                stdout.WriteLine(string.Format(c, "  {0,-28} {1,10:F1} {2,10:F1} {3,6:F2}x", name, b * 1000, p1[name] * 1000, b / p1[name]));
+            var tb = PhaseProfile.TransformTimes(n, size, steps);
+            var t1 = PhaseProfile.TransformTimes(1, size, steps);
+            stdout.WriteLine(string.Format(c, "transforms, forward + backward (thread cpu ms): {0,14} {1,14}", $"batch {n}", "one image"));
+            for (int i = 0; i < tb.Count; i++)
+                stdout.WriteLine(string.Format(c, "  {0,-24} {1,6:F1} + {2,6:F1}  {3,6:F1} + {4,6:F1}", tb[i].Name, tb[i].Forward * 1000, tb[i].Backward * 1000, t1[i].Forward * 1000, t1[i].Backward * 1000));
+        }
+        var (batch, batchCpu) = Time(all);
         var singles = all.Select(u => Time([u])).ToArray();
-        double single = singles.Average();
-        double ratio = batch / single;
+        double single = singles.Average(x => x.Wall), singleCpu = singles.Average(x => x.Cpu);
+        double ratio = batch / single, cpuRatio = batchCpu / singleCpu;
         if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(new
             {
-                model = model.Name, layer, units = n, size, steps,
+                model = model.Name, layer, units = n, size, steps, threads = TorchSharp.torch.get_num_threads(),
                 batchSecondsPerStep = batch, singleSecondsPerStep = single,
                 batchOverSingle = ratio, separateOverBatch = n * single / batch,
+                batchCpuSecondsPerStep = batchCpu, singleCpuSecondsPerStep = singleCpu, cpuBatchOverSingle = cpuRatio,
             }));
         }
         else
         {
             var c = CultureInfo.InvariantCulture;
-            stdout.WriteLine(string.Format(c, "featurevis bench: {0} {1}, {2} px, {3} timed steps", model.Name, layer, size, steps));
-            stdout.WriteLine(string.Format(c, "  batch of {0} units : {1,8:F1} ms/step", n, batch * 1000));
-            stdout.WriteLine(string.Format(c, "  one unit           : {0,8:F1} ms/step (mean of {1} runs)", single * 1000, n));
-            stdout.WriteLine(string.Format(c, "  batch / one unit   : {0:F2}x   ({1} separate runs / batch: {2:F2}x)", ratio, n, n * single / batch));
+            stdout.WriteLine(string.Format(c, "featurevis bench: {0} {1}, {2} px, {3} timed steps, {4} threads", model.Name, layer, size, steps, TorchSharp.torch.get_num_threads()));
+            stdout.WriteLine(string.Format(c, "                       wall ms/step   cpu ms/step"));
+            stdout.WriteLine(string.Format(c, "  batch of {0} units : {1,10:F1} {2,13:F1}", n, batch * 1000, batchCpu * 1000));
+            stdout.WriteLine(string.Format(c, "  one unit         : {0,10:F1} {1,13:F1}   (mean of {2} runs)", single * 1000, singleCpu * 1000, n));
+            stdout.WriteLine(string.Format(c, "  batch / one unit   : {0:F2}x   ({1} separate runs / batch: {2:F2}x; cpu time: {3:F2}x)", ratio, n, n * single / batch, cpuRatio));
         }
         return 0;
     }

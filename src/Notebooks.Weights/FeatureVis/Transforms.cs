@@ -145,16 +145,12 @@ public static class Transforms
         return (tensor(i0), tensor(i1), f);
     }
 
-    /// <summary>
-    /// Rotation by <paramref name="radians"/> about the center as <c>tfa.image.rotate</c> (nearest, zero fill): output
-    /// pixel (x, y) reads input (cos·x − sin·y + ox, sin·x + cos·y + oy), rounded half away from zero, with
-    /// ox = ((W−1) − (cos·(W−1) − sin·(H−1)))/2, oy = ((H−1) − (sin·(W−1) + cos·(H−1)))/2. Differentiable.
-    /// </summary>
-    public static Tensor RotateNearest(Tensor x, double radians)
+    // Source pixel of every output pixel, per (size, angle): Lucid's angle list is short and the image size is fixed in a
+    // render, so these are computed once instead of every step.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(int H, int W, double Radians), long[]> RotationIndex = new();
+
+    static long[] NearestRotationIndex(int h, int w, double radians)
     {
-        if (radians == 0) return x.alias();
-        using var scope = NewDisposeScope();
-        int h = (int)x.shape[2], w = (int)x.shape[3];
         float c = (float)Math.Cos(radians), s = (float)Math.Sin(radians);
         float ox = ((w - 1) - (c * (w - 1) - s * (h - 1))) / 2, oy = ((h - 1) - (s * (w - 1) + c * (h - 1))) / 2;
         var idx = new long[h * w];
@@ -165,6 +161,21 @@ public static class Transforms
                 long ix = (long)MathF.Round(sx, MidpointRounding.AwayFromZero), iy = (long)MathF.Round(sy, MidpointRounding.AwayFromZero);
                 idx[y * w + xx] = ix >= 0 && ix < w && iy >= 0 && iy < h ? iy * w + ix : h * w; // h*w = the zero pixel
             }
+        return idx;
+    }
+
+    /// <summary>
+    /// Rotation by <paramref name="radians"/> about the center as <c>tfa.image.rotate</c> (nearest, zero fill): output
+    /// pixel (x, y) reads input (cos·x − sin·y + ox, sin·x + cos·y + oy), rounded half away from zero, with
+    /// ox = ((W−1) − (cos·(W−1) − sin·(H−1)))/2, oy = ((H−1) − (sin·(W−1) + cos·(H−1)))/2. Differentiable.
+    /// </summary>
+    public static Tensor RotateNearest(Tensor x, double radians)
+    {
+        if (radians == 0) return x.alias();
+        using var scope = NewDisposeScope();
+        int h = (int)x.shape[2], w = (int)x.shape[3];
+        if (RotationIndex.Count > 512) RotationIndex.Clear(); // bounded: many sizes/angles only cost recomputation
+        var idx = RotationIndex.GetOrAdd((h, w, radians), k => NearestRotationIndex(k.H, k.W, k.Radians));
         var flat = x.flatten(2);
         var withZero = cat([flat, zeros(x.shape[0], x.shape[1], 1, dtype: x.dtype)], 2);
         return withZero.index_select(2, tensor(idx)).reshape(x.shape[0], x.shape[1], h, w).MoveToOuterDisposeScope();
