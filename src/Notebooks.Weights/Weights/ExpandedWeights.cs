@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Notebooks.Weights.Runtime;
 using Notebooks.Weights.Models;
 using static TorchSharp.torch;
@@ -57,17 +61,7 @@ public static class ExpandedWeights
                         return n.Value.value.clone();
                     }
 
-        Tensor result;
-        using (FinalizerGate.Hold())
-        using (var scope = NewDisposeScope())
-        {
-            var crop = ZeroImageCrop(model, layer1, width);
-            var parts = new List<Tensor>();
-            for (int s = 0; s < unitList.Length; s += chunk)
-                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)]));
-            var outIn = parts.Count == 1 ? parts[0] : cat(parts, 0); // [n, C1, W, W]
-            result = outIn.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope();
-        }
+        var result = Compute(model, layer1, layer2, width, unitList, chunk, null);
         if (!useCache) return result;
         var stored = result.detach().clone().DetachFromDisposeScope();
         lock (Cache)
@@ -102,6 +96,47 @@ public static class ExpandedWeights
     /// <summary>Number of cached results.</summary>
     public static int CachedCount { get { lock (Cache) return Cache.Count; } }
 
+    /// <summary>
+    /// Runs one uncached <see cref="Get"/> of all output channels in a single chunk and returns the wall-clock time of
+    /// each phase (for <c>weights bench expand</c>): where the time goes.
+    /// </summary>
+    public static ExpandedWeightsProfile Profile(VisionModel model, string layer1, string layer2, int width = 5)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (_, unitList) = Validate(model, layer1, layer2, width, null);
+        var profile = new ExpandedWeightsProfile();
+        using var scope = NewDisposeScope();
+        Compute(model, layer1, layer2, width, unitList, int.MaxValue, profile);
+        return profile;
+    }
+
+    static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk, ExpandedWeightsProfile? profile)
+    {
+        using var gate = FinalizerGate.Hold();
+        using var scope = NewDisposeScope();
+        var total = Stopwatch.StartNew();
+        var sw = Stopwatch.StartNew();
+        var crop = ZeroImageCrop(model, layer1, width);
+        if (profile is not null) profile.CropSeconds = Lap(sw);
+        int prefixSize = PrefixSize(model, layer1, layer2, crop);
+        if (profile is not null) { profile.PrefixProbeSeconds = Lap(sw); profile.PrefixSize = prefixSize; }
+        var parts = new List<Tensor>();
+        for (int s = 0; s < unitList.Length; s += chunk)
+            parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile));
+        sw.Restart();
+        var outIn = parts.Count == 1 ? parts[0] : cat(parts, 0); // [n, C1, W, W]
+        var result = outIn.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope();
+        if (profile is not null) { profile.AssembleSeconds = Lap(sw); profile.TotalSeconds = total.Elapsed.TotalSeconds; }
+        return result;
+    }
+
+    static double Lap(Stopwatch sw)
+    {
+        double t = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        return t;
+    }
+
     /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached): the point at which expanded weights are evaluated.</summary>
     public static Tensor ZeroImageCrop(VisionModel model, string layer1, int width)
     {
@@ -113,19 +148,66 @@ public static class ExpandedWeights
         return acts[.., .., ..width, ..width].detach().contiguous().MoveToOuterDisposeScope();
     }
 
+    static readonly ConditionalWeakTable<VisionModel, ConcurrentDictionary<string, int>> PrefixSizes = new();
+
+    /// <summary>
+    /// The model-input size used to reach layer1 in the batched pass, whose layer1 output is then replaced by the crop.
+    /// The prefix's values are discarded, so the smallest input size that runs up to layer1 is enough; it is used only after
+    /// checking, once per (model, layers, width), that layer2 computed from the crop is bit-identical with the tiny prefix
+    /// and with the default-size one (a model whose later layers depend on the input size keeps the default size).
+    /// </summary>
+    static int PrefixSize(VisionModel model, string layer1, string layer2, Tensor crop)
+    {
+        int full = model.Input.DefaultSize;
+        if (layer1 == VisionModel.InputLayer) return full; // the input itself is replaced: no prefix runs
+        var sizes = PrefixSizes.GetOrCreateValue(model);
+        string key = $"{layer1}|{layer2}|{crop.shape[2]}";
+        if (sizes.TryGetValue(key, out int known)) return known;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Tensor? Layer2At(int size)
+        {
+            try
+            {
+                var x = model.Preprocess(zeros(1, model.Input.Channels, size, size));
+                return model.Run(x, new RunOptions { Capture = [layer2], Replace = new Dictionary<string, Tensor> { [layer1] = crop } })[layer2];
+            }
+            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException) { return null; }
+        }
+        var reference = Layer2At(full) ?? throw new InvalidOperationException($"{model.Name} failed to run from '{layer1}' to '{layer2}' at its default input size.");
+        int chosen = full;
+        foreach (int size in new[] { 1, 2, 4, 8, 16, 32, 64, 128 })
+        {
+            if (size >= full) break;
+            var y = Layer2At(size);
+            if (y is null) continue;
+            if (y.shape.SequenceEqual(reference.shape) && y.eq(reference).all().item<bool>()) chosen = size;
+            break;
+        }
+        sizes[key] = chosen;
+        return chosen;
+    }
+
     /// <summary>One batched backward: d layer2[b, units[b], center] / d crop → [n, C1, W, W].</summary>
-    static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units)
+    static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, ExpandedWeightsProfile? profile)
     {
         using var scope = NewDisposeScope();
         using var g = enable_grad();
+        var sw = Stopwatch.StartNew();
         int n = units.Length;
         var x = crop.expand(n, -1, -1, -1).clone().requires_grad_(true);
         var modelInput = layer1 == VisionModel.InputLayer
             ? x
-            : model.Preprocess(zeros(1, model.Input.Channels, model.Input.DefaultSize, model.Input.DefaultSize));
+            : model.Preprocess(zeros(1, model.Input.Channels, prefixSize, prefixSize));
         // Only input gradients are needed: switch parameter gradients off so no weight gradients are computed.
         var frozen = model.Module.parameters().Where(p => p.requires_grad).ToList();
         foreach (var p in frozen) p.requires_grad_(false);
+        Action? removeLap = null;
+        if (profile is not null && model.LayerModule(layer1) is { } m1)
+        {
+            var h = m1.register_forward_hook((_, _, _) => { profile.PrefixSeconds += sw.Elapsed.TotalSeconds; return null!; });
+            removeLap = h.remove;
+        }
         Tensor y;
         try
         {
@@ -136,7 +218,12 @@ public static class ExpandedWeights
                 Linearize = true,
             })[layer2];
         }
-        finally { foreach (var p in frozen) p.requires_grad_(true); }
+        finally
+        {
+            foreach (var p in frozen) p.requires_grad_(true);
+            removeLap?.Invoke();
+        }
+        if (profile is not null) profile.ForwardSeconds += Lap(sw);
         if (y.dim() != 4)
             throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
         long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
@@ -144,7 +231,9 @@ public static class ExpandedWeights
         var seed = zeros_like(y);
         seed.index_put_(ones(n, dtype: y.dtype), arange(n, dtype: int64), tensor(units.Select(u => (long)u).ToArray(), int64),
                         full(n, ch, dtype: int64), full(n, cw, dtype: int64));
+        if (profile is not null) profile.SeedSeconds += Lap(sw);
         var grad = autograd.grad([y], [x], [seed])[0];
+        if (profile is not null) profile.BackwardSeconds += Lap(sw);
         return grad.detach().MoveToOuterDisposeScope();
     }
 

@@ -146,9 +146,9 @@ public class DefaultModelNotebookTests
         Assert.Equal("default", ((VisionModel)result.Variables["model"]!).Name);
         var outputs = result.Notebook.Cells.Where(c => c.CellType == "code").SelectMany(c => c.Outputs).Select(o => o!.AsObject()).ToList();
         Assert.DoesNotContain(outputs, o => o["output_type"]!.GetValue<string>() == "error");
-        // Every picture output is a decodable PNG, and each notebook shows several.
+        // Every picture output is a decodable PNG, and each notebook shows at least two (objectives: two rows of five).
         var pngs = outputs.Where(o => o["data"]?["image/png"] is not null).Select(o => NotebookText.FromLines(o["data"]!["image/png"])).ToList();
-        Assert.True(pngs.Count >= 3, $"{notebook} shows only {pngs.Count} pictures");
+        Assert.True(pngs.Count >= 2, $"{notebook} shows only {pngs.Count} pictures");
         foreach (var png in pngs) { using var bmp = SkiaSharp.SKBitmap.Decode(Convert.FromBase64String(png)); Assert.NotNull(bmp); }
     }
 }

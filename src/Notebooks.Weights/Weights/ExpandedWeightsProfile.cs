@@ -1,0 +1,24 @@
+namespace Notebooks.Weights.Weights;
+
+/// <summary>Wall-clock seconds of each phase of one uncached <see cref="ExpandedWeights.Get"/> (see <see cref="ExpandedWeights.Profile"/>).</summary>
+public sealed class ExpandedWeightsProfile
+{
+    /// <summary>Zero-image forward at the model's default size up to layer1, and the W×W crop.</summary>
+    public double CropSeconds { get; internal set; }
+    /// <summary>Finding (once per model, layers and width; cached afterwards) the smallest prefix input size; 0 when cached.</summary>
+    public double PrefixProbeSeconds { get; internal set; }
+    /// <summary>Model-input size of the (discarded) prefix run before layer1 is replaced in the batched pass.</summary>
+    public int PrefixSize { get; internal set; }
+    /// <summary>Part of <see cref="ForwardSeconds"/> spent before layer1 (the prefix on the tiny input).</summary>
+    public double PrefixSeconds { get; internal set; }
+    /// <summary>The batched linearized forward (prefix included) to layer2.</summary>
+    public double ForwardSeconds { get; internal set; }
+    /// <summary>Building the one-hot seeds.</summary>
+    public double SeedSeconds { get; internal set; }
+    /// <summary>The batched backward (<c>autograd.grad</c>).</summary>
+    public double BackwardSeconds { get; internal set; }
+    /// <summary>Concatenating chunks and permuting to [W, W, C1, C2].</summary>
+    public double AssembleSeconds { get; internal set; }
+    /// <summary>Everything above.</summary>
+    public double TotalSeconds { get; internal set; }
+}
