@@ -22,6 +22,17 @@ public sealed record FeatureVisSettings(int Size = 128, int Steps = 512, int See
     /// <summary>Transforms used (default <see cref="FeatureVis.Transforms.Standard"/>); their description is part of the key.</summary>
     public ImageTransform Transforms { get; init; } = FeatureVis.Transforms.Standard;
 
+    /// <summary>
+    /// Optimize the layer's <c>_pre_relu</c> tensor when the model has one (default true), as Lucid's tutorials do
+    /// (<c>"mixed4a_pre_relu:476"</c>): from a near-gray start many ReLU outputs are 0 and get no gradient, so their
+    /// images would stay flat gray. The cached file is named after the tensor actually optimized.
+    /// </summary>
+    public bool PreRelu { get; init; } = true;
+
+    /// <summary>The layer whose units are optimized for <paramref name="layer"/>: its <c>_pre_relu</c> tensor when <see cref="PreRelu"/> and the model has it.</summary>
+    public string TargetLayer(VisionModel model, string layer) =>
+        PreRelu && !layer.EndsWith("_pre_relu", StringComparison.Ordinal) && model.HasLayer(layer + "_pre_relu") ? layer + "_pre_relu" : layer;
+
     /// <summary>12 hex chars identifying the settings.</summary>
     public string Hash
     {
@@ -62,9 +73,9 @@ public sealed class FeatureVisCache
 
     static readonly Lazy<HttpClient> DefaultHttp = new(() => new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
 
-    /// <summary>Where the image of <paramref name="unit"/> is (or would be) cached.</summary>
+    /// <summary>Where the image of <paramref name="unit"/> is (or would be) cached (named after <see cref="FeatureVisSettings.TargetLayer"/>).</summary>
     public string PathFor(VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
-        Path.Combine(Root, model.WeightsHash, $"{Safe(layer)}_{unit}_{settings.Hash}.png");
+        Path.Combine(Root, model.WeightsHash, $"{Safe(settings.TargetLayer(model, layer))}_{unit}_{settings.Hash}.png");
 
     /// <summary>One unit's image [S, S, 3] in [0,1], from the cache or rendered.</summary>
     public Tensor GetOrRender(VisionModel model, string layer, int unit, FeatureVisSettings? settings = null,
@@ -95,6 +106,7 @@ public sealed class FeatureVisCache
         using var scope = NewDisposeScope();
         if (UseLucidHosted)
             return stack(units.Select(u => ResizeTo(GetLucidHosted(model, layer, u, cancellationToken), settings.Size)).ToArray()).MoveToOuterDisposeScope();
+        layer = settings.TargetLayer(model, layer);
 
         var images = new Tensor?[units.Count];
         var missing = new List<int>();

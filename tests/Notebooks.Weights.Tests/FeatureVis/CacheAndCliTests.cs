@@ -44,6 +44,30 @@ public class CacheAndCliTests : IDisposable
     }
 
     [Fact]
+    public void ThePreReluTensorIsOptimizedSoUnitsDeadAtTheStartStillGetAPicture()
+    {
+        using var m = Notebooks.Weights.Models.ModelRegistry.Load("default");
+        var cache = new FeatureVisCache(_dir);
+        var post = Small with { PreRelu = false };
+        Assert.Contains("conv2d2_pre_relu_5_", cache.PathFor(m, "conv2d2", 5, Small));
+        Assert.Contains("conv2d2_5_", cache.PathFor(m, "conv2d2", 5, post));
+        Assert.Equal("conv2d2_pre_relu", Small.TargetLayer(m, "conv2d2_pre_relu"));
+        Assert.Equal("maxpool2", Small.TargetLayer(m, "maxpool2"));              // no _pre_relu tensor: used as is
+
+        // On the ReLU output, a unit that is 0 for every transformed start image gets no gradient: Adam leaves its image
+        // exactly where step 1 left it. Such units exist in conv2d2; on the pre-ReLU tensor the same units do move.
+        var units = Enumerable.Range(0, 96).ToArray();
+        var one = new FeatureVisCache(Path.Combine(_dir, "1")).GetOrRender(m, "conv2d2", units, post with { Steps = 1 });
+        var four = new FeatureVisCache(Path.Combine(_dir, "4")).GetOrRender(m, "conv2d2", units, post with { Steps = 4 });
+        var dead = units.Where(u => one[u].eq(four[u]).all().item<bool>()).ToArray();
+        Assert.NotEmpty(dead);
+        var pre1 = new FeatureVisCache(Path.Combine(_dir, "p1")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 1 });
+        var pre4 = new FeatureVisCache(Path.Combine(_dir, "p4")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 4 });
+        for (int i = 0; i < dead.Length; i++)
+            Assert.False(pre1[i].eq(pre4[i]).all().item<bool>(), $"conv2d2 unit {dead[i]}: its pre-ReLU image did not move");
+    }
+
+    [Fact]
     public void AUnitsImageDoesNotDependOnWhichUnitsShareItsBatch()
     {
         using var m = RenderTests.EdgeModel();
