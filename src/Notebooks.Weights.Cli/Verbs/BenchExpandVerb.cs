@@ -21,15 +21,17 @@ public sealed class BenchExpandVerb : IVerb
 {
     public string Name => "bench expand";
     public string Summary => "time batched expanded weights vs the per-channel Lucid loop on an InceptionV1-shaped block";
-    public string Usage => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--json]";
+    public string Usage => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         int width = args.GetInt("width", 5);
         int repeat = args.GetInt("repeat", 3);
         int seed = args.GetInt("seed", 0);
+        int? chunkOpt = args.Get("chunk") is not null ? args.GetInt("chunk", 0) : null;
         bool json = args.Flag("json");
         args.EnsureAllUsed();
+        if (chunkOpt is < 1) throw new CliUsageException($"option --chunk: expected at least 1, got {chunkOpt}");
         if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
         if (width < 1 || width > 28) throw new CliUsageException($"option --width: expected 1..28 (mixed3a is 28x28), got {width}");
 
@@ -50,7 +52,8 @@ public sealed class BenchExpandVerb : IVerb
             a();
             return sw.Elapsed.TotalSeconds;
         }
-        void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false);
+        int chunk = chunkOpt ?? ExpandedWeights.AutoChunk(model, "mixed3a", width);
+        void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, chunk: chunk);
         // The batched work the method cannot avoid: one forward of the [C2, C1, W, W] batch from layer1 to layer2 and one
         // backward seeded (like the method) with a one-hot at each entry's own channel and the center; nothing else is timed.
         long[] yShape;
@@ -58,11 +61,16 @@ public sealed class BenchExpandVerb : IVerb
         long ch = (yShape[2] - 1) / 2, cw = (yShape[3] - 1) / 2;
         var oneHot = zeros(units, units, yShape[2], yShape[3]);
         for (int u = 0; u < units; u++) oneHot[u, u, ch, cw] = tensor(1f);
-        void ForwardBackward(bool linearize)
+        void ForwardBackward(bool linearize, int size)
         {
-            var x = crop.expand(units, -1, -1, -1).clone().requires_grad_(true);
-            var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = linearize })["mixed3b"];
-            autograd.grad([y], [x], [oneHot]);
+            for (int s = 0; s < units; s += size)
+            {
+                using var inner = NewDisposeScope();
+                int end = Math.Min(units, s + size);
+                var x = crop.expand(end - s, -1, -1, -1).clone().requires_grad_(true);
+                var y = model.Run(x, new RunOptions { Capture = ["mixed3b"], Replace = new Dictionary<string, Tensor> { ["mixed3a"] = x }, Linearize = linearize })["mixed3b"];
+                autograd.grad([y], [x], [oneHot[s..end]]);
+            }
         }
         // Lucid's loop (as the issue specifies it): per output channel, one fresh linearized forward of the single crop and one gradient.
         void Loop()
@@ -78,42 +86,47 @@ public sealed class BenchExpandVerb : IVerb
 
         // Parameters frozen for (b)-(d) as ExpandedWeights does internally: all four compute input gradients only.
         foreach (var p in seq.parameters()) p.requires_grad_(false);
-        Time(Batched); Time(() => ForwardBackward(false)); // warm-up (also caches the method's prefix-size probe)
-        double a = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue;
+        Time(Batched); Time(() => ForwardBackward(false, units)); // warm-up (also caches the method's prefix-size probe)
+        double a = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue, e = double.MaxValue;
         ExpandedWeightsProfile? best = null;
         for (int r = 0; r < repeat; r++)
         {
             a = Math.Min(a, Time(Batched));
-            c1 = Math.Min(c1, Time(() => ForwardBackward(false)));
-            d = Math.Min(d, Time(() => ForwardBackward(true)));
+            c1 = Math.Min(c1, Time(() => ForwardBackward(false, units)));
+            d = Math.Min(d, Time(() => ForwardBackward(true, units)));
+            e = Math.Min(e, Time(() => ForwardBackward(false, chunk)));
             b = Math.Min(b, Time(Loop));
-            var prof = ExpandedWeights.Profile(model, "mixed3a", "mixed3b", width);
+            var prof = ExpandedWeights.Profile(model, "mixed3a", "mixed3b", width, chunk);
             if (best is null || prof.TotalSeconds < best.TotalSeconds) best = prof;
         }
         var result = new
         {
             block = "mixed3a->mixed3b (256->480)",
             width,
+            chunk,
             repeat,
             threads = get_num_threads(),
             batched_seconds = a,
             loop_seconds = b,
             forward_backward_seconds = c1,
             linearized_forward_backward_seconds = d,
+            chunked_forward_backward_seconds = e,
             loop_over_batched = b / a,
             batched_over_forward_backward = a / c1,
             batched_over_linearized_forward_backward = a / d,
+            batched_over_chunked_forward_backward = a / e,
             profile = best,
         };
         if (json) stdout.WriteLine(JsonSerializer.Serialize(result));
         else
         {
-            stdout.WriteLine($"{result.block}, W={width}, batch {units}, min of {repeat} interleaved rounds, {result.threads} threads");
+            stdout.WriteLine($"{result.block}, W={width}, {units} channels in chunks of {chunk}, min of {repeat} interleaved rounds, {result.threads} threads");
             stdout.WriteLine($"  (a) batched ExpandedWeights (cache off):     {a * 1000,9:F1} ms");
             stdout.WriteLine($"  (b) Lucid-style per-channel loop:            {b * 1000,9:F1} ms");
             stdout.WriteLine($"  (c) one batched forward+backward:            {c1 * 1000,9:F1} ms");
             stdout.WriteLine($"  (d) same, linearized (ReLU/max-pool swaps):  {d * 1000,9:F1} ms");
-            stdout.WriteLine($"  loop/batched (b/a) = {b / a:F1}x   batched/forward+backward (a/c) = {a / c1:F2}x   (a/d) = {a / d:F2}x");
+            stdout.WriteLine($"  (e) (c) in the method's chunks of {chunk}:      {e * 1000,9:F1} ms");
+            stdout.WriteLine($"  loop/batched (b/a) = {b / a:F1}x   batched/forward+backward (a/c) = {a / c1:F2}x   (a/d) = {a / d:F2}x   (a/e) = {a / e:F2}x");
             var pr = best!;
             stdout.WriteLine($"  phases of (a), fastest profiled round ({pr.TotalSeconds * 1000:F1} ms): crop {pr.CropSeconds * 1000:F1}, prefix probe {pr.PrefixProbeSeconds * 1000:F1}, " +
                              $"forward {pr.ForwardSeconds * 1000:F1} (prefix at size {pr.PrefixSize}: {pr.PrefixSeconds * 1000:F1}), seed {pr.SeedSeconds * 1000:F1}, " +

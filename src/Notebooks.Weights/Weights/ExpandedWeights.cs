@@ -29,8 +29,10 @@ namespace Notebooks.Weights.Weights;
 /// TorchSharp-style <c>[C2, C1, W, W]</c> view. With <c>units</c> the last axis holds just those layer2 channels, in the given order.
 /// </para>
 /// <para>
-/// All output channels are computed in one batched backward pass (the crop is repeated along the batch and each batch
-/// entry's gradient is seeded at its own channel), in chunks of <c>chunk</c> channels. layer1 must be a cut of the
+/// All output channels are computed in a few batched backward passes (the crop is repeated along the batch and each batch
+/// entry's gradient is seeded at its own channel), in chunks of <c>chunk</c> channels (by default about 1.2 million
+/// crop elements per chunk, e.g. 187 channels for a 256-channel W=5 crop: batches that fit in cache are faster on CPU than
+/// one huge batch; see docs/benchmarks.md). layer1 must be a cut of the
 /// graph (everything layer2 depends on flows through layer1), as in the notebook's feeds.
 /// </para>
 /// </summary>
@@ -45,10 +47,10 @@ public static class ExpandedWeights
     /// width, units): callers get their own copy, so a re-run notebook cell is instant and mutating the result is safe.
     /// </summary>
     public static Tensor Get(VisionModel model, string layer1, string layer2, int width = 5,
-                             IReadOnlyList<int>? units = null, bool useCache = true, int chunk = 1024)
+                             IReadOnlyList<int>? units = null, bool useCache = true, int? chunk = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (chunk < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
+        if (chunk is < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
         var (c2, unitList) = Validate(model, layer1, layer2, width, units);
         string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}";
         if (useCache)
@@ -61,7 +63,7 @@ public static class ExpandedWeights
                         return n.Value.value.clone();
                     }
 
-        var result = Compute(model, layer1, layer2, width, unitList, chunk, null);
+        var result = Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), null);
         if (!useCache) return result;
         var stored = result.detach().clone().DetachFromDisposeScope();
         lock (Cache)
@@ -97,17 +99,24 @@ public static class ExpandedWeights
     public static int CachedCount { get { lock (Cache) return Cache.Count; } }
 
     /// <summary>
-    /// Runs one uncached <see cref="Get"/> of all output channels in a single chunk and returns the wall-clock time of
+    /// Runs one uncached <see cref="Get"/> of all output channels (chunked like Get) and returns the wall-clock time of
     /// each phase (for <c>weights bench expand</c>): where the time goes.
     /// </summary>
-    public static ExpandedWeightsProfile Profile(VisionModel model, string layer1, string layer2, int width = 5)
+    public static ExpandedWeightsProfile Profile(VisionModel model, string layer1, string layer2, int width = 5, int? chunk = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var (_, unitList) = Validate(model, layer1, layer2, width, null);
         var profile = new ExpandedWeightsProfile();
         using var scope = NewDisposeScope();
-        Compute(model, layer1, layer2, width, unitList, int.MaxValue, profile);
+        Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile);
         return profile;
+    }
+
+    /// <summary>Default chunk: about 1.2 million crop elements per batch (C1·W·W each), between 16 and 1024 channels.</summary>
+    public static int AutoChunk(VisionModel model, string layer1, int width)
+    {
+        long perEntry = Math.Max(1, model.LayerInfo(layer1).Channels * (long)width * width);
+        return (int)Math.Clamp(1_200_000 / perEntry, 16, 1024);
     }
 
     static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk, ExpandedWeightsProfile? profile)
