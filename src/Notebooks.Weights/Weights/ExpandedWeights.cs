@@ -30,9 +30,9 @@ namespace Notebooks.Weights.Weights;
 /// </para>
 /// <para>
 /// All output channels are computed in a few batched backward passes (the crop is repeated along the batch and each batch
-/// entry's gradient is seeded at its own channel), in chunks of <c>chunk</c> channels (by default about 1.2 million
-/// crop elements per chunk, e.g. 187 channels for a 256-channel W=5 crop: batches that fit in cache are faster on CPU than
-/// one huge batch; see docs/benchmarks.md). layer1 must be a cut of the
+/// entry's gradient is seeded at its own channel), in chunks of <c>chunk</c> channels (by default about 4 million
+/// crop elements per chunk, e.g. 625 channels for a 256-channel W=5 crop, 244 at W=8: bounds memory on wide layers;
+/// see docs/benchmarks.md). layer1 must be a cut of the
 /// graph (everything layer2 depends on flows through layer1), as in the notebook's feeds.
 /// </para>
 /// </summary>
@@ -112,11 +112,11 @@ public static class ExpandedWeights
         return profile;
     }
 
-    /// <summary>Default chunk: about 1.2 million crop elements per batch (C1·W·W each), between 16 and 1024 channels.</summary>
+    /// <summary>Default chunk: about 4 million crop elements per batch (C1·W·W each), between 16 and 1024 channels.</summary>
     public static int AutoChunk(VisionModel model, string layer1, int width)
     {
         long perEntry = Math.Max(1, model.LayerInfo(layer1).Channels * (long)width * width);
-        return (int)Math.Clamp(1_200_000 / perEntry, 16, 1024);
+        return (int)Math.Clamp(4_000_000 / perEntry, 16, 1024);
     }
 
     static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk, ExpandedWeightsProfile? profile)
