@@ -132,6 +132,15 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
         return violation;
     }
 
+    /// <summary>a·b + c, fused (one rounding) where the CPU has FMA; the JIT folds the type test away.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c)
+    {
+        if (typeof(T) == typeof(float)) return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+        return a * b + c;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static T Sum(ReadOnlySpan<T> a)
     {
@@ -168,17 +177,32 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
             nuint r0 = (nuint)(t0 * m), r1 = (nuint)(Math.Min(t0 + 1, k - 1) * m), r2 = (nuint)(Math.Min(t0 + 2, k - 1) * m), r3 = (nuint)(Math.Min(t0 + 3, k - 1) * m);
             for (int i = 0; i < n; i++)
             {
+                // Two accumulators per row (even and odd vectors) halve the dependency chains of the adds.
                 Vector<T> c0 = default, c1 = default, c2 = default, c3 = default;
+                Vector<T> d0 = default, d1 = default, d2 = default, d3 = default;
                 nuint xi = (nuint)(i * m);
-                for (int j = 0; j < vecEnd; j++)
+                int j = 0;
+                for (; j + 1 < vecEnd; j += 2)
+                {
+                    nuint off = (nuint)(j * vw), off2 = off + (nuint)vw;
+                    var xv = Vector.LoadUnsafe(ref x0, xi + off);
+                    var xw = Vector.LoadUnsafe(ref x0, xi + off2);
+                    c0 = Fma(Vector.LoadUnsafe(ref a0, r0 + off), xv, c0);
+                    d0 = Fma(Vector.LoadUnsafe(ref a0, r0 + off2), xw, d0);
+                    if (kb > 1) { c1 = Fma(Vector.LoadUnsafe(ref a0, r1 + off), xv, c1); d1 = Fma(Vector.LoadUnsafe(ref a0, r1 + off2), xw, d1); }
+                    if (kb > 2) { c2 = Fma(Vector.LoadUnsafe(ref a0, r2 + off), xv, c2); d2 = Fma(Vector.LoadUnsafe(ref a0, r2 + off2), xw, d2); }
+                    if (kb > 3) { c3 = Fma(Vector.LoadUnsafe(ref a0, r3 + off), xv, c3); d3 = Fma(Vector.LoadUnsafe(ref a0, r3 + off2), xw, d3); }
+                }
+                for (; j < vecEnd; j++)
                 {
                     nuint off = (nuint)(j * vw);
                     var xv = Vector.LoadUnsafe(ref x0, xi + off);
-                    c0 += Vector.LoadUnsafe(ref a0, r0 + off) * xv;
-                    if (kb > 1) c1 += Vector.LoadUnsafe(ref a0, r1 + off) * xv;
-                    if (kb > 2) c2 += Vector.LoadUnsafe(ref a0, r2 + off) * xv;
-                    if (kb > 3) c3 += Vector.LoadUnsafe(ref a0, r3 + off) * xv;
+                    c0 = Fma(Vector.LoadUnsafe(ref a0, r0 + off), xv, c0);
+                    if (kb > 1) c1 = Fma(Vector.LoadUnsafe(ref a0, r1 + off), xv, c1);
+                    if (kb > 2) c2 = Fma(Vector.LoadUnsafe(ref a0, r2 + off), xv, c2);
+                    if (kb > 3) c3 = Fma(Vector.LoadUnsafe(ref a0, r3 + off), xv, c3);
                 }
+                c0 += d0; c1 += d1; c2 += d2; c3 += d3;
                 for (int q = 0; q < kb; q++)
                 {
                     int t = t0 + q;
@@ -197,20 +221,44 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
         int vw = Vector<T>.Count, vecEnd = m / vw;
         ref T x0 = ref MemoryMarshal.GetReference(x);
         ref T rr = ref MemoryMarshal.GetReference(r);
+        // Coefficients broadcast once per block of output rows, not once per column vector.
+        Span<Vector<T>> coef = n <= 64 ? stackalloc Vector<T>[4 * 64] : new Vector<T>[4 * n];
         for (int t0 = 0; t0 < k; t0 += 4)
         {
             int kb = Math.Min(4, k - t0);
-            for (int j = 0; j < vecEnd; j++)
+            for (int q = 0; q < kb; q++) for (int i = 0; i < n; i++) coef[q * n + i] = new Vector<T>(c[(t0 + q) * n + i]);
+            int j = 0;
+            // Two column vectors per pass: independent accumulators hide the add latency over the short i loop (n is small: a kernel's positions).
+            for (; j + 1 < vecEnd; j += 2)
+            {
+                Vector<T> c0 = default, c1 = default, c2 = default, c3 = default;
+                Vector<T> d0 = default, d1 = default, d2 = default, d3 = default;
+                nuint off = (nuint)(j * vw), off2 = off + (nuint)vw;
+                for (int i = 0; i < n; i++)
+                {
+                    var xv = Vector.LoadUnsafe(ref x0, (nuint)(i * m) + off);
+                    var xw = Vector.LoadUnsafe(ref x0, (nuint)(i * m) + off2);
+                    c0 = Fma(coef[i], xv, c0); d0 = Fma(coef[i], xw, d0);
+                    if (kb > 1) { c1 = Fma(coef[n + i], xv, c1); d1 = Fma(coef[n + i], xw, d1); }
+                    if (kb > 2) { c2 = Fma(coef[2 * n + i], xv, c2); d2 = Fma(coef[2 * n + i], xw, d2); }
+                    if (kb > 3) { c3 = Fma(coef[3 * n + i], xv, c3); d3 = Fma(coef[3 * n + i], xw, d3); }
+                }
+                c0.StoreUnsafe(ref rr, (nuint)(t0 * m) + off); d0.StoreUnsafe(ref rr, (nuint)(t0 * m) + off2);
+                if (kb > 1) { c1.StoreUnsafe(ref rr, (nuint)((t0 + 1) * m) + off); d1.StoreUnsafe(ref rr, (nuint)((t0 + 1) * m) + off2); }
+                if (kb > 2) { c2.StoreUnsafe(ref rr, (nuint)((t0 + 2) * m) + off); d2.StoreUnsafe(ref rr, (nuint)((t0 + 2) * m) + off2); }
+                if (kb > 3) { c3.StoreUnsafe(ref rr, (nuint)((t0 + 3) * m) + off); d3.StoreUnsafe(ref rr, (nuint)((t0 + 3) * m) + off2); }
+            }
+            for (; j < vecEnd; j++)
             {
                 Vector<T> c0 = default, c1 = default, c2 = default, c3 = default;
                 nuint off = (nuint)(j * vw);
                 for (int i = 0; i < n; i++)
                 {
                     var xv = Vector.LoadUnsafe(ref x0, (nuint)(i * m) + off);
-                    c0 += new Vector<T>(c[t0 * n + i]) * xv;
-                    if (kb > 1) c1 += new Vector<T>(c[(t0 + 1) * n + i]) * xv;
-                    if (kb > 2) c2 += new Vector<T>(c[(t0 + 2) * n + i]) * xv;
-                    if (kb > 3) c3 += new Vector<T>(c[(t0 + 3) * n + i]) * xv;
+                    c0 = Fma(coef[i], xv, c0);
+                    if (kb > 1) c1 = Fma(coef[n + i], xv, c1);
+                    if (kb > 2) c2 = Fma(coef[2 * n + i], xv, c2);
+                    if (kb > 3) c3 = Fma(coef[3 * n + i], xv, c3);
                 }
                 c0.StoreUnsafe(ref rr, (nuint)(t0 * m) + off);
                 if (kb > 1) c1.StoreUnsafe(ref rr, (nuint)((t0 + 1) * m) + off);
