@@ -11,7 +11,8 @@ public sealed class FeatureVisVerb : IVerb
     public string Summary => "render feature visualizations of units (Lucid optvis; cached) and write PNGs";
     public string Usage =>
         "  weights featurevis --model M --layer L --units a,b [--steps 512] [--size 128] [--seed S]\n" +
-        "                     [--objective channel|neuron] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +
+        "                     [--objective channel|neuron] [--no-pre-relu] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +
+        "  the layer's L_pre_relu tensor is optimized when the model has one (Lucid's convention); --no-pre-relu uses L itself.\n" +
         "  --lucid-hosted downloads the images Lucid hosted (InceptionV1 only, needs network) instead of rendering.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
@@ -26,7 +27,7 @@ public sealed class FeatureVisVerb : IVerb
             "neuron" => UnitObjective.Neuron,
             var o => throw new CliUsageException($"option --objective: expected channel or neuron, got '{o}'"),
         };
-        bool hosted = args.Flag("lucid-hosted"), noCache = args.Flag("no-cache");
+        bool hosted = args.Flag("lucid-hosted"), noCache = args.Flag("no-cache"), noPreRelu = args.Flag("no-pre-relu");
         var cacheDir = args.Get("cache");
         var outDir = args.Require("out");
         args.EnsureAllUsed();
@@ -42,7 +43,9 @@ public sealed class FeatureVisVerb : IVerb
         try
         {
             var cache = new FeatureVisCache(temp ?? cacheDir) { UseLucidHosted = hosted };
-            var settings = new FeatureVisSettings(size, steps, seed, objective);
+            var settings = new FeatureVisSettings(size, steps, seed, objective) { PreRelu = !noPreRelu };
+            if (!hosted && settings.TargetLayer(model, layer) is var target && target != layer)
+                stderr.WriteLine($"optimizing {target} (the pre-ReLU tensor of {layer}; --no-pre-relu for {layer} itself)");
             var bar = new ProgressBar(stderr);
             using var images = cache.GetOrRender(model, layer, units, settings,
                 p => bar.Update(p.Step, p.TotalSteps, $"objective {p.Objective.Average():F3}"), cts.Token);

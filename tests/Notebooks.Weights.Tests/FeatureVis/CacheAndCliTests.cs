@@ -156,6 +156,23 @@ public class CacheAndCliTests : IDisposable
     }
 
     [Fact]
+    public void FeatureVisVerbOptimizesThePreReluTensorUnlessToldNot()
+    {
+        var cacheDir = Path.Combine(_dir, "c");
+        var so = new StringWriter(); var se = new StringWriter();
+        Assert.Equal(0, CliHost.Run(["featurevis", "--model", "default", "--layer", "conv2d2", "--units", "3", "--steps", "1", "--size", "16",
+                                     "--cache", cacheDir, "--out", Path.Combine(_dir, "a")], so, se));
+        Assert.Contains("optimizing conv2d2_pre_relu", se.ToString());
+        Assert.Single(Directory.GetFiles(cacheDir, "conv2d2_pre_relu_3_*.png", SearchOption.AllDirectories));
+        se = new StringWriter();
+        Assert.Equal(0, CliHost.Run(["featurevis", "--model", "default", "--layer", "conv2d2", "--units", "3", "--steps", "1", "--size", "16",
+                                     "--no-pre-relu", "--cache", cacheDir, "--out", Path.Combine(_dir, "b")], so, se));
+        Assert.DoesNotContain("optimizing", se.ToString());
+        Assert.Single(Directory.GetFiles(cacheDir, "conv2d2_3_*.png", SearchOption.AllDirectories));
+        Assert.True(File.Exists(Path.Combine(_dir, "b", "conv2d2_3.png")));
+    }
+
+    [Fact]
     public void BenchVerbReportsBothTimingsAndTheirRatio()
     {
         ModelRegistry.Register(new EdgesProvider());
