@@ -35,27 +35,27 @@ static class InputChecks
     }
 
     /// <summary>The same finite / non-negative checks on a flat float32 copy (one pass, no tensor temporaries).</summary>
-    public static void FiniteNonNegative<T>(T[] data, long[] shape, string name) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    public static void FiniteNonNegative<T>(ReadOnlySpan<T> data, long[] shape, string name) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // SIMD fast path: x − x is 0 for finite x and NaN otherwise; any NaN or negative value falls through to the
         // scalar scan that builds the message.
-        var vec = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(data.AsSpan());
+        var vec = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(data);
         var minV = Vector<T>.Zero; var bad = Vector<T>.Zero;
         for (int j = 0; j < vec.Length; j++) { var v = vec[j]; minV = Vector.Min(minV, v); bad += v - v; }
         bool clean = Vector.GreaterThanOrEqualAll(minV, Vector<T>.Zero) && Vector.EqualsAll(bad, Vector<T>.Zero);
-        for (long i = (long)vec.Length * Vector<T>.Count; i < data.LongLength && clean; i++)
+        for (int i = vec.Length * Vector<T>.Count; i < data.Length && clean; i++)
             clean = T.IsFinite(data[i]) && data[i] >= T.Zero;
         if (clean) return;
         long firstBad = -1, nBad = 0, argMin = -1;
         T min = T.Zero;
-        for (long i = 0; i < data.LongLength; i++)
+        for (int i = 0; i < data.Length; i++)
         {
             T v = data[i];
             if (!T.IsFinite(v)) { nBad++; if (firstBad < 0) firstBad = i; }
             else if (v < min) { min = v; argMin = i; }
         }
         if (nBad > 0)
-            throw new ArgumentException($"{name} has {nBad} non-finite value(s) (NaN/Inf), first {data[firstBad]} at [{string.Join(", ", Unravel(firstBad, shape))}]; expected finite numbers.", name);
+            throw new ArgumentException($"{name} has {nBad} non-finite value(s) (NaN/Inf), first {data[(int)firstBad]} at [{string.Join(", ", Unravel(firstBad, shape))}]; expected finite numbers.", name);
         if (argMin >= 0)
             throw new ArgumentException(
                 $"{name} has negative values (min {double.CreateTruncating(min):G6} at [{string.Join(", ", Unravel(argMin, shape))}]); NMF needs non-negative data. " +

@@ -84,47 +84,37 @@ public static class Nmf
         if (x.numel() == 0)
             throw new ArgumentException($"NMF input X is empty (shape [{string.Join(", ", userShape)}]); expected at least one value.", nameof(x));
         int B = (int)x.shape[0], n = (int)x.shape[1], m = (int)x.shape[2], k = o.Components;
-        var xs = ToArray<T>(x, dtype);
-        InputChecks.FiniteNonNegative(xs, userShape, "NMF input X");
+        // The kernels read X and write W and H in place in tensor storage: no managed copies of large batches.
+        var xt = x.to_type(dtype).contiguous();
+        var xs = new TensorMemory<T>(xt, "NMF input X").Memory;
+        InputChecks.FiniteNonNegative<T>(xs.Span, userShape, "NMF input X");
         CheckSettings(n, m, o, fixedH is not null);
-        T[] ws, hs;
+        Tensor W, H;
         if (fixedH is not null)
         {
-            ws = new T[B * n * k];
-            hs = ToArray<T>(fixedH.expand(B, k, m), dtype);
+            W = zeros(B, n, k, dtype: dtype);
+            H = fixedH.expand(B, k, m).to_type(dtype).contiguous().clone();
         }
         else if (o.Init == NmfInit.Random)
         {
             // sklearn: |N(0,1)| * sqrt(mean(X) / K), H drawn before W.
             var g = new Generator((ulong)o.Seed);
-            var avg = FromArray(xs, [B, n, m]).to_type(ScalarType.Float64).mean([1, 2], keepdim: true);
+            var avg = xt.to_type(ScalarType.Float64).mean([1, 2], keepdim: true);
             var scale = (avg / k).sqrt();
             var H0 = (randn(B, k, m, dtype: ScalarType.Float64, generator: g) * scale).abs();
             var W0 = (randn(B, n, k, dtype: ScalarType.Float64, generator: g) * scale).abs();
-            ws = ToArray<T>(W0, dtype); hs = ToArray<T>(H0, dtype);
+            W = W0.to_type(dtype).contiguous(); H = H0.to_type(dtype).contiguous();
         }
         else
         {
-            ws = new T[B * n * k]; hs = new T[B * k * m];
-            NndsvdKernel<T>.Initialize(xs, ws, hs, B, n, m, k, fillWithMean: o.Init == NmfInit.Nndsvda);
+            W = zeros(B, n, k, dtype: dtype); H = zeros(B, k, m, dtype: dtype);
+            NndsvdKernel<T>.Initialize(xs, new TensorMemory<T>(W, "W").Memory, new TensorMemory<T>(H, "H").Memory, B, n, m, k,
+                fillWithMean: o.Init == NmfInit.Nndsvda);
         }
-        var (iters, conv, err, rel) = NmfKernel<T>.Solve(xs, ws, hs, B, n, m, k, o.Tol, o.MaxIter, updateH: fixedH is null);
-        return (FromArray(ws, [B, n, k]), FromArray(hs, [B, k, m]), iters, conv, err, rel);
-    }
-
-    static Tensor FromArray<T>(T[] data, long[] shape) => data switch
-    {
-        float[] f => tensor(f, shape),
-        double[] d => tensor(d, shape),
-        _ => throw new NotSupportedException($"NMF kernel type {typeof(T).Name}"),
-    };
-
-    static T[] ToArray<T>(Tensor t, ScalarType dtype) where T : unmanaged
-    {
-        var src = MemoryMarshal.Cast<byte, T>(t.to_type(dtype).contiguous().bytes);
-        var dst = GC.AllocateUninitializedArray<T>(src.Length);
-        src.CopyTo(dst);
-        return dst;
+        var (iters, conv, err, rel) = NmfKernel<T>.Solve(xs, new TensorMemory<T>(W, "W").Memory, new TensorMemory<T>(H, "H").Memory,
+            B, n, m, k, o.Tol, o.MaxIter, updateH: fixedH is null);
+        GC.KeepAlive(xt);
+        return (W, H, iters, conv, err, rel);
     }
 
     static void CheckSettings(long n, long m, NmfOptions o, bool transform)

@@ -17,16 +17,16 @@ static class NmfKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
     /// Solves in place. <paramref name="x"/> [B, n, m]; <paramref name="w"/> [B, n, k] and <paramref name="h"/>
     /// [B, k, m] hold the starting factors and receive the results. Returns iterations and convergence per matrix.
     /// </summary>
-    public static (int[] iterations, bool[] converged, double[] error, double[] relative) Solve(T[] x, T[] w, T[] h,
+    public static (int[] iterations, bool[] converged, double[] error, double[] relative) Solve(ReadOnlyMemory<T> x, Memory<T> w, Memory<T> h,
         int batch, int n, int m, int k, double tol, int maxIter, bool updateH)
     {
         var iters = new int[batch]; var conv = new bool[batch];
         var err = new double[batch]; var rel = new double[batch];
         void One(int b, Work work)
         {
-            (iters[b], conv[b]) = SolveOne(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m),
+            (iters[b], conv[b]) = SolveOne(x.Span.Slice(b * n * m, n * m), w.Span.Slice(b * n * k, n * k), h.Span.Slice(b * k * m, k * m),
                 n, m, k, tol, maxIter, updateH, work);
-            var (res, nrm) = SquaredErrors(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m), n, m, k);
+            var (res, nrm) = SquaredErrors(x.Span.Slice(b * n * m, n * m), w.Span.Slice(b * n * k, n * k), h.Span.Slice(b * k * m, k * m), n, m, k);
             err[b] = Math.Sqrt(res);
             rel[b] = nrm > 0 ? Math.Sqrt(res / nrm) : 0;
         }

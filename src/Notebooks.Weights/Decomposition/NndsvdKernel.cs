@@ -10,12 +10,12 @@ namespace Notebooks.Weights.Decomposition;
 /// </summary>
 static class NndsvdKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    public static void Initialize(T[] x, T[] w, T[] h, int batch, int n, int m, int k, bool fillWithMean)
+    public static void Initialize(ReadOnlyMemory<T> x, Memory<T> w, Memory<T> h, int batch, int n, int m, int k, bool fillWithMean)
     {
-        if (batch == 1) { InitOne(x, w, h, n, m, k, fillWithMean); return; }
+        if (batch == 1) { InitOne(x.Span, w.Span, h.Span, n, m, k, fillWithMean); return; }
         var po = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, batch, po, b =>
-            InitOne(x.AsSpan(b * n * m, n * m), w.AsSpan(b * n * k, n * k), h.AsSpan(b * k * m, k * m), n, m, k, fillWithMean));
+            InitOne(x.Span.Slice(b * n * m, n * m), w.Span.Slice(b * n * k, n * k), h.Span.Slice(b * k * m, k * m), n, m, k, fillWithMean));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -73,4 +73,22 @@ public class BatchedNmfTests
         Assert.Equal(Math.Max(0, -w[0, 1, 2, 2].item<float>()), x[0, 8, 4].item<float>());
         Assert.Throws<ArgumentException>(() => LayerNmf.PosNegMatrices(randn(3, 3, 3, generator: new Generator(99))));
     }
+
+    [Fact]
+    public void InputIsReadInPlaceButNeverWrittenAndAnyLayoutGivesTheSameFit()
+    {
+        // The kernel reads X straight from tensor storage: it must leave X as it was, and a transposed float64 view of
+        // the same values must give the same factors as the contiguous float32 tensor.
+        using var scope = NewDisposeScope();
+        var x = rand(4, 9, 40, generator: new Generator(3));
+        var before = x.clone();
+        var o = new NmfOptions { Components = 3 };
+        using var a = Nmf.FitBatched(x, o);
+        Assert.True(x.equal(before).all().item<bool>(), "FitBatched changed its input");
+        var view = x.to_type(ScalarType.Float64).transpose(1, 2).contiguous().transpose(1, 2); // same values, strided
+        Assert.False(view.is_contiguous());
+        using var b = Nmf.FitBatched(view, o);
+        Assert.True(a.W.equal(b.W).all().item<bool>() && a.H.equal(b.H).all().item<bool>());
+        Assert.Equal(a.RelativeError, b.RelativeError);
+    }
 }
