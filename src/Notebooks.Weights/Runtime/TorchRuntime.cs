@@ -140,7 +140,8 @@ public static class TorchRuntime
 
             // A patched copy in the user cache, beside links to its libtorch dependencies ($ORIGIN RUNPATH).
             var nativeDir = Path.GetDirectoryName(shipped)!;
-            var stamp = $"{new FileInfo(shipped).Length:x}-{File.GetLastWriteTimeUtc(shipped).Ticks:x}";
+            // One cache entry per native directory: links into another application's folder would dangle once it is deleted.
+            var stamp = $"{new FileInfo(shipped).Length:x}-{File.GetLastWriteTimeUtc(shipped).Ticks:x}-{PathHash(nativeDir)}";
             var dir = Path.Combine(UserCache.Root, "native", stamp);
             Directory.CreateDirectory(dir);
             var patched = Path.Combine(dir, "libLibTorchSharp.so");
@@ -155,8 +156,7 @@ public static class TorchRuntime
             {
                 var name = Path.GetFileName(dep);
                 if (name == "libLibTorchSharp.so" || !name.Contains(".so")) continue;
-                var link = Path.Combine(dir, name);
-                if (!File.Exists(link)) try { File.CreateSymbolicLink(link, dep); } catch (IOException) { }
+                LinkTo(Path.Combine(dir, name), dep);
             }
             NativeLibrary.Load(patched);
             Log.Add($"LibTorchSharp: loaded patched copy {patched} ({NeededVersion} marked weak; original {shipped} untouched)");
@@ -166,6 +166,20 @@ public static class TorchRuntime
             Log.Add($"LibTorchSharp: runtime patch failed: {e.Message}");
         }
     }
+
+    /// <summary>Makes <paramref name="link"/> a symbolic link to <paramref name="target"/>, replacing a dangling or different link.</summary>
+    internal static void LinkTo(string link, string target)
+    {
+        var info = new FileInfo(link);
+        if (info.LinkTarget == target && File.Exists(target)) return;
+        var tmp = $"{link}.{Environment.ProcessId}.tmp";
+        File.Delete(tmp);
+        File.CreateSymbolicLink(tmp, target);
+        File.Move(tmp, link, overwrite: true); // rename: atomic for processes loading the directory at the same time
+    }
+
+    static string PathHash(string path) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(path))))[..12].ToLowerInvariant();
 
     static IEnumerable<string> LibTorchDirectories(string nativeDir)
     {

@@ -17,8 +17,25 @@ public class RuntimeFallbackTests
         bool needed = !ElfVersionNeeds.Defines(libstdcxx, "GLIBCXX_3.4.32");
 
         var cliDir = Path.GetDirectoryName(typeof(Notebooks.Weights.Cli.CliHost).Assembly.Location)!;
-        var tmp = Directory.CreateTempSubdirectory("nw-fallback-").FullName;
         var cache = Directory.CreateTempSubdirectory("nw-cache-").FullName;
+        try
+        {
+            // Two applications one after the other sharing one user cache, the first deleted before the second starts
+            // (a file-based app's build folder, a notebook kernel's temp folder): the second must not reuse links into
+            // the first one's folder.
+            RunDoctorFromUnpatchedCopy(cliDir, cache, needed);
+            RunDoctorFromUnpatchedCopy(cliDir, cache, needed);
+            if (needed) Assert.Equal(2, Directory.GetFiles(Path.Combine(cache, "native"), "libLibTorchSharp.so", SearchOption.AllDirectories).Length);
+        }
+        finally
+        {
+            Directory.Delete(cache, true);
+        }
+    }
+
+    static void RunDoctorFromUnpatchedCopy(string cliDir, string cache, bool needed)
+    {
+        var tmp = Directory.CreateTempSubdirectory("nw-fallback-").FullName;
         try
         {
             CopyDir(cliDir, tmp);
@@ -28,7 +45,9 @@ public class RuntimeFallbackTests
             var bytes = File.ReadAllBytes(native);
             var entry = ElfVersionNeeds.Read(bytes, native).Single(e => e.Version == "GLIBCXX_3.4.32");
             bytes[entry.FlagsOffset] &= unchecked((byte)~ElfVersionNeeds.VerFlagWeak);
+            var mtime = File.GetLastWriteTimeUtc(native);
             File.WriteAllBytes(native, bytes);
+            File.SetLastWriteTimeUtc(native, mtime); // as every copy of the package file has: same size, same time
             Assert.False(ElfVersionNeeds.Read(native).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
 
             var psi = new ProcessStartInfo("dotnet", [Path.Combine(tmp, "weights.dll"), "doctor"])
@@ -46,8 +65,8 @@ public class RuntimeFallbackTests
             if (needed)
             {
                 Assert.Contains("loaded patched copy", stdout);
-                var patched = Directory.GetFiles(Path.Combine(cache, "native"), "libLibTorchSharp.so", SearchOption.AllDirectories).Single();
-                Assert.True(ElfVersionNeeds.Read(patched).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
+                foreach (var patched in Directory.GetFiles(Path.Combine(cache, "native"), "libLibTorchSharp.so", SearchOption.AllDirectories))
+                    Assert.True(ElfVersionNeeds.Read(patched).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
                 // The "package" copy is left as it was.
                 Assert.False(ElfVersionNeeds.Read(native).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak);
             }
@@ -56,7 +75,6 @@ public class RuntimeFallbackTests
         finally
         {
             Directory.Delete(tmp, true);
-            Directory.Delete(cache, true);
         }
     }
 
