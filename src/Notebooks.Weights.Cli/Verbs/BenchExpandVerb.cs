@@ -10,7 +10,9 @@ namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights bench expand</c>: on an InceptionV1-shaped block (mixed3a → mixed3b: 256 → 480 channels, random weights),
-/// times (a) batched <see cref="ExpandedWeights"/> with the cache off, (b) the Lucid-style loop (one fresh linearized
+/// times (a) <see cref="ExpandedWeights"/> with the cache off (here the closed form: products of the block's kernels,
+/// checked against backpropagation on five channels), (a2) the same forced to batched backpropagation
+/// (<see cref="ExpandedWeightsMethod.Autograd"/>), (b) the Lucid-style loop (one fresh linearized
 /// forward of the single crop and one gradient per output channel), (c) one plain batched forward+backward
 /// of the same [480, 256, W, W] batch seeded like the method (only that work is timed) and (d) the same with linearization,
 /// interleaved in rounds in one run; each time is the minimum over rounds (robust to other load). Also prints the phase
@@ -20,7 +22,7 @@ namespace Notebooks.Weights.Cli.Verbs;
 public sealed class BenchExpandVerb : IVerb
 {
     public string Name => "bench expand";
-    public string Summary => "time batched expanded weights vs the per-channel Lucid loop on an InceptionV1-shaped block";
+    public string Summary => "time expanded weights (closed form and batched backprop) vs the per-channel Lucid loop on an InceptionV1-shaped block";
     public string Usage => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
@@ -54,6 +56,7 @@ public sealed class BenchExpandVerb : IVerb
         }
         int chunk = chunkOpt ?? ExpandedWeights.AutoChunk(model, "mixed3a", width);
         void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, chunk: chunk);
+        void Autograd() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, chunk: chunk, method: ExpandedWeightsMethod.Autograd);
         // The batched work the method cannot avoid: one forward of the [C2, C1, W, W] batch from layer1 to layer2 and one
         // backward seeded (like the method) with a one-hot at each entry's own channel and the center; nothing else is timed.
         long[] yShape;
@@ -86,18 +89,28 @@ public sealed class BenchExpandVerb : IVerb
 
         // Parameters frozen for (b)-(d) as ExpandedWeights does internally: all four compute input gradients only.
         foreach (var p in seq.parameters()) p.requires_grad_(false);
-        Time(Batched); Time(() => ForwardBackward(false, units)); // warm-up (also caches the method's prefix-size probe)
-        double a = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue, e = double.MaxValue;
-        ExpandedWeightsProfile? best = null;
+        Time(Batched); Time(Autograd); Time(() => ForwardBackward(false, units)); // warm-up (also caches the method's probes)
+        double agree;
+        using (var check = NewDisposeScope())
+        {
+            var closed = ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false);
+            var backprop = ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, method: ExpandedWeightsMethod.Autograd);
+            agree = (closed - backprop).abs().max().item<float>() / backprop.abs().max().item<float>();
+        }
+        double a = double.MaxValue, a2 = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue, e = double.MaxValue;
+        ExpandedWeightsProfile? best = null, bestAutograd = null;
         for (int r = 0; r < repeat; r++)
         {
             a = Math.Min(a, Time(Batched));
+            a2 = Math.Min(a2, Time(Autograd));
             c1 = Math.Min(c1, Time(() => ForwardBackward(false, units)));
             d = Math.Min(d, Time(() => ForwardBackward(true, units)));
             e = Math.Min(e, Time(() => ForwardBackward(false, chunk)));
             b = Math.Min(b, Time(Loop));
             var prof = ExpandedWeights.Profile(model, "mixed3a", "mixed3b", width, chunk);
             if (best is null || prof.TotalSeconds < best.TotalSeconds) best = prof;
+            var profA = ExpandedWeights.Profile(model, "mixed3a", "mixed3b", width, chunk, ExpandedWeightsMethod.Autograd);
+            if (bestAutograd is null || profA.TotalSeconds < bestAutograd.TotalSeconds) bestAutograd = profA;
         }
         var result = new
         {
@@ -106,29 +119,41 @@ public sealed class BenchExpandVerb : IVerb
             chunk,
             repeat,
             threads = get_num_threads(),
+            method = best!.Method,
             batched_seconds = a,
+            autograd_seconds = a2,
             loop_seconds = b,
+            closed_form_vs_autograd_max_relative_difference = agree,
             forward_backward_seconds = c1,
             linearized_forward_backward_seconds = d,
             chunked_forward_backward_seconds = e,
             loop_over_batched = b / a,
+            loop_over_autograd = b / a2,
+            autograd_over_forward_backward = a2 / c1,
             batched_over_forward_backward = a / c1,
             batched_over_linearized_forward_backward = a / d,
             batched_over_chunked_forward_backward = a / e,
             profile = best,
+            profile_autograd = bestAutograd,
         };
         if (json) stdout.WriteLine(JsonSerializer.Serialize(result));
         else
         {
             stdout.WriteLine($"{result.block}, W={width}, {units} channels in chunks of {chunk}, min of {repeat} interleaved rounds, {result.threads} threads");
-            stdout.WriteLine($"  (a) batched ExpandedWeights (cache off):     {a * 1000,9:F1} ms");
+            stdout.WriteLine($"  (a) ExpandedWeights (cache off; {best!.Method}): {a * 1000,9:F1} ms");
+            stdout.WriteLine($"  (a2) same, forced batched backprop (Autograd):  {a2 * 1000,9:F1} ms   (max |a - a2| / max |a2| = {agree:G2})");
             stdout.WriteLine($"  (b) Lucid-style per-channel loop:            {b * 1000,9:F1} ms");
             stdout.WriteLine($"  (c) one batched forward+backward:            {c1 * 1000,9:F1} ms");
             stdout.WriteLine($"  (d) same, linearized (ReLU/max-pool swaps):  {d * 1000,9:F1} ms");
             stdout.WriteLine($"  (e) (c) in the method's chunks of {chunk}:      {e * 1000,9:F1} ms");
-            stdout.WriteLine($"  loop/batched (b/a) = {b / a:F1}x   batched/forward+backward (a/c) = {a / c1:F2}x   (a/d) = {a / d:F2}x   (a/e) = {a / e:F2}x");
+            stdout.WriteLine($"  loop/method (b/a) = {b / a:F1}x   method/forward+backward (a/c) = {a / c1:F2}x");
+            stdout.WriteLine($"  loop/backprop (b/a2) = {b / a2:F1}x   backprop/forward+backward (a2/c) = {a2 / c1:F2}x   (a2/d) = {a2 / d:F2}x   (a2/e) = {a2 / e:F2}x");
             var pr = best!;
             stdout.WriteLine($"  phases of (a), fastest profiled round ({pr.TotalSeconds * 1000:F1} ms): crop {pr.CropSeconds * 1000:F1}, prefix probe {pr.PrefixProbeSeconds * 1000:F1}, " +
+                             $"direct-input probe {pr.DirectInputProbeSeconds * 1000:F1}, closed form {pr.ClosedFormSeconds * 1000:F1}, check {pr.ClosedFormCheckSeconds * 1000:F1}, " +
+                             $"assemble {pr.AssembleSeconds * 1000:F1} ms");
+            pr = bestAutograd!;
+            stdout.WriteLine($"  phases of (a2), fastest profiled round ({pr.TotalSeconds * 1000:F1} ms): crop {pr.CropSeconds * 1000:F1}, prefix probe {pr.PrefixProbeSeconds * 1000:F1}, " +
                              $"forward {pr.ForwardSeconds * 1000:F1} (prefix at size {pr.PrefixSize}: {pr.PrefixSeconds * 1000:F1}), seed {pr.SeedSeconds * 1000:F1}, " +
                              $"backward {pr.BackwardSeconds * 1000:F1}, assemble {pr.AssembleSeconds * 1000:F1} ms");
         }

@@ -10,7 +10,7 @@ public sealed class ExpandVerb : IVerb
 {
     public string Name => "expand";
     public string Summary => "expanded weights between two layers (get_expanded_weights) to a [W,W,C1,C2] .npy";
-    public string Usage => "  weights expand --model M --from L1 --to L2 [--width 5] [--units a,b,c] --out W.npy";
+    public string Usage => "  weights expand --model M --from L1 --to L2 [--width 5] [--units a,b,c] [--method auto|autograd|closed-form] --out W.npy";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -20,10 +20,18 @@ public sealed class ExpandVerb : IVerb
         int width = args.GetInt("width", 5);
         var units = args.GetIntList("units");
         var outPath = args.Require("out");
+        var methodName = args.Get("method") ?? "auto";
         args.EnsureAllUsed();
+        var method = methodName switch
+        {
+            "auto" => ExpandedWeightsMethod.Auto,
+            "autograd" => ExpandedWeightsMethod.Autograd,
+            "closed-form" => ExpandedWeightsMethod.ClosedForm,
+            _ => throw new CliUsageException($"option --method: expected auto, autograd or closed-form; got '{methodName}'"),
+        };
         using var model = ModelRegistry.Load(modelName);
         using var scope = NewDisposeScope();
-        var w = ExpandedWeights.Get(model, from, to, width, units, useCache: false);
+        var w = ExpandedWeights.Get(model, from, to, width, units, useCache: false, method: method);
         Npy.Save(outPath, w);
         stdout.WriteLine($"{model.Name} {from} -> {to}: [{string.Join(", ", w.shape)}] (W[x=row, y=column, in, out]) -> {outPath}");
         return 0;

@@ -29,10 +29,13 @@ namespace Notebooks.Weights.Weights;
 /// TorchSharp-style <c>[C2, C1, W, W]</c> view. With <c>units</c> the last axis holds just those layer2 channels, in the given order.
 /// </para>
 /// <para>
-/// All output channels are computed in a few batched backward passes (the crop is repeated along the batch and each batch
-/// entry's gradient is seeded at its own channel), in chunks of <c>chunk</c> channels (by default about 4 million
-/// crop elements per chunk, e.g. 625 channels for a 256-channel W=5 crop, 244 at W=8: bounds memory on wide layers;
-/// see docs/benchmarks.md). layer1 must be a cut of the
+/// How it is computed (<see cref="ExpandedWeightsMethod"/>): when layer2's module knows its linearized center Jacobian
+/// (<see cref="ICenterJacobian"/>: InceptionV1's mixed blocks and convs) and takes layer1's output as its input, the
+/// result is that closed form — products of the block's kernels — after five channels spread over layer2 are
+/// backpropagated and compared with it. Otherwise all output channels are computed in a few batched backward passes
+/// (the crop is repeated along the batch and each batch entry's gradient is seeded at its own channel), in chunks of
+/// <c>chunk</c> channels (by default about 4 million crop elements per chunk, e.g. 625 channels for a 256-channel W=5
+/// crop, 244 at W=8: bounds memory on wide layers; see docs/benchmarks.md). layer1 must be a cut of the
 /// graph (everything layer2 depends on flows through layer1), as in the notebook's feeds.
 /// </para>
 /// </summary>
@@ -47,12 +50,13 @@ public static class ExpandedWeights
     /// width, units): callers get their own copy, so a re-run notebook cell is instant and mutating the result is safe.
     /// </summary>
     public static Tensor Get(VisionModel model, string layer1, string layer2, int width = 5,
-                             IReadOnlyList<int>? units = null, bool useCache = true, int? chunk = null)
+                             IReadOnlyList<int>? units = null, bool useCache = true, int? chunk = null,
+                             ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (chunk is < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
         var (c2, unitList) = Validate(model, layer1, layer2, width, units);
-        string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}";
+        string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}|{method}";
         if (useCache)
             lock (Cache)
                 for (var n = Cache.First; n is not null; n = n.Next)
@@ -63,7 +67,7 @@ public static class ExpandedWeights
                         return n.Value.value.clone();
                     }
 
-        var result = Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), null);
+        var result = Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), null, method);
         if (!useCache) return result;
         var stored = result.detach().clone().DetachFromDisposeScope();
         lock (Cache)
@@ -102,13 +106,14 @@ public static class ExpandedWeights
     /// Runs one uncached <see cref="Get"/> of all output channels (chunked like Get) and returns the wall-clock time of
     /// each phase (for <c>weights bench expand</c>): where the time goes.
     /// </summary>
-    public static ExpandedWeightsProfile Profile(VisionModel model, string layer1, string layer2, int width = 5, int? chunk = null)
+    public static ExpandedWeightsProfile Profile(VisionModel model, string layer1, string layer2, int width = 5, int? chunk = null,
+                                                 ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto)
     {
         ArgumentNullException.ThrowIfNull(model);
         var (_, unitList) = Validate(model, layer1, layer2, width, null);
         var profile = new ExpandedWeightsProfile();
         using var scope = NewDisposeScope();
-        Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile);
+        Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile, method);
         return profile;
     }
 
@@ -119,7 +124,8 @@ public static class ExpandedWeights
         return (int)Math.Clamp(4_000_000 / perEntry, 16, 1024);
     }
 
-    static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk, ExpandedWeightsProfile? profile)
+    static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk,
+                          ExpandedWeightsProfile? profile, ExpandedWeightsMethod method)
     {
         using var gate = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
@@ -129,6 +135,24 @@ public static class ExpandedWeights
         if (profile is not null) profile.CropSeconds = Lap(sw);
         int prefixSize = PrefixSize(model, layer1, layer2, crop);
         if (profile is not null) { profile.PrefixProbeSeconds = Lap(sw); profile.PrefixSize = prefixSize; }
+        if (method != ExpandedWeightsMethod.Autograd)
+        {
+            var closed = ExpandedWeightsClosedForm.TryCompute(model, layer1, layer2, width, crop, prefixSize, out var reason, profile);
+            if (closed is not null)
+            {
+                sw.Restart();
+                bool all = unitList.Length == closed.shape[0] && unitList.Select((u, i) => u == i).All(x => x);
+                var picked = all ? closed : closed.index_select(0, tensor(unitList.Select(u => (long)u).ToArray(), int64));
+                var done = picked.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope();
+                if (profile is not null) { profile.Method = "closed form"; profile.AssembleSeconds = Lap(sw); profile.TotalSeconds = total.Elapsed.TotalSeconds; }
+                return done;
+            }
+            if (method == ExpandedWeightsMethod.ClosedForm)
+                throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}': {reason}. Use ExpandedWeightsMethod.Auto or Autograd.");
+            if (profile is not null) profile.Method = $"autograd ({reason})";
+        }
+        else if (profile is not null) profile.Method = "autograd (requested)";
+        sw.Restart();
         var parts = new List<Tensor>();
         for (int s = 0; s < unitList.Length; s += chunk)
             parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile));
@@ -198,7 +222,7 @@ public static class ExpandedWeights
     }
 
     /// <summary>One batched backward: d layer2[b, units[b], center] / d crop → [n, C1, W, W].</summary>
-    static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, ExpandedWeightsProfile? profile)
+    internal static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, ExpandedWeightsProfile? profile)
     {
         using var scope = NewDisposeScope();
         using var g = enable_grad();

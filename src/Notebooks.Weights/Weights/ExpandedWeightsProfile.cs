@@ -19,6 +19,14 @@ public sealed class ExpandedWeightsProfile
     public double BackwardSeconds { get; internal set; }
     /// <summary>Concatenating chunks and permuting to [W, W, C1, C2].</summary>
     public double AssembleSeconds { get; internal set; }
+    /// <summary>"closed form", or "autograd (why the closed form was not used)".</summary>
+    public string Method { get; internal set; } = "";
+    /// <summary>Checking that layer2's module takes layer1 directly (once per model and layers; 0 when known).</summary>
+    public double DirectInputProbeSeconds { get; internal set; }
+    /// <summary>Evaluating the closed form for all output channels.</summary>
+    public double ClosedFormSeconds { get; internal set; }
+    /// <summary>Backpropagating a few channels and comparing them with the closed form.</summary>
+    public double ClosedFormCheckSeconds { get; internal set; }
     /// <summary>Everything above.</summary>
     public double TotalSeconds { get; internal set; }
 }

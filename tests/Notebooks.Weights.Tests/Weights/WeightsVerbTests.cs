@@ -92,4 +92,19 @@ public class WeightsVerbTests
         Assert.NotEqual(0, c3);
         Assert.Contains("'in' or 'out'", e3);
     }
+
+    [Fact]
+    public void BenchExpandTimesTheClosedFormBackpropAndTheLoopOnTheSameBlock()
+    {
+        var (code, stdout, stderr) = Run("bench", "expand", "--width", "2", "--repeat", "1", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var r = doc.RootElement;
+        Assert.Equal("closed form", r.GetProperty("method").GetString());
+        Assert.InRange(r.GetProperty("closed_form_vs_autograd_max_relative_difference").GetDouble(), 0, 1e-5);
+        foreach (var k in new[] { "batched_seconds", "autograd_seconds", "loop_seconds", "forward_backward_seconds" })
+            Assert.True(r.GetProperty(k).GetDouble() > 0, k);
+        Assert.Equal("closed form", r.GetProperty("profile").GetProperty("Method").GetString());
+        Assert.Equal("autograd (requested)", r.GetProperty("profile_autograd").GetProperty("Method").GetString());
+    }
 }

@@ -10,7 +10,7 @@ namespace Notebooks.Weights.Models.InceptionV1;
 /// symmetrically inside the <c>nn.Conv2d</c>; strided convs (conv2d0) pad asymmetrically by <see cref="TfSame"/>
 /// just before the conv, so <c>conv</c> sees exactly what TF's Conv2D sees.
 /// </summary>
-public sealed class ConvRelu : nn.Module<Tensor, Tensor>
+public sealed class ConvRelu : nn.Module<Tensor, Tensor>, ICenterJacobian
 {
     readonly Conv2d conv;
     readonly ReLU relu;
@@ -36,6 +36,30 @@ public sealed class ConvRelu : nn.Module<Tensor, Tensor>
 
     /// <summary>The convolution (its output is the <c>_pre_relu</c> layer).</summary>
     public Conv2d Conv => conv;
+
+    /// <summary>The kernel placed where it meets a W×W input at the output's center (taps outside the input dropped, as the zero padding drops them).</summary>
+    public Tensor CenterJacobian(int width)
+    {
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), $"width must be at least 1; got {width}.");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long outSize = (width + Stride - 1) / Stride;                       // TF "SAME" (stride 1: the conv's own symmetric padding)
+        long before = Stride == 1 ? (KernelSize - 1) / 2 : TfSame.Pads(width, KernelSize, Stride).Before;
+        long start = (outSize - 1) / 2 * Stride - before;                   // input row (and column) of kernel tap 0
+        long d0 = Math.Max(0, -start), d1 = Math.Min(KernelSize, width - start);
+        var j = zeros(OutChannels, InChannels, width, width, dtype: conv.weight.dtype, device: conv.weight.device);
+        var rows = TensorIndex.Slice(start + d0, start + d1);
+        var taps = TensorIndex.Slice(d0, d1);
+        j[TensorIndex.Colon, TensorIndex.Colon, rows, rows] = conv.weight.detach()[TensorIndex.Colon, TensorIndex.Colon, taps, taps];
+        return j.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The [C_out, C_in] matrix of a 1x1, stride-1 convolution.</summary>
+    internal Tensor PointwiseMatrix()
+    {
+        if (KernelSize != 1 || Stride != 1) throw new InvalidOperationException($"PointwiseMatrix needs a 1x1 stride-1 conv; this one is {KernelSize}x{KernelSize} stride {Stride}.");
+        return conv.weight.detach()[.., .., 0, 0];
+    }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)

@@ -11,7 +11,7 @@ namespace Notebooks.Weights.Models.InceptionV1;
 /// Output channels: <c>c1x1 + c3x3 + c5x5 + cpool</c>. Reusable on its own (e.g. a mixed3a→mixed3b-shaped block
 /// <c>new InceptionMixedBlock(256, 128, 128, 192, 32, 96, 64)</c>, 256 → 480 channels).
 /// </summary>
-public sealed class InceptionMixedBlock : nn.Module<Tensor, Tensor>
+public sealed class InceptionMixedBlock : nn.Module<Tensor, Tensor>, ICenterJacobian
 {
     /// <summary>Branch names in module order; the concat order is <see cref="ConcatBranches"/>.</summary>
     public static readonly IReadOnlyList<string> Branches = ["1x1", "3x3_bottleneck", "3x3", "5x5_bottleneck", "5x5", "pool", "pool_reduce"];
@@ -52,6 +52,23 @@ public sealed class InceptionMixedBlock : nn.Module<Tensor, Tensor>
         register_module("5x5", b5x5);
         register_module("pool", bPool);
         register_module("pool_reduce", bPoolReduce);
+    }
+
+    /// <summary>
+    /// The block's linearized center Jacobian over a W×W input, branch by branch in concat order: the 1x1 kernel; the
+    /// 3x3 (5x5) kernel placed at the center times its 1x1 bottleneck; the pool projection times the average-pool
+    /// surrogate's center window.
+    /// </summary>
+    public Tensor CenterJacobian(int width)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var j1 = b1x1.CenterJacobian(width);
+        var j3 = einsum("oryx,ri->oiyx", b3x3.CenterJacobian(width), b3x3Bottleneck.PointwiseMatrix());
+        var j5 = einsum("oryx,ri->oiyx", b5x5.CenterJacobian(width), b5x5Bottleneck.PointwiseMatrix());
+        var proj = bPoolReduce.PointwiseMatrix();
+        var jp = proj[.., .., TensorIndex.None, TensorIndex.None] * bPool.CenterAverageWeights(width, proj.dtype).to(proj.device);
+        return cat([j1, j3, j5, jp], 0).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

@@ -43,6 +43,22 @@ public sealed class TfSamePool2d : nn.Module<Tensor, Tensor>, ILinearSurrogate
         return sums.div(counts).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// [W, W] weights of <see cref="LinearSurrogate"/>'s center output over a W×W input (per channel): 1/n on the n real
+    /// cells of the center window, 0 elsewhere.
+    /// </summary>
+    public Tensor CenterAverageWeights(int width, ScalarType dtype = ScalarType.Float32)
+    {
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), $"width must be at least 1; got {width}.");
+        long outSize = (width + Stride - 1) / Stride;
+        long start = (outSize - 1) / 2 * Stride - TfSame.Pads(width, KernelSize, Stride).Before;
+        long d0 = Math.Max(0, -start), d1 = Math.Min(KernelSize, width - start), n = d1 - d0;
+        var a = zeros(width, width, dtype: dtype);
+        var rows = TensorIndex.Slice(start + d0, start + d1);
+        a[rows, rows] = 1.0 / (n * n);
+        return a;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"TfSamePool2d(kernel={KernelSize}, stride={Stride}, padding=SAME)";
 }

@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Notebooks.Weights.Models;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Weights;
+
+/// <summary>
+/// The cheaper exact route of <see cref="ExpandedWeights"/>: when layer2's module knows its linearized center Jacobian
+/// (<see cref="ICenterJacobian"/>) and receives layer1's output unchanged as its input, the expanded weights are that
+/// Jacobian: products of the block's kernels instead of one backward pass per output channel. Every use is checked
+/// against backpropagation on a few channels spread over the output.
+/// </summary>
+static class ExpandedWeightsClosedForm
+{
+    static readonly ConditionalWeakTable<VisionModel, ConcurrentDictionary<string, bool>> DirectInput = new();
+
+    /// <summary>Relative tolerance of the check against backpropagation (float32 sums in a different order).</summary>
+    internal const double CheckTolerance = 1e-4;
+
+    /// <summary>[C2, C1, W, W] for all of layer2's channels, or null with the reason it does not apply.</summary>
+    public static Tensor? TryCompute(VisionModel model, string layer1, string layer2, int width, Tensor crop, int prefixSize,
+                                     out string reason, ExpandedWeightsProfile? profile)
+    {
+        var sw = Stopwatch.StartNew();
+        if (model.LayerModule(layer2) is not ICenterJacobian module)
+        {
+            reason = $"layer2 '{layer2}' is not a module with a known center Jacobian";
+            return null;
+        }
+        bool direct = TakesLayerDirectly(model, layer1, layer2, crop, prefixSize);
+        if (profile is not null) profile.DirectInputProbeSeconds = sw.Elapsed.TotalSeconds;
+        if (!direct)
+        {
+            reason = $"layer2 '{layer2}' does not take layer1 '{layer1}' directly as its input";
+            return null;
+        }
+        sw.Restart();
+        var j = module.CenterJacobian(width);
+        if (profile is not null) profile.ClosedFormSeconds = sw.Elapsed.TotalSeconds;
+        long c1 = crop.shape[1], c2 = model.LayerInfo(layer2).Channels;
+        if (!j.shape.SequenceEqual(new[] { c2, c1, (long)width, width }))
+            throw new InvalidOperationException(
+                $"{module.GetType().Name}.CenterJacobian({width}) returned shape [{string.Join(", ", j.shape)}]; expected [{c2}, {c1}, {width}, {width}].");
+
+        sw.Restart();
+        var check = CheckUnits(c2);
+        var reference = ExpandedWeights.GradientChunk(model, layer1, layer2, crop, check, prefixSize, null);
+        var mine = j.index_select(0, tensor(check.Select(u => (long)u).ToArray(), int64)).to_type(reference.dtype);
+        double scale = reference.abs().max().to_type(ScalarType.Float64).item<double>();
+        double worst = (mine - reference).abs().max().to_type(ScalarType.Float64).item<double>();
+        if (profile is not null) profile.ClosedFormCheckSeconds = sw.Elapsed.TotalSeconds;
+        if (worst > CheckTolerance * Math.Max(scale, 1e-30))
+        {
+            reason = $"the closed form of {module.GetType().Name} differs from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
+                     $"on channels {string.Join(", ", check)}";
+            return null;
+        }
+        reason = "";
+        return j;
+    }
+
+    /// <summary>Up to five channels spread over [0, c2), both ends included (they fall in different branches of a block).</summary>
+    internal static int[] CheckUnits(long c2) =>
+        Enumerable.Range(0, 5).Select(i => (int)(i * (c2 - 1) / 4)).Distinct().ToArray();
+
+    /// <summary>Whether layer2's module receives layer1's (substituted) output itself, not a tensor computed from it.</summary>
+    static bool TakesLayerDirectly(VisionModel model, string layer1, string layer2, Tensor crop, int prefixSize)
+    {
+        var known = DirectInput.GetOrCreateValue(model);
+        string key = $"{layer1}|{layer2}";
+        if (known.TryGetValue(key, out bool cached)) return cached;
+        var target = model.LayerModule(layer2)!;
+        bool same = false, seen = false;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var hook = target.register_forward_pre_hook((_, input) =>
+        {
+            if (!seen) same = SameView(input, crop);
+            seen = true;
+            return null!;
+        });
+        try
+        {
+            var x = layer1 == VisionModel.InputLayer ? crop : model.Preprocess(zeros(1, model.Input.Channels, prefixSize, prefixSize));
+            model.Run(x, new RunOptions { Capture = [layer2], Replace = new Dictionary<string, Tensor> { [layer1] = crop } });
+        }
+        finally { hook.remove(); }
+        known[key] = same;
+        return same;
+    }
+
+    static bool SameView(Tensor a, Tensor b) =>
+        a.is_contiguous() && b.is_contiguous() && a.dtype == b.dtype && a.shape.SequenceEqual(b.shape)
+        && Unsafe.AreSame(ref MemoryMarshal.GetReference(a.bytes), ref MemoryMarshal.GetReference(b.bytes));
+}
