@@ -108,11 +108,12 @@ public static class Nmf
         else
         {
             W = zeros(B, n, k, dtype: dtype); H = zeros(B, k, m, dtype: dtype);
-            NndsvdKernel<T>.Initialize(xs, new TensorMemory<T>(W, "W").Memory, new TensorMemory<T>(H, "H").Memory, B, n, m, k,
-                fillWithMean: o.Init == NmfInit.Nndsvda);
         }
-        var (iters, conv, err, rel) = NmfKernel<T>.Solve(xs, new TensorMemory<T>(W, "W").Memory, new TensorMemory<T>(H, "H").Memory,
-            B, n, m, k, o.Tol, o.MaxIter, updateH: fixedH is null);
+        var ws = new TensorMemory<T>(W, "W").Memory;
+        var hs = new TensorMemory<T>(H, "H").Memory;
+        if (fixedH is null && o.Init != NmfInit.Random)
+            NndsvdKernel<T>.Initialize(xs, ws, hs, B, n, m, k, fillWithMean: o.Init == NmfInit.Nndsvda);
+        var (iters, conv, err, rel) = NmfKernel<T>.Solve(xs, ws, hs, B, n, m, k, o.Tol, o.MaxIter, updateH: fixedH is null);
         GC.KeepAlive(xt);
         return (W, H, iters, conv, err, rel);
     }
