@@ -47,7 +47,8 @@ public static class ExpandedWeights
     /// <summary>
     /// The <c>[W, W, C1, C2]</c> expanded weights from <paramref name="layer1"/> to <paramref name="layer2"/> (see the class
     /// docs). <paramref name="units"/> restricts the output channels. Results are cached per (weights hash, layers,
-    /// width, units): callers get their own copy, so a re-run notebook cell is instant and mutating the result is safe.
+    /// width, units, method): callers get their own copy, so a re-run notebook cell is instant and mutating the result is safe.
+    /// <paramref name="method"/> picks the closed form or backpropagation (<see cref="ExpandedWeightsMethod"/>; same values).
     /// </summary>
     public static Tensor Get(VisionModel model, string layer1, string layer2, int width = 5,
                              IReadOnlyList<int>? units = null, bool useCache = true, int? chunk = null,
