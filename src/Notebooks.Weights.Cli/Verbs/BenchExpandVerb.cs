@@ -11,7 +11,7 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <summary>
 /// <c>weights bench expand</c>: on an InceptionV1-shaped block (mixed3a → mixed3b: 256 → 480 channels, random weights),
 /// times (a) <see cref="ExpandedWeights"/> with the cache off (here the closed form: products of the block's kernels,
-/// checked against backpropagation on five channels), (a2) the same forced to batched backpropagation
+/// checked against backpropagation on eight channels), (a2) the same forced to batched backpropagation
 /// (<see cref="ExpandedWeightsMethod.Autograd"/>), (b) the Lucid-style loop (one fresh linearized
 /// forward of the single crop and one gradient per output channel), (c) one plain batched forward+backward
 /// of the same [480, 256, W, W] batch seeded like the method (only that work is timed) and (d) the same with linearization,

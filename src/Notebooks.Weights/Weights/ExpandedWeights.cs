@@ -31,7 +31,7 @@ namespace Notebooks.Weights.Weights;
 /// <para>
 /// How it is computed (<see cref="ExpandedWeightsMethod"/>): when layer2's module knows its linearized center Jacobian
 /// (<see cref="ICenterJacobian"/>: InceptionV1's mixed blocks and convs) and takes layer1's output as its input, the
-/// result is that closed form — products of the block's kernels — after five channels spread over layer2 are
+/// result is that closed form — products of the block's kernels — after eight channels spread over layer2 are
 /// backpropagated and compared with it. Otherwise all output channels are computed in a few batched backward passes
 /// (the crop is repeated along the batch and each batch entry's gradient is seeded at its own channel), in chunks of
 /// <c>chunk</c> channels (by default about 4 million crop elements per chunk, e.g. 625 channels for a 256-channel W=5
@@ -89,6 +89,9 @@ public static class ExpandedWeights
         if (expanded.dim() != 4) throw new ArgumentException($"Expected [W, W, C1, C2] expanded weights; got shape [{string.Join(", ", expanded.shape)}].", nameof(expanded));
         return expanded.permute(3, 2, 0, 1);
     }
+
+    /// <summary>The layer2 channels backpropagated to check a closed form with <paramref name="c2"/> channels (see <see cref="ExpandedWeightsMethod.Auto"/>).</summary>
+    public static IReadOnlyList<int> ClosedFormCheckUnits(long c2) => ExpandedWeightsClosedForm.CheckUnits(c2);
 
     /// <summary>Drops every cached result.</summary>
     public static void ClearCache()

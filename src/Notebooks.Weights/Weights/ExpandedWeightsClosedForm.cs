@@ -11,7 +11,7 @@ namespace Notebooks.Weights.Weights;
 /// The cheaper exact route of <see cref="ExpandedWeights"/>: when layer2's module knows its linearized center Jacobian
 /// (<see cref="ICenterJacobian"/>) and receives layer1's output unchanged as its input, the expanded weights are that
 /// Jacobian: products of the block's kernels instead of one backward pass per output channel. Every use is checked
-/// against backpropagation on a few channels spread over the output.
+/// against backpropagation on eight channels spread over the output.
 /// </summary>
 static class ExpandedWeightsClosedForm
 {
@@ -62,9 +62,12 @@ static class ExpandedWeightsClosedForm
         return j;
     }
 
-    /// <summary>Up to five channels spread over [0, c2), both ends included (they fall in different branches of a block).</summary>
+    /// <summary>
+    /// Up to eight channels evenly spread over [0, c2), both ends included: at least one in every branch of each
+    /// InceptionV1 mixed block (the narrowest, mixed4a's 5x5 branch, is 48 of 508 channels).
+    /// </summary>
     internal static int[] CheckUnits(long c2) =>
-        Enumerable.Range(0, 5).Select(i => (int)(i * (c2 - 1) / 4)).Distinct().ToArray();
+        Enumerable.Range(0, 8).Select(i => (int)(i * (c2 - 1) / 7)).Distinct().ToArray();
 
     /// <summary>Whether layer2's module receives layer1's (substituted) output itself, not a tensor computed from it.</summary>
     static bool TakesLayerDirectly(VisionModel model, string layer1, string layer2, Tensor crop, int prefixSize)

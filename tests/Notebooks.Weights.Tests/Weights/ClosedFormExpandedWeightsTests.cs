@@ -114,9 +114,18 @@ public class ClosedFormExpandedWeightsTests
     {
         using var m = InceptionV1Model.Create(seed: 4);
         Assert.Equal("closed form", ExpandedWeights.Profile(m, layer1, layer2).Method);
-        // One unit in each branch region and both ends, backpropagated, against the closed form's same units.
-        long c2 = m.LayerInfo(layer2).Channels;
-        int[] units = [0, (int)(c2 / 5), (int)(c2 / 2), (int)(3 * c2 / 4), (int)c2 - 1];
+        // The first and last channel of every concatenated branch (1x1, 3x3, 5x5, pool), backpropagated, against the
+        // closed form's same channels.
+        var b = InceptionV1Net.MixedBlocks.Single(x => x.Name == layer2);
+        long[] widths = [b.C1, b.C3, b.C5, b.Cp];
+        var units = new List<int>();
+        long start = 0;
+        foreach (var w in widths) { units.Add((int)start); units.Add((int)(start + w - 1)); start += w; }
+        Assert.Equal(m.LayerInfo(layer2).Channels, start);
+        // ...and the channels the library's own check picks cover every branch too.
+        var checkedUnits = Notebooks.Weights.Weights.ExpandedWeights.ClosedFormCheckUnits(start);
+        long lo = 0;
+        foreach (var w in widths) { Assert.Contains(checkedUnits, u => u >= lo && u < lo + w); lo += w; }
         AssertSame(ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false, method: ExpandedWeightsMethod.Autograd),
                    ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false), $"{layer1}→{layer2}");
     }
@@ -139,5 +148,21 @@ public class ClosedFormExpandedWeightsTests
         long growth = Rss() - start;
         Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount - liveBefore);
         Assert.True(growth < 24L << 20, $"RSS grew by {growth >> 20} MiB");
+    }
+
+    [Fact]
+    public void TheCheckBackpropagatesAChannelInEveryBranchOfEveryInceptionBlock()
+    {
+        foreach (var b in InceptionV1Net.MixedBlocks)
+        {
+            long[] widths = [b.C1, b.C3, b.C5, b.Cp];
+            var units = ExpandedWeights.ClosedFormCheckUnits(widths.Sum());
+            long lo = 0;
+            foreach (var w in widths)
+            {
+                Assert.True(units.Any(u => u >= lo && u < lo + w), $"{b.Name}: no checked channel in [{lo}, {lo + w})");
+                lo += w;
+            }
+        }
     }
 }
