@@ -145,19 +145,16 @@ public static class TorchRuntime
             var dir = Path.Combine(UserCache.Root, "native", stamp);
             Directory.CreateDirectory(dir);
             var patched = Path.Combine(dir, "libLibTorchSharp.so");
-            if (!File.Exists(patched))
+            // Reuse a cached copy only if it is whole and patched (another process may have died half-way through).
+            if (!IsPatchedCopyOf(patched, shipped))
             {
-                var tmp = patched + $".{Environment.ProcessId}.tmp";
+                var tmp = $"{patched}.{Guid.NewGuid():N}.tmp";
                 File.Copy(shipped, tmp, true);
                 ElfVersionNeeds.MarkWeak(tmp, "libstdc++.so.6", NeededVersion);
                 File.Move(tmp, patched, true);
             }
-            foreach (var dep in LibTorchDirectories(nativeDir).SelectMany(Directory.EnumerateFiles))
-            {
-                var name = Path.GetFileName(dep);
-                if (name == "libLibTorchSharp.so" || !name.Contains(".so")) continue;
-                LinkTo(Path.Combine(dir, name), dep);
-            }
+            foreach (var dep in LibTorchDependencies(nativeDir))
+                LinkTo(Path.Combine(dir, Path.GetFileName(dep)), dep);
             NativeLibrary.Load(patched);
             Log.Add($"LibTorchSharp: loaded patched copy {patched} ({NeededVersion} marked weak; original {shipped} untouched)");
         }
@@ -170,16 +167,40 @@ public static class TorchRuntime
     /// <summary>Makes <paramref name="link"/> a symbolic link to <paramref name="target"/>, replacing a dangling or different link.</summary>
     internal static void LinkTo(string link, string target)
     {
-        var info = new FileInfo(link);
-        if (info.LinkTarget == target && File.Exists(target)) return;
-        var tmp = $"{link}.{Environment.ProcessId}.tmp";
-        File.Delete(tmp);
+        if (new FileInfo(link).LinkTarget == target && File.Exists(target)) return;
+        var tmp = $"{link}.{Guid.NewGuid():N}.tmp"; // unique across processes and containers sharing the cache
         File.CreateSymbolicLink(tmp, target);
-        File.Move(tmp, link, overwrite: true); // rename: atomic for processes loading the directory at the same time
+        try { File.Move(tmp, link, overwrite: true); } // rename: atomic for processes loading the directory at the same time
+        catch (IOException)
+        {
+            File.Delete(tmp);
+            if (new FileInfo(link).LinkTarget != target) throw; // another process lost the same race the other way
+        }
+    }
+
+    static bool IsPatchedCopyOf(string patched, string shipped)
+    {
+        try
+        {
+            return File.Exists(patched) && new FileInfo(patched).Length == new FileInfo(shipped).Length
+                && ElfVersionNeeds.Read(patched).FirstOrDefault(e => e.Version == NeededVersion) is { IsWeak: true };
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException) { return false; }
     }
 
     static string PathHash(string path) =>
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(path))))[..12].ToLowerInvariant();
+
+    /// <summary>
+    /// The shared libraries a patched LibTorchSharp copy links to: one file per name, the first found in the
+    /// application's native folder, then in the libtorch-cpu packages beside TorchSharp's, newest version first
+    /// (linking each name to whichever version came last would flip the links on every start).
+    /// </summary>
+    public static IReadOnlyList<string> LibTorchDependencies(string nativeDir) =>
+        LibTorchDirectories(nativeDir).SelectMany(Directory.EnumerateFiles)
+            .Where(d => Path.GetFileName(d) is var n && n != "libLibTorchSharp.so" && n.Contains(".so"))
+            .DistinctBy(Path.GetFileName)
+            .ToList();
 
     static IEnumerable<string> LibTorchDirectories(string nativeDir)
     {
@@ -187,8 +208,8 @@ public static class TorchRuntime
         // NuGet layout: ~/.nuget/packages/torchsharp/0.107.0/runtimes/linux-x64/native -> libtorch-cpu-linux-x64/*/runtimes/linux-x64/native
         var packages = Path.GetFullPath(Path.Combine(nativeDir, "..", "..", "..", "..", ".."));
         if (!Directory.Exists(packages)) yield break;
-        foreach (var pkg in Directory.EnumerateDirectories(packages, "libtorch-cpu-linux-x64*"))
-            foreach (var ver in Directory.EnumerateDirectories(pkg))
+        foreach (var pkg in Directory.EnumerateDirectories(packages, "libtorch-cpu-linux-x64*").Order(StringComparer.Ordinal))
+            foreach (var ver in Directory.EnumerateDirectories(pkg).OrderByDescending(v => Version.TryParse(Path.GetFileName(v), out var x) ? x : new Version()))
             {
                 var d = Path.Combine(ver, "runtimes", "linux-x64", "native");
                 if (Directory.Exists(d)) yield return d;

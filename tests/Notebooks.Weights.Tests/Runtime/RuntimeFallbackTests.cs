@@ -78,6 +78,32 @@ public class RuntimeFallbackTests
         }
     }
 
+    [Fact]
+    public void PatchedCopyLinksOneFilePerNameAppFolderFirstThenNewestPackage()
+    {
+        var root = Directory.CreateTempSubdirectory("nw-links-").FullName;
+        try
+        {
+            var pk = Path.Combine(root, "packages");
+            var native = Path.Combine(pk, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native");
+            Directory.CreateDirectory(native);
+            File.WriteAllText(Path.Combine(native, "libshm.so"), "app");
+            string Pkg(string v) => Path.Combine(pk, "libtorch-cpu-linux-x64", v, "runtimes", "linux-x64", "native");
+            foreach (var v in new[] { "2.5.1", "2.10.0" })
+            {
+                Directory.CreateDirectory(Pkg(v));
+                foreach (var f in new[] { "libc10.so", "libshm.so", "libtorch_cpu.so" }) File.WriteAllText(Path.Combine(Pkg(v), f), v);
+            }
+            var deps = TorchRuntime.LibTorchDependencies(native);
+            Assert.Equal(3, deps.Count);
+            Assert.Contains(Path.Combine(native, "libshm.so"), deps);             // the application's own copy wins
+            Assert.Contains(Path.Combine(Pkg("2.10.0"), "libc10.so"), deps);     // then the newest version (not ordinal "2.5.1")
+            Assert.Contains(Path.Combine(Pkg("2.10.0"), "libtorch_cpu.so"), deps);
+            Assert.Equal(deps, TorchRuntime.LibTorchDependencies(native));       // the same choice every start
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     static void CopyDir(string from, string to)
     {
         foreach (var d in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
