@@ -6,10 +6,11 @@ namespace Notebooks.Weights.Runtime;
 /// <summary>
 /// <see cref="Memory{T}"/> over the storage of a contiguous CPU tensor, without a copy, so managed kernels can read and
 /// write a tensor in place (a fresh managed copy of a large tensor costs a page fault per 4 KiB on first touch). The
-/// tensor must stay alive while the memory is used.
+/// manager holds the tensor; disposing the tensor while the memory is in use is the caller's error.
 /// </summary>
 sealed unsafe class TensorMemory<T> : MemoryManager<T> where T : unmanaged
 {
+    readonly Tensor tensor; // held so the storage stays alive as long as this memory is reachable
     readonly T* pointer;
     readonly int length;
 
@@ -19,10 +20,13 @@ sealed unsafe class TensorMemory<T> : MemoryManager<T> where T : unmanaged
             throw new ArgumentException($"{name} must be a CPU tensor to be read in place; got a {tensor.device_type} tensor.", name);
         if (!tensor.is_contiguous())
             throw new ArgumentException($"{name} must be contiguous to be read in place (call .contiguous()).", name);
-        if (tensor.element_size() != sizeof(T))
-            throw new ArgumentException($"{name} has dtype {tensor.dtype}; expected {typeof(T).Name} elements.", name);
-        if (tensor.numel() > int.MaxValue)
-            throw new ArgumentException($"{name} has {tensor.numel()} elements; at most {int.MaxValue} fit one managed span.", name);
+        var expected = typeof(T) == typeof(float) ? ScalarType.Float32 : typeof(T) == typeof(double) ? ScalarType.Float64
+                     : throw new NotSupportedException($"TensorMemory<{typeof(T).Name}>: only float and double are supported.");
+        if (tensor.dtype != expected)
+            throw new ArgumentException($"{name} has dtype {tensor.dtype}; expected {expected}.", name);
+        if (tensor.numel() * sizeof(T) > int.MaxValue)
+            throw new ArgumentException($"{name} has {tensor.numel()} elements ({tensor.numel() * sizeof(T)} bytes); at most {int.MaxValue} bytes can be read in place.", name);
+        this.tensor = tensor;
         length = (int)tensor.numel();
         fixed (byte* p = tensor.bytes) pointer = (T*)p; // native storage: nothing moves, "fixed" only takes the address
     }
