@@ -15,4 +15,10 @@ public interface ICenterJacobian
     /// <paramref name="width"/> × <paramref name="width"/> positions (H' × W' the output size for that input).
     /// </summary>
     Tensor CenterJacobian(int width);
+
+    /// <summary>
+    /// Widths of the output channel groups computed by different parts of the module (a block's concatenated
+    /// branches, in order); the check against backpropagation covers both ends of each. Empty when there are none.
+    /// </summary>
+    IReadOnlyList<long> ChannelGroups => [];
 }

@@ -93,6 +93,9 @@ public static class ExpandedWeights
     /// <summary>The layer2 channels backpropagated to check a closed form with <paramref name="c2"/> channels (see <see cref="ExpandedWeightsMethod.Auto"/>).</summary>
     public static IReadOnlyList<int> ClosedFormCheckUnits(long c2) => ExpandedWeightsClosedForm.CheckUnits(c2);
 
+    /// <summary>The channels checked for a module that reports its <see cref="ICenterJacobian.ChannelGroups"/>.</summary>
+    public static IReadOnlyList<int> ClosedFormCheckUnits(ICenterJacobian module, long c2) => ExpandedWeightsClosedForm.CheckUnits(c2, module.ChannelGroups);
+
     /// <summary>Drops every cached result.</summary>
     public static void ClearCache()
     {
@@ -139,7 +142,11 @@ public static class ExpandedWeights
         if (profile is not null) profile.CropSeconds = Lap(sw);
         int prefixSize = PrefixSize(model, layer1, layer2, crop);
         if (profile is not null) { profile.PrefixProbeSeconds = Lap(sw); profile.PrefixSize = prefixSize; }
-        if (method != ExpandedWeightsMethod.Autograd)
+        // A few requested channels of a wider layer: backpropagating them costs less than the closed form plus its check.
+        bool fewUnits = method == ExpandedWeightsMethod.Auto && unitList.Length <= ExpandedWeightsClosedForm.SpreadCount
+                        && unitList.Length < model.LayerInfo(layer2).Channels;
+        if (fewUnits && profile is not null) profile.Method = $"autograd ({unitList.Length} units: cheaper than the closed form and its check)";
+        if (method != ExpandedWeightsMethod.Autograd && !fewUnits)
         {
             var closed = ExpandedWeightsClosedForm.TryCompute(model, layer1, layer2, width, crop, prefixSize, out var reason, profile);
             if (closed is not null)
@@ -155,7 +162,7 @@ public static class ExpandedWeights
                 throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}': {reason}. Use ExpandedWeightsMethod.Auto or Autograd.");
             if (profile is not null) profile.Method = $"autograd ({reason})";
         }
-        else if (profile is not null) profile.Method = "autograd (requested)";
+        else if (profile is not null && !fewUnits) profile.Method = "autograd (requested)";
         sw.Restart();
         var parts = new List<Tensor>();
         for (int s = 0; s < unitList.Length; s += chunk)

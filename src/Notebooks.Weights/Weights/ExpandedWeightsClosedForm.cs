@@ -20,6 +20,9 @@ static class ExpandedWeightsClosedForm
     /// <summary>Relative tolerance of the check against backpropagation (float32 sums in a different order).</summary>
     internal const double CheckTolerance = 1e-4;
 
+    /// <summary>Channels spread evenly over layer2 in every check (the ends of <see cref="ICenterJacobian.ChannelGroups"/> come on top).</summary>
+    internal const int SpreadCount = 8;
+
     /// <summary>[C2, C1, W, W] for all of layer2's channels, or null with the reason it does not apply.</summary>
     public static Tensor? TryCompute(VisionModel model, string layer1, string layer2, int width, Tensor crop, int prefixSize,
                                      out string reason, ExpandedWeightsProfile? profile)
@@ -38,21 +41,29 @@ static class ExpandedWeightsClosedForm
             return null;
         }
         sw.Restart();
-        var j = module.CenterJacobian(width);
-        if (profile is not null) profile.ClosedFormSeconds = sw.Elapsed.TotalSeconds;
         long c1 = crop.shape[1], c2 = model.LayerInfo(layer2).Channels;
+        Tensor j;
+        try { j = module.CenterJacobian(width); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
+        {
+            reason = $"{module.GetType().Name}.CenterJacobian({width}) failed: {e.Message}";
+            return null;
+        }
+        if (profile is not null) profile.ClosedFormSeconds = sw.Elapsed.TotalSeconds;
         if (!j.shape.SequenceEqual(new[] { c2, c1, (long)width, width }))
-            throw new InvalidOperationException(
-                $"{module.GetType().Name}.CenterJacobian({width}) returned shape [{string.Join(", ", j.shape)}]; expected [{c2}, {c1}, {width}, {width}].");
+        {
+            reason = $"{module.GetType().Name}.CenterJacobian({width}) returned shape [{string.Join(", ", j.shape)}]; expected [{c2}, {c1}, {width}, {width}]";
+            return null;
+        }
 
         sw.Restart();
-        var check = CheckUnits(c2);
+        var check = CheckUnits(c2, module.ChannelGroups);
         var reference = ExpandedWeights.GradientChunk(model, layer1, layer2, crop, check, prefixSize, null);
         var mine = j.index_select(0, tensor(check.Select(u => (long)u).ToArray(), int64)).to_type(reference.dtype);
         double scale = reference.abs().max().to_type(ScalarType.Float64).item<double>();
         double worst = (mine - reference).abs().max().to_type(ScalarType.Float64).item<double>();
         if (profile is not null) profile.ClosedFormCheckSeconds = sw.Elapsed.TotalSeconds;
-        if (worst > CheckTolerance * Math.Max(scale, 1e-30))
+        if (!(worst <= CheckTolerance * Math.Max(scale, 1e-30))) // NaN anywhere fails the check too
         {
             reason = $"the closed form of {module.GetType().Name} differs from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
                      $"on channels {string.Join(", ", check)}";
@@ -63,11 +74,21 @@ static class ExpandedWeightsClosedForm
     }
 
     /// <summary>
-    /// Up to eight channels evenly spread over [0, c2), both ends included: at least one in every branch of each
-    /// InceptionV1 mixed block (the narrowest, mixed4a's 5x5 branch, is 48 of 508 channels).
+    /// Eight channels evenly spread over [0, c2), both ends included, plus the first and last channel of every group in
+    /// <paramref name="groups"/> (a block's concatenated branches), so every branch is backpropagated whatever its width.
     /// </summary>
-    internal static int[] CheckUnits(long c2) =>
-        Enumerable.Range(0, 8).Select(i => (int)(i * (c2 - 1) / 7)).Distinct().ToArray();
+    internal static int[] CheckUnits(long c2, IReadOnlyList<long>? groups = null)
+    {
+        var units = new SortedSet<int>(Enumerable.Range(0, SpreadCount).Select(i => (int)(i * (c2 - 1) / (SpreadCount - 1))));
+        long start = 0;
+        foreach (var g in groups ?? [])
+        {
+            if (g < 1 || start + g > c2) break; // a module reporting groups that do not tile its output: the spread still applies
+            units.Add((int)start); units.Add((int)(start + g - 1));
+            start += g;
+        }
+        return units.ToArray();
+    }
 
     /// <summary>Whether layer2's module receives layer1's (substituted) output itself, not a tensor computed from it.</summary>
     static bool TakesLayerDirectly(VisionModel model, string layer1, string layer2, Tensor crop, int prefixSize)

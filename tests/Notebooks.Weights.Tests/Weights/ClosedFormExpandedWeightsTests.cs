@@ -127,7 +127,7 @@ public class ClosedFormExpandedWeightsTests
         long lo = 0;
         foreach (var w in widths) { Assert.Contains(checkedUnits, u => u >= lo && u < lo + w); lo += w; }
         AssertSame(ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false, method: ExpandedWeightsMethod.Autograd),
-                   ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false), $"{layer1}→{layer2}");
+                   ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false, method: ExpandedWeightsMethod.ClosedForm), $"{layer1}→{layer2}");
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class ClosedFormExpandedWeightsTests
         {
             using var scope = NewDisposeScope();
             ExpandedWeights.Get(m, "pool", "mixed", 5, useCache: false);
-            ExpandedWeights.Get(m, "pool", "mixed", 5, units: [i % 13], useCache: false);
+            ExpandedWeights.Get(m, "pool", "mixed", 5, units: [i % 13], useCache: false, method: ExpandedWeightsMethod.ClosedForm);
         }
         long growth = Rss() - start;
         Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount - liveBefore);
@@ -164,5 +164,59 @@ public class ClosedFormExpandedWeightsTests
                 lo += w;
             }
         }
+    }
+
+    /// <summary>A conv whose closed form misbehaves in a chosen way.</summary>
+    sealed class BrokenJacobianConv : nn.Module<Tensor, Tensor>, ICenterJacobian
+    {
+        readonly ConvRelu inner;
+        readonly string how;
+        public BrokenJacobianConv(string how) : base("broken") { this.how = how; inner = new ConvRelu(6, 4, 3); RegisterComponents(); }
+        public override Tensor forward(Tensor input) => inner.call(input);
+        public Tensor CenterJacobian(int width) => how switch
+        {
+            "nan" => inner.CenterJacobian(width).index_fill(0, tensor(new long[] { 3 }), double.NaN),
+            "throws" => throw new InvalidOperationException("no closed form today"),
+            _ => inner.CenterJacobian(width)[..2],
+        };
+    }
+
+    [Theory]
+    [InlineData("nan", "differs from backpropagation by NaN")]
+    [InlineData("throws", "failed: no closed form today")]
+    [InlineData("shape", "returned shape [2, 6, 5, 5]; expected [4, 6, 5, 5]")]
+    public void AutoFallsBackWhenTheClosedFormIsNaNThrowsOrHasTheWrongShape(string how, string reason)
+    {
+        var seq = nn.Sequential(("stem", new ConvRelu(3, 6, 3)), ("broken", new BrokenJacobianConv(how)));
+        using var m = new VisionModel("broken", SeededInit.Apply(seq, 6), new InputSpec(3, 12, -1, 1));
+        var profile = ExpandedWeights.Profile(m, "stem", "broken", 5);
+        Assert.StartsWith("autograd (", profile.Method);
+        Assert.Contains(reason, profile.Method);
+        var auto = ExpandedWeights.Get(m, "stem", "broken", 5, useCache: false);
+        Assert.False(auto.isnan().any().item<bool>());
+        AssertSame(ExpandedWeights.Get(m, "stem", "broken", 5, useCache: false, method: ExpandedWeightsMethod.Autograd), auto, how);
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            ExpandedWeights.Get(m, "stem", "broken", 5, useCache: false, method: ExpandedWeightsMethod.ClosedForm));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void AFewRequestedUnitsAreBackpropagatedDirectly()
+    {
+        using var m = BlockModel(9);
+        var w = ExpandedWeights.Get(m, "pool", "mixed", 5, units: [12, 0], useCache: false);
+        var all = ExpandedWeights.Get(m, "pool", "mixed", 5, useCache: false, method: ExpandedWeightsMethod.ClosedForm);
+        AssertSame(all.index_select(3, tensor(new long[] { 12, 0 })), w, "units [12, 0]");
+    }
+
+    [Fact]
+    public void TheCheckCoversEveryBranchOfAUserBlockHoweverNarrow()
+    {
+        // 1x1: 200 channels, 3x3: 1, 5x5: 1, pool: 200 — the even spread alone would miss both one-channel branches.
+        var block = new InceptionMixedBlock(4, 200, 2, 1, 2, 1, 200);
+        var units = ExpandedWeights.ClosedFormCheckUnits(block, 402);
+        Assert.Contains(200, units);
+        Assert.Contains(201, units);
+        Assert.DoesNotContain(200, ExpandedWeights.ClosedFormCheckUnits(402));
     }
 }

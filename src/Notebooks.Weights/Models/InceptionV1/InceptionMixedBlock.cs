@@ -54,6 +54,9 @@ public sealed class InceptionMixedBlock : nn.Module<Tensor, Tensor>, ICenterJaco
         register_module("pool_reduce", bPoolReduce);
     }
 
+    /// <summary>Output widths of the concatenated branches, in order: 1x1, 3x3, 5x5, pool_reduce.</summary>
+    public IReadOnlyList<long> ChannelGroups => [b1x1.OutChannels, b3x3.OutChannels, b5x5.OutChannels, bPoolReduce.OutChannels];
+
     /// <summary>
     /// The block's linearized center Jacobian over a W×W input, branch by branch in concat order: the 1x1 kernel; the
     /// 3x3 (5x5) kernel placed at the center times its 1x1 bottleneck; the pool projection times the average-pool
