@@ -31,8 +31,8 @@ namespace Notebooks.Weights.Weights;
 /// <para>
 /// How it is computed (<see cref="ExpandedWeightsMethod"/>): when layer2's module knows its linearized center Jacobian
 /// (<see cref="ICenterJacobian"/>: InceptionV1's mixed blocks and convs) and takes layer1's output as its input, the
-/// result is that closed form — products of the block's kernels — after eight channels spread over layer2 are
-/// backpropagated and compared with it. Otherwise all output channels are computed in a few batched backward passes
+/// result is that closed form — products of the block's kernels — after eight channels spread over layer2 and both ends
+/// of each of its branches are backpropagated and compared with it. Otherwise all output channels are computed in a few batched backward passes
 /// (the crop is repeated along the batch and each batch entry's gradient is seeded at its own channel), in chunks of
 /// <c>chunk</c> channels (by default about 4 million crop elements per chunk, e.g. 625 channels for a 256-channel W=5
 /// crop, 244 at W=8: bounds memory on wide layers; see docs/benchmarks.md). layer1 must be a cut of the
@@ -142,36 +142,47 @@ public static class ExpandedWeights
         if (profile is not null) profile.CropSeconds = Lap(sw);
         int prefixSize = PrefixSize(model, layer1, layer2, crop);
         if (profile is not null) { profile.PrefixProbeSeconds = Lap(sw); profile.PrefixSize = prefixSize; }
-        // A few requested channels of a wider layer: backpropagating them costs less than the closed form plus its check.
-        bool fewUnits = method == ExpandedWeightsMethod.Auto && unitList.Length <= ExpandedWeightsClosedForm.SpreadCount
-                        && unitList.Length < model.LayerInfo(layer2).Channels;
-        if (fewUnits && profile is not null) profile.Method = $"autograd ({unitList.Length} units: cheaper than the closed form and its check)";
-        if (method != ExpandedWeightsMethod.Autograd && !fewUnits)
+        var outIn = ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, profile, method);
+        if (outIn is null)
+        {
+            var parts = new List<Tensor>();
+            for (int s = 0; s < unitList.Length; s += chunk)
+                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile));
+            outIn = parts.Count == 1 ? parts[0] : cat(parts, 0);
+        }
+        sw.Restart();
+        var result = outIn.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope(); // [n, C1, W, W] → [W, W, C1, n]
+        if (profile is not null) { profile.AssembleSeconds = Lap(sw); profile.TotalSeconds = total.Elapsed.TotalSeconds; }
+        return result;
+    }
+
+    /// <summary>
+    /// The closed form's [n, C1, W, W] for <paramref name="unitList"/>, or null when backpropagation is to be used
+    /// (requested, cheaper for a few units, or no checked closed form); records which in the profile.
+    /// </summary>
+    static Tensor? ClosedFormOrNull(VisionModel model, string layer1, string layer2, int width, int[] unitList, Tensor crop,
+                                    int prefixSize, ExpandedWeightsProfile? profile, ExpandedWeightsMethod method)
+    {
+        string? why = method == ExpandedWeightsMethod.Autograd ? "requested"
+            // A few requested channels of a wider layer: backpropagating them costs less than the closed form plus its check.
+            : method == ExpandedWeightsMethod.Auto && unitList.Length <= ExpandedWeightsClosedForm.SpreadCount
+              && unitList.Length < model.LayerInfo(layer2).Channels ? $"{unitList.Length} units: cheaper than the closed form and its check"
+            : null;
+        if (why is null)
         {
             var closed = ExpandedWeightsClosedForm.TryCompute(model, layer1, layer2, width, crop, prefixSize, out var reason, profile);
             if (closed is not null)
             {
-                sw.Restart();
+                if (profile is not null) profile.Method = "closed form";
                 bool all = unitList.Length == closed.shape[0] && unitList.Select((u, i) => u == i).All(x => x);
-                var picked = all ? closed : closed.index_select(0, tensor(unitList.Select(u => (long)u).ToArray(), int64));
-                var done = picked.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope();
-                if (profile is not null) { profile.Method = "closed form"; profile.AssembleSeconds = Lap(sw); profile.TotalSeconds = total.Elapsed.TotalSeconds; }
-                return done;
+                return all ? closed : closed.index_select(0, tensor(unitList.Select(u => (long)u).ToArray(), int64));
             }
             if (method == ExpandedWeightsMethod.ClosedForm)
                 throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}': {reason}. Use ExpandedWeightsMethod.Auto or Autograd.");
-            if (profile is not null) profile.Method = $"autograd ({reason})";
+            why = reason;
         }
-        else if (profile is not null && !fewUnits) profile.Method = "autograd (requested)";
-        sw.Restart();
-        var parts = new List<Tensor>();
-        for (int s = 0; s < unitList.Length; s += chunk)
-            parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile));
-        sw.Restart();
-        var outIn = parts.Count == 1 ? parts[0] : cat(parts, 0); // [n, C1, W, W]
-        var result = outIn.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope();
-        if (profile is not null) { profile.AssembleSeconds = Lap(sw); profile.TotalSeconds = total.Elapsed.TotalSeconds; }
-        return result;
+        if (profile is not null) profile.Method = $"autograd ({why})";
+        return null;
     }
 
     static double Lap(Stopwatch sw)

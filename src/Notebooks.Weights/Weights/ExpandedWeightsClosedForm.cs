@@ -11,7 +11,7 @@ namespace Notebooks.Weights.Weights;
 /// The cheaper exact route of <see cref="ExpandedWeights"/>: when layer2's module knows its linearized center Jacobian
 /// (<see cref="ICenterJacobian"/>) and receives layer1's output unchanged as its input, the expanded weights are that
 /// Jacobian: products of the block's kernels instead of one backward pass per output channel. Every use is checked
-/// against backpropagation on eight channels spread over the output.
+/// against backpropagation on eight channels spread over the output and both ends of each of its branches.
 /// </summary>
 static class ExpandedWeightsClosedForm
 {
