@@ -32,7 +32,7 @@ public sealed class ActivationLookup
 /// <summary>
 /// A feature-visualization objective (Lucid's <c>objectives.Objective</c>): a function of the activations giving one
 /// value per batch element (shape [N]); rendering maximizes the sum over the batch. Objectives form an algebra:
-/// <c>a + b</c>, <c>a - b</c>, <c>0.2 * a</c>, <c>-a</c>, <c>a * b</c>, <see cref="Sum"/>; terms with a <c>batch</c>
+/// <c>a + b</c>, <c>a - b</c>, <c>0.2 * a</c>, <c>-a</c>, <c>a * b</c>, <see cref="Sum(Objective[])"/>; terms with a <c>batch</c>
 /// argument only touch that image. Built-in objectives are the static factories (<see cref="Channel"/>, ...).
 /// </summary>
 /// <remarks>
