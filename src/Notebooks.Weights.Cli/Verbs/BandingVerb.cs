@@ -18,7 +18,7 @@ public sealed class BandingVerb : IVerb
     public string Name => "banding";
     public string Summary => "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)";
     public string Usage => "  weights banding --model M --layer L [--components 3] [--columns 32] [--out grid.npy] [--png grid.png] [--scale 8] [--json]\n" +
-                           "  L: a conv weight (alias like mixed5b_3x3_w or parameter path), or a layer with exactly one spatial conv weight";
+                           "  L: a conv layer (layer4.2.conv2, mixed5b_3x3), a layer alias (Convolution387) or a conv weight name (mixed5b_3x3_w, Parameter10)";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -75,34 +75,13 @@ public sealed class BandingVerb : IVerb
         return 0;
     }
 
-    /// <summary>A conv weight [O, I, kH, kW] by parameter name/alias, alias + "_w", or layer name with one spatial conv.</summary>
+    /// <summary>A conv weight [O, I, kH, kW] by parameter name/alias, alias + "_w", or layer name (see <see cref="VisionModel.WeightByName"/>).</summary>
     internal static (string name, Tensor weight) ResolveWeight(VisionModel model, string layer)
     {
-        var p = model.Parameters;
-        foreach (var candidate in new[] { layer, layer + "_w" })
-            if (p.Contains(candidate))
-            {
-                var shape = p.Shape(candidate);
-                if (shape.Length != 4)
-                    throw new ArgumentException($"parameter '{candidate}' of {model.Name} has shape [{string.Join(", ", shape)}]; banding needs a conv weight [C_out, C_in, kH, kW].");
-                return (candidate, p[candidate]);
-            }
-        if (model.HasLayer(layer))
-        {
-            var prefix = model.Layer(layer).ModulePath;
-            var aliasOf = p.Aliases.GroupBy(a => p.PathOf(a)).ToDictionary(g => g.Key, g => g.First());
-            var convs = p.Names.Where(n => !p.Aliases.Contains(n))
-                .Where(n => prefix.Length == 0 || n.StartsWith(prefix + ".", StringComparison.Ordinal))
-                .Where(n => p.Shape(n) is { Length: 4 } s && s[2] * s[3] > 1)
-                .Select(n => aliasOf.GetValueOrDefault(n, n)).ToList();
-            if (convs.Count == 1) return (convs[0], p[convs[0]]);
-            if (convs.Count == 0)
-                throw new ArgumentException($"layer '{layer}' of {model.Name} has no spatial conv weight (kH·kW > 1); pass a conv weight name with --layer.");
-            throw new ArgumentException($"layer '{layer}' of {model.Name} has {convs.Count} spatial conv weights: " +
-                string.Join(", ", convs.Select(c => $"{c} [{string.Join(", ", p.Shape(c))}]")) + "; pass one of them with --layer.");
-        }
-        throw new KeyNotFoundException(Text.Nearest.Message("layer or conv weight", layer, $"model '{model.Name}'",
-            model.LayerNames.Concat(p.Names.Where(n => p.Shape(n).Length == 4))));
+        var (name, weight) = model.WeightByName(layer);
+        if (weight.dim() != 4)
+            throw new ArgumentException($"'{layer}' of {model.Name} resolves to weight '{name}' of shape [{string.Join(", ", weight.shape)}]; banding needs a conv weight [C_out, C_in, kH, kW]. Conv layers: {string.Join(", ", model.ConvLayers.Take(12))}{(model.ConvLayers.Count > 12 ? ", ..." : "")}.");
+        return (name, weight);
     }
 
     static string HueName(double hue) => hue switch

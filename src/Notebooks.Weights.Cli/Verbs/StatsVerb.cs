@@ -28,9 +28,10 @@ public sealed class StatsVerb : IVerb
             return 0;
         }
         int w = Math.Max(6, stats.Select(s => s.Name.Length).DefaultIfEmpty(6).Max());
-        stdout.WriteLine($"{"weight".PadRight(w)}  {"shape",-16} {"||W||_F",10} {"mean|w|",10} {"max|w|",10} {"pos",6} {"neg",6} {"~0",6}");
+        int wl = Math.Max(5, stats.Select(s => s.Layer?.Length ?? 1).DefaultIfEmpty(5).Max());
+        stdout.WriteLine($"{"weight".PadRight(w)}  {"layer".PadRight(wl)}  {"shape",-16} {"||W||_F",10} {"mean|w|",10} {"max|w|",10} {"pos",6} {"neg",6} {"~0",6}");
         foreach (var s in stats)
-            stdout.WriteLine($"{s.Name.PadRight(w)}  {string.Join("x", s.Shape),-16} {s.Frobenius,10:G4} {s.MeanAbs,10:G4} {s.MaxAbs,10:G4} {s.FractionPositive,6:P0} {s.FractionNegative,6:P0} {s.FractionNearZero,6:P0}");
+            stdout.WriteLine($"{s.Name.PadRight(w)}  {(s.Layer ?? "-").PadRight(wl)}  {string.Join("x", s.Shape),-16} {s.Frobenius,10:G4} {s.MeanAbs,10:G4} {s.MaxAbs,10:G4} {s.FractionPositive,6:P0} {s.FractionNegative,6:P0} {s.FractionNearZero,6:P0}");
         return 0;
     }
 }

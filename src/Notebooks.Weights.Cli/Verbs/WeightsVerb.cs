@@ -8,8 +8,9 @@ namespace Notebooks.Weights.Cli.Verbs;
 public sealed class WeightsVerb : IVerb
 {
     public string Name => "weights";
-    public string Summary => "export a named weight (e.g. conv2d0_w) as a NumPy .npy file";
-    public string Usage => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w --out FILE.npy [--layout oihw|hwio]\n" +
+    public string Summary => "export a named weight (e.g. conv2d0_w, or a layer: layer4.2.conv2) as a NumPy .npy file";
+    public string Usage => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
+                           "  --name: a weight name or alias, or a conv/dense layer (its kernel, [out, in, ...])\n" +
                            "  oihw (default): conv [out, in, kH, kW], dense [out, in]; hwio (Lucid/TF): conv [kH, kW, in, out], dense [in, out]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
@@ -25,7 +26,7 @@ public sealed class WeightsVerb : IVerb
 
         using var model = ModelRegistry.Load(modelName);
         using var scope = NewDisposeScope();
-        var w = model.Parameters[name];
+        var (weightName, w) = model.WeightByName(name);
         string note;
         if (layout == "hwio")
         {
@@ -47,7 +48,7 @@ public sealed class WeightsVerb : IVerb
         {
             throw new IOException($"Cannot write --out '{outPath}': {e.Message}", e);
         }
-        stdout.WriteLine($"wrote {outPath}: {model.Name} {name} ({model.Parameters.PathOf(name)}) {w.dtype} [{string.Join(", ", w.shape)}], layout {note}");
+        stdout.WriteLine($"wrote {outPath}: {model.Name} {name} ({model.Parameters.PathOf(weightName)}) {w.dtype} [{string.Join(", ", w.shape)}], layout {note}");
         return 0;
     }
 

@@ -12,12 +12,13 @@ namespace Notebooks.Weights.Models;
 /// pseudo-layer <c>input</c>. Layers are captured with forward hooks: no copy of the network, and the forward stops
 /// as soon as the requested layers are computed.
 /// </summary>
-public class VisionModel : IDisposable
+public partial class VisionModel : IDisposable
 {
     /// <summary>The pseudo-layer holding the (preprocessed) model input.</summary>
     public const string InputLayer = "input";
 
     readonly Dictionary<string, LayerSpec> _layers;
+    readonly Dictionary<string, string> _layerAliases;
     readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules;
     readonly Dictionary<int, IReadOnlyList<LayerInfo>> _infoCache = [];
     string? _weightsHash;
@@ -26,9 +27,13 @@ public class VisionModel : IDisposable
     /// Wraps <paramref name="module"/>. When <paramref name="layers"/> is null every submodule with a tensor output is a layer,
     /// named by its module path; otherwise exactly the given layers (curated names, e.g. Lucid's) are exposed.
     /// <paramref name="parameterAliases"/> maps friendly parameter names (e.g. <c>conv2d0_w</c>) to parameter paths.
+    /// <paramref name="layerAliases"/> maps other accepted layer names (e.g. an exporter's node names such as CNTK's
+    /// <c>Convolution387</c>) to layer names: they resolve wherever a layer is named but are not listed in
+    /// <see cref="LayerNames"/> or the layer table.
     /// </summary>
     public VisionModel(string name, nn.Module<Tensor, Tensor> module, InputSpec input,
-                       IEnumerable<LayerSpec>? layers = null, IReadOnlyDictionary<string, string>? parameterAliases = null)
+                       IEnumerable<LayerSpec>? layers = null, IReadOnlyDictionary<string, string>? parameterAliases = null,
+                       IReadOnlyDictionary<string, string>? layerAliases = null)
     {
         TorchRuntime.EnsureLoaded();
         Name = name;
@@ -46,7 +51,17 @@ public class VisionModel : IDisposable
                 throw new ArgumentException($"Layer '{s.Name}' points at module path '{s.ModulePath}', which is not a tensor-to-tensor submodule of {name}.");
             if (!_layers.TryAdd(s.Name, s)) throw new ArgumentException($"Layer name '{s.Name}' is defined twice in {name}.");
         }
+        _layerAliases = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (alias, target) in layerAliases ?? new Dictionary<string, string>())
+        {
+            if (_layers.ContainsKey(alias)) throw new ArgumentException($"Layer alias '{alias}' of {name} is also a layer name.");
+            if (!_layers.ContainsKey(target)) throw new ArgumentException($"Layer alias '{alias}' of {name} points at '{target}', which is not a layer.");
+            _layerAliases[alias] = target;
+        }
         Parameters = new ParameterEditor(name, module, parameterAliases ?? new Dictionary<string, string>()) { Changed = InvalidateWeightsHash };
+        foreach (var s in _layers.Values)
+            if (s.Weight is { } w && !Parameters.Contains(w))
+                throw new ArgumentException($"Layer '{s.Name}' of {name} names weight '{w}', which is not a parameter or parameter alias.");
     }
 
     /// <summary>Model name (e.g. "InceptionV1", "default").</summary>
@@ -61,12 +76,20 @@ public class VisionModel : IDisposable
     /// <summary>All layer names including "input", in definition order.</summary>
     public IReadOnlyList<string> LayerNames => _layers.Keys.ToList();
 
-    /// <summary>The layer called <paramref name="name"/>; unknown names throw with the nearest valid names.</summary>
-    public LayerSpec Layer(string name) =>
-        _layers.TryGetValue(name, out var s) ? s : throw new UnknownLayerException("layer", name, Name, _layers.Keys);
+    /// <summary>Other accepted layer names (alias → layer name), e.g. exporter node names; not listed in <see cref="LayerNames"/>.</summary>
+    public IReadOnlyDictionary<string, string> LayerAliases => _layerAliases;
 
-    /// <summary>True when <paramref name="name"/> is a layer of this model.</summary>
-    public bool HasLayer(string name) => _layers.ContainsKey(name);
+    /// <summary>
+    /// The layer called <paramref name="name"/> (or whose alias it is: the returned spec carries the layer's own name);
+    /// unknown names throw with the nearest valid names.
+    /// </summary>
+    public LayerSpec Layer(string name) =>
+        _layers.TryGetValue(name, out var s) ? s
+        : _layerAliases.TryGetValue(name, out var target) ? _layers[target]
+        : throw new UnknownLayerException("layer", name, Name, _layers.Keys.Concat(_layerAliases.Keys));
+
+    /// <summary>True when <paramref name="name"/> is a layer of this model (or a layer alias).</summary>
+    public bool HasLayer(string name) => _layers.ContainsKey(name) || _layerAliases.ContainsKey(name);
 
     /// <summary>The module that produces layer <paramref name="name"/> (null for "input").</summary>
     public nn.Module<Tensor, Tensor>? LayerModule(string name)
@@ -121,8 +144,8 @@ public class VisionModel : IDisposable
     /// <summary>Info for one layer at the default (or given) input size.</summary>
     public LayerInfo LayerInfo(string name, int? inputSize = null)
     {
-        Layer(name);
-        return Layers(inputSize).FirstOrDefault(l => l.Name == name)
+        var own = Layer(name).Name;
+        return Layers(inputSize).FirstOrDefault(l => l.Name == own)
                ?? throw new InvalidOperationException($"Layer '{name}' of {Name} is never computed by the forward pass.");
     }
 
@@ -181,11 +204,11 @@ public class VisionModel : IDisposable
                 foreach (var (layer, value) in replace)
                 {
                     if (layer == InputLayer) continue;
-                    var path = _layers[layer].ModulePath;
+                    var path = Layer(layer).ModulePath;
                     plan[path] = Entry(path) with { replace = value };
                 }
             // Several layer names can alias one module.
-            foreach (var l in pending) { var path = _layers[l].ModulePath; plan[path] = Entry(path); plan[path].captures.Add(l); }
+            foreach (var l in pending) { var path = Layer(l).ModulePath; plan[path] = Entry(path); plan[path].captures.Add(l); }
             foreach (var (path, step) in plan)
             {
                 var (lin, sub, names) = step;
@@ -236,7 +259,7 @@ public class VisionModel : IDisposable
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name} ({_layers.Count - 1} layers, input {Input.Channels}x{Input.DefaultSize}x{Input.DefaultSize} in [{Input.Min}, {Input.Max}])";
+    public override string ToString() => $"{Name} ({_layers.Count - 1} layers, input {Input.Channels}x{Input.DefaultSize}x{Input.DefaultSize} in [{Input.Min}, {Input.Max}]{(Input.Bgr ? ", BGR" : "")}{(Input.MeanImage is null ? "" : " minus a mean image")})";
 
     sealed class StopForward : Exception;
 }

@@ -11,6 +11,16 @@ namespace Notebooks.Weights.Weights;
 public static class FirstLayerFilters
 {
     /// <summary>
+    /// The first layer's filters: the OIHW kernel of <see cref="VisionModel.FirstConvLayer"/>, the first convolution the
+    /// forward pass computes (found from the graph's execution order, not from parameter order).
+    /// </summary>
+    public static Tensor Weight(VisionModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.LayerWeight(model.FirstConvLayer);
+    }
+
+    /// <summary>
     /// The notebook's <c>show_ws(ns, weights)</c>: with <c>W</c> the [O, kh, kw, C] filters and <c>W_ = W[ns]</c> (optionally
     /// scaled per filter by <paramref name="weights"/>), <c>0.5 + 0.05·W_/max|W[ns]| (per filter) + 0.45·W_/max|W| (all filters)</c>.
     /// <paramref name="conv0"/> is the OIHW weight tensor (e.g. <c>model.Parameters["conv2d0_w"]</c>).
@@ -47,16 +57,16 @@ public static class FirstLayerFilters
     /// <summary>
     /// The notebook's <c>np.argsort(ChannelReducer(1, "PCA").fit_transform(np.abs(conv2d1_w)[0, 0])[:, 0])</c>: conv2d0 channels
     /// sorted by their score on the first principal component of |conv2d1 weights| at spatial position (0, 0) (rows =
-    /// conv2d0 channels, columns = conv2d1 channels). PCA is centered, not whitened; the component's sign follows sklearn's
+    /// conv2d0 channels, columns = conv2d1 channels). <paramref name="conv1Weight"/> is a weight name or a conv layer name. PCA is centered, not whitened; the component's sign follows sklearn's
     /// <c>svd_flip</c> (u-based): the score with the largest magnitude is positive. Ties keep the lower index first.
     /// </summary>
     public static int[] Conv2d0Ordering(VisionModel model, string conv1Weight = "conv2d1_w")
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!model.Parameters.Contains(conv1Weight))
-            throw new ArgumentException($"{model.Name} has no parameter '{conv1Weight}'; pass the second conv layer's weight name.", nameof(conv1Weight));
+        if (!model.Parameters.Contains(conv1Weight) && !model.HasLayer(conv1Weight))
+            throw new ArgumentException($"{model.Name} has no parameter or layer '{conv1Weight}'; pass the second conv layer (or its weight name).", nameof(conv1Weight));
         using var scope = NewDisposeScope();
-        var w = model.Parameters[conv1Weight];
+        var w = model.WeightByName(conv1Weight).Weight;
         CheckConv(w, conv1Weight);
         return FirstComponentOrder(w[.., .., 0, 0].abs().t()); // [in, out]
     }

@@ -14,21 +14,27 @@ public sealed record WeightHistogram(double[] Edges, long[] Counts);
 /// </summary>
 public sealed record WeightStatistics(
     string Name, long[] Shape, long Count, double Frobenius, double MeanAbs, double MaxAbs, double Mean, double Std,
-    double FractionPositive, double FractionNegative, double FractionNearZero, WeightHistogram Histogram, double[] UnitInputNorms);
+    double FractionPositive, double FractionNegative, double FractionNearZero, WeightHistogram Histogram, double[] UnitInputNorms)
+{
+    /// <summary>The layer whose kernel this is (<see cref="VisionModel.WeightLayers"/>), or null for other parameters.</summary>
+    public string? Layer { get; init; }
+}
 
 /// <summary>Per-parameter statistics of a model's weights and XPlot.Plotly charts of them.</summary>
 public static class LayerStatistics
 {
     /// <summary>
     /// Statistics for every parameter with at least <paramref name="minDims"/> dimensions (default 2: conv and dense weights,
-    /// not biases), in parameter order. <paramref name="bins"/> histogram bins; <paramref name="nearZero"/> is relative to max |w|.
+    /// not biases), in parameter order, each with the layer it is the kernel of. <paramref name="bins"/> histogram bins; <paramref name="nearZero"/> is relative to max |w|.
     /// </summary>
     public static IReadOnlyList<WeightStatistics> Compute(VisionModel model, int bins = 50, double nearZero = 1e-3, int minDims = 2)
     {
         ArgumentNullException.ThrowIfNull(model);
         var result = new List<WeightStatistics>();
+        var layerOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var l in model.WeightLayers) layerOf.TryAdd(model.Parameters.PathOf(model.LayerWeightName(l)!), l);
         foreach (var (name, p) in model.Module.named_parameters())
-            if (p.dim() >= minDims) result.Add(Of(name, p, bins, nearZero));
+            if (p.dim() >= minDims) result.Add(Of(name, p, bins, nearZero) with { Layer = layerOf.GetValueOrDefault(name) });
         return result;
     }
 

@@ -48,7 +48,7 @@ public sealed class WeightsVerbTests : IDisposable
     {
         var (code, _, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_x", "--out", Path.Combine(_dir, "x.npy"));
         Assert.Equal(1, code);
-        Assert.Contains("Unknown parameter 'conv2d0_x' in model 'default'", e);
+        Assert.Contains("Unknown layer or weight 'conv2d0_x' in model 'default'", e);
         Assert.Contains("conv2d0_w", e);
         Assert.False(File.Exists(Path.Combine(_dir, "x.npy")));
     }

@@ -6,7 +6,18 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.Models.Onnx;
 
 /// <summary>One imported node: its layer name (the ONNX node name), module name, op type and output value.</summary>
-public sealed record OnnxLayer(string Name, string ModuleName, string OpType, string Output, bool IsLayer);
+public sealed record OnnxLayer(string Name, string ModuleName, string OpType, string Output, bool IsLayer)
+{
+    /// <summary>The node's ONNX inputs (value names; "" for omitted optional inputs).</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
+    /// <summary>
+    /// Parameter path (on <see cref="OnnxModel.Module"/>) of the node's kernel: input 1 of a Conv, Gemm or MatMul node
+    /// when it is a float initializer; null otherwise.
+    /// </summary>
+    public string? Weight { get; init; }
+    /// <summary>True when <see cref="Weight"/> is stored [in, out] (Gemm without transB, MatMul).</summary>
+    public bool WeightTransposed { get; init; }
+}
 
 /// <summary>
 /// An ONNX file imported as a TorchSharp module (<see cref="OnnxGraphModule"/>) plus what the file says about it:
@@ -65,7 +76,7 @@ public sealed class OnnxModel
     /// A <see cref="VisionModel"/> over the imported graph. Layers: every node output that depends on the input, named
     /// after its node (e.g. <c>/layer4/layer4.2/conv3/Conv</c>), then the friendly aliases (<c>layer4.2.conv3</c>,
     /// <c>layer4.2</c>); parameters: sanitized initializer names with the original names and <c>{layer}.weight</c>
-    /// as aliases. Input: channels and size from the file's input shape (224 when symbolic); images in [0, 1] are fed
+    /// as aliases; Conv/Gemm/MatMul layers know their kernel (<see cref="VisionModel.LayerWeight"/>). Input: channels and size from the file's input shape (224 when symbolic); images in [0, 1] are fed
     /// as they are unless <paramref name="input"/> says otherwise (an ONNX file does not record its preprocessing).
     /// </summary>
     public VisionModel ToVisionModel(InputSpec? input = null)
@@ -77,10 +88,12 @@ public sealed class OnnxModel
         var layers = new List<LayerSpec>();
         var names = new HashSet<string>(StringComparer.Ordinal) { VisionModel.InputLayer };
         foreach (var l in Layers)
-            layers.Add(new LayerSpec(names.Add(l.Name) ? l.Name : $"{l.Name}:{l.Output}", l.ModuleName, l.OpType));
+            layers.Add(new LayerSpec(names.Add(l.Name) ? l.Name : $"{l.Name}:{l.Output}", l.ModuleName, l.OpType)
+                { Weight = l.Weight, WeightTransposed = l.WeightTransposed });
         var moduleOf = Layers.ToDictionary(l => l.Name, l => l);
         foreach (var (alias, layer) in LayerAliases)
-            if (names.Add(alias)) layers.Add(new LayerSpec(alias, moduleOf[layer].ModuleName, moduleOf[layer].OpType));
+            if (names.Add(alias)) layers.Add(new LayerSpec(alias, moduleOf[layer].ModuleName, moduleOf[layer].OpType)
+                { Weight = moduleOf[layer].Weight, WeightTransposed = moduleOf[layer].WeightTransposed });
         return new VisionModel(System.IO.Path.GetFileNameWithoutExtension(Path), Module, spec, layers, ParameterAliases);
     }
 
@@ -191,9 +204,19 @@ public sealed class OnnxModel
             if (param) module0.AddParameter(p, v); else module0.AddBuffer(p, v);
         }
 
+        // Layers know their kernels: input 1 of Conv/Gemm/MatMul when it is a float initializer (a parameter).
+        var paramSet = new HashSet<string>(pending.Where(p => p.param).Select(p => p.path), StringComparer.Ordinal);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var node = ordered[i];
+            string? weight = node.OpType is "Conv" or "Gemm" or "MatMul" && node.Inputs.Count > 1
+                && paths.TryGetValue(node.Inputs[1], out var wp) && paramSet.Contains(wp) ? wp : null;
+            bool transposed = weight is not null && (node.OpType == "MatMul" || node.OpType == "Gemm" && !(node.Attributes.TryGetValue("transB", out var tb) && tb.I != 0));
+            layers[i] = layers[i] with { Inputs = node.Inputs.ToArray(), Weight = weight, WeightTransposed = transposed };
+        }
+
         // Friendly aliases from exporter scopes; "{scope}.weight" / ".bias" for Conv, Gemm and BatchNormalization nodes.
         var aliases = FriendlyAliases(layers.Where(l => l.IsLayer).ToList(), layerNames);
-        var paramSet = new HashSet<string>(pending.Where(p => p.param).Select(p => p.path), StringComparer.Ordinal);
         foreach (var (node, layer) in ordered.Zip(layers))
         {
             if (node.OpType is not ("Conv" or "Gemm" or "BatchNormalization") || FriendlyScope(layer.Name) is not { } scope) continue;
