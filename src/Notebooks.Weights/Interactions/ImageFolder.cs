@@ -5,7 +5,7 @@ namespace Notebooks.Weights.Interactions;
 
 /// <summary>
 /// A folder of JPEG/PNG images decoded with SkiaSharp for a model: each image is centre-cropped to a square and resized
-/// to <see cref="Size"/> (high-quality cubic resampling), giving [N, 3, S, S] floats in [0, 1] — before the model's own
+/// to <see cref="Size"/> (Mitchell cubic resampling; none when already that size), giving [N, 3, S, S] floats in [0, 1] — before the model's own
 /// preprocessing, which <see cref="Models.VisionModel"/> applies. Files are taken in ordinal name order. Nothing is skipped:
 /// unreadable files, grayscale files (one channel where the model takes three) and transparent ones fail the load with a
 /// list of every offending file.
@@ -71,7 +71,9 @@ public sealed class ImageFolder : IDisposable
             return "has transparent pixels (4 channels, RGBA); the model takes opaque RGB (3 channels)";
         using var square = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         if (!decoded.ExtractSubset(square, SKRectI.Create((w - side) / 2, (h - side) / 2, side, side))) return "centre crop failed";
-        using var resized = square.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        // Already the right size: no resampling (a cubic filter would blur even at scale 1).
+        using var resized = side == size ? square.Copy()
+            : square.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKCubicResampler.Mitchell));
         if (resized is null) return $"resizing to {size}x{size} failed";
         var buf = new byte[size * size * 4];
         System.Runtime.InteropServices.Marshal.Copy(resized.GetPixels(), buf, 0, buf.Length);
