@@ -54,13 +54,14 @@ public static class Interaction
         using var gate = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
         var parts = new List<Tensor>();
+        (int, int) mapSize = default;
         for (int s = 0; s < n; s += batchSize)
         {
             int e = Math.Min(n, s + batchSize);
-            parts.Add(Batch(model, from, to, images01[s..e], geometry, position, linearize, positions.AsSpan(s, e - s), values.AsSpan(s, e - s)));
+            parts.Add(Batch(model, from, to, images01[s..e], geometry, position, linearize, positions.AsSpan(s, e - s), values.AsSpan(s, e - s), out mapSize));
         }
         var maps = (parts.Count == 1 ? parts[0] : cat(parts, 0)).MoveToOuterDisposeScope();
-        return new PerExampleInteractions(from, to, maps, positions, values, linearize, geometry, Enumerable.Range(0, n).ToArray());
+        return new PerExampleInteractions(from, to, maps, positions, values, linearize, geometry, Enumerable.Range(0, n).ToArray()) { Layer2Size = mapSize };
     }
 
     /// <summary>
@@ -91,7 +92,7 @@ public static class Interaction
 
     /// <summary>One batch: [b, W, W] maps; fills positions and B values.</summary>
     static Tensor Batch(VisionModel model, UnitRef from, UnitRef to, Tensor x, InteractionGeometry geometry, InteractionPosition position,
-                        bool linearize, Span<(int, int)> positions, Span<double> values)
+                        bool linearize, Span<(int, int)> positions, Span<double> values, out (int, int) mapSize)
     {
         using var scope = NewDisposeScope();
         var input = model.Preprocess(x);
@@ -110,6 +111,7 @@ public static class Interaction
             finally { foreach (var p in frozen) p.requires_grad_(true); }
         }
         long b = x.shape[0], h2 = y.shape[2], w2 = y.shape[3];
+        mapSize = ((int)h2, (int)w2);
         var bmap = y[.., to.Unit].flatten(1);                       // [b, H2·W2]
         long[] flat;
         if (position.IsArgmax) flat = bmap.detach().argmax(1).cpu().data<long>().ToArray();
@@ -140,7 +142,7 @@ public static class Interaction
     }
 
     /// <summary>Checks both units, their order and the width (as expanded weights do).</summary>
-    internal static void CheckPair(VisionModel model, UnitRef from, UnitRef to, int width)
+    public static void CheckPair(VisionModel model, UnitRef from, UnitRef to, int width)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(from);

@@ -33,6 +33,8 @@ public sealed class PerExampleInteractions : IDisposable
     public InteractionGeometry Geometry { get; }
     /// <summary>Index of each row's image in the batch that was passed in.</summary>
     public IReadOnlyList<int> ImageIndices { get; }
+    /// <summary>Size (rows, columns) of layer2's map at these images.</summary>
+    public (int H, int W) Layer2Size { get; init; }
     /// <summary>Number of images N.</summary>
     public int Count => Positions.Count;
     /// <summary>Crop width W.</summary>
