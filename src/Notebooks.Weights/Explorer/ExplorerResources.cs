@@ -25,7 +25,7 @@ table.layers { border-collapse:collapse; width:100%; font-size:14px; margin-top:
 table.layers th { text-align:left; font-weight:600; font-size:12px; color:var(--muted); border-bottom:1px solid #ccc; padding:6px 8px; }
 table.layers td { border-bottom:1px solid var(--rule); padding:6px 8px; vertical-align:middle; }
 td.num { font-variant-numeric:tabular-nums; white-space:nowrap; }
-img.thumb { height:48px; width:auto; }
+img.thumb { height:48px; width:auto; max-width:300px; object-fit:contain; background:none; }
 .figures { display:flex; gap:28px; flex-wrap:wrap; align-items:flex-start; }
 figure { margin:0; } figcaption { font-size:12px; color:var(--muted); max-width:420px; margin-top:4px; }
 img.mosaic { width:auto; height:auto; max-width:520px; }

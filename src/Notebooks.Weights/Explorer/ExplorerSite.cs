@@ -228,7 +228,7 @@ public sealed class ExplorerSite : IDisposable
                     return n.Weight.ToPng(Math.Max(1, 48 / n.Weight.Height));
                 }
                 case ExplorerAssetKind.AllInputs:
-                    return AllInputsGrid(d, asset.Unit).ToPng(6);
+                    return AllInputsGrid(d, asset.Unit).ToPng(10);
                 case ExplorerAssetKind.LayerNmf:
                     return Image.FromTensor(d.Factors.Mosaic(columns: 16), ImageDomain.Unit).ToPng(Math.Max(1, 24 / Math.Max(1, kh)));
                 case ExplorerAssetKind.LayerHistogram:
