@@ -178,7 +178,7 @@ public static class ExplorerPages
         public void Add(string html) => _sb.Append(html).Append('\n');
 
         public void Head(string title) => Add("<!DOCTYPE html><html lang=\"en\"" + (site.Served ? " data-served=\"1\"" : "") + "><head><meta charset=\"utf-8\">" +
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">" +
             $"<title>{Escape(title)}</title><link rel=\"stylesheet\" href=\"{ExplorerPaths.Style}\"></head><body>");
 
         public void Crumbs(params (string? Href, string Text)[] items) =>
