@@ -14,7 +14,7 @@ public sealed class ExploreVerb : IVerb
     public string Name => "explore";
     public string Summary => "a browsable weight explorer of a model (Lucid's InceptionV1 explorer, for any model): static site or --serve";
     public string Usage =>
-        "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 128] [--feature-vis-size PX]\n" +
+        "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
         "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
         "  Layers: the model's conv layers (default: all). The static site opens from disk (SITE/index.html).\n" +
@@ -31,7 +31,7 @@ public sealed class ExploreVerb : IVerb
         var options = new ExplorerOptions
         {
             Layers = layers,
-            FeatureVisSteps = args.GetInt("feature-vis-steps", 128),
+            FeatureVisSteps = args.GetInt("feature-vis-steps", 48),
             FeatureVisSize = args.Get("feature-vis-size") is null ? null : args.GetInt("feature-vis-size", 0),
             UnitsPerLayer = args.Get("units-per-layer") is null ? null : args.GetInt("units-per-layer", 0),
             TopK = args.GetInt("top", 8),

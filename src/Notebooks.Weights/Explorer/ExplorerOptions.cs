@@ -9,7 +9,7 @@ public sealed record ExplorerOptions
     /// <summary>Layers to explore (null: every conv layer of the model, see <see cref="ExplorerPlan"/>).</summary>
     public IReadOnlyList<string>? Layers { get; init; }
     /// <summary>Optimization steps per feature visualization.</summary>
-    public int FeatureVisSteps { get; init; } = 128;
+    public int FeatureVisSteps { get; init; } = 48;
     /// <summary>Feature visualization size in pixels (null: the model's input size, at most 128).</summary>
     public int? FeatureVisSize { get; init; }
     /// <summary>Seed of the feature visualizations.</summary>
