@@ -321,6 +321,7 @@ public static class ExpandedWeights
                     throw new ArgumentOutOfRangeException(nameof(units), $"unit {u} is out of range for layer2 '{layer2}' with {l2.Channels} channels (valid 0..{l2.Channels - 1}).");
             list = units.ToArray();
         }
+        LayerCuts.EnsureCut(model, layer1, layer2);
         return (l2.Channels, list);
     }
 
