@@ -92,6 +92,6 @@ public sealed class ActivationsVerbTests : IDisposable
         (code, _, stderr) = Run("activations", "--model", model, "--layer", "a/b,a_b", "--in", good, "--out", _dir);
         Assert.Equal(2, code);
         Assert.Contains("would both be written to a_b.npy", stderr);
-        Assert.Empty(Directory.GetFiles(_dir, "*.npy").Where(f => !f.EndsWith("x.npy") && !f.EndsWith("gray.npy")));
+        Assert.DoesNotContain(Directory.GetFiles(_dir, "*.npy"), f => !f.EndsWith("x.npy") && !f.EndsWith("gray.npy"));
     }
 }
