@@ -20,6 +20,13 @@ public sealed class RunOptions
     /// </summary>
     public bool Linearize { get; init; }
 
+    /// <summary>
+    /// With <see cref="Linearize"/>: also give clamps (ONNX <c>Clip</c>, which is how ReLU6 is exported; TorchSharp
+    /// <c>ReLU6</c>/<c>Hardtanh</c>) the identity gradient, as ReLU gets. Off by default: Lucid's override names only
+    /// <c>Relu</c>, so a clamp keeps its real gradient (zero where the value is clipped).
+    /// </summary>
+    public bool LinearizeClip { get; init; }
+
     /// <summary>Stop the forward once every captured layer has been computed (default true).</summary>
     public bool StopEarly { get; init; } = true;
 }

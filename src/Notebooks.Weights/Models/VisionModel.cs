@@ -198,7 +198,7 @@ public partial class VisionModel : IDisposable
                 plan.TryGetValue(path, out var e) ? e : (null, null, new List<string>());
             if (options.Linearize)
                 foreach (var (path, m) in Module.named_modules())
-                    if (path.Length > 0 && _modules.ContainsKey(path) && Linearization.For(m) is { } lin)
+                    if (path.Length > 0 && _modules.ContainsKey(path) && Linearization.For(m, options.LinearizeClip) is { } lin)
                         plan[path] = Entry(path) with { lin = lin };
             if (options.Replace is { } replace)
                 foreach (var (layer, value) in replace)
