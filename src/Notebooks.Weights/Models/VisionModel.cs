@@ -165,7 +165,7 @@ public class VisionModel : IDisposable
         if (capture.Contains(InputLayer)) result[InputLayer] = input;
         if (pending.Count == 0) return result;
 
-        // One hook per module applying, in this order: linearization, substitution, capture. (Separate hooks would run in
+        // One hook per module applying, in this order: linearization (or ReLU redirection), substitution, capture. (Separate hooks would run in
         // TorchSharp's dictionary order, which is not registration order once earlier hooks were removed.)
         var removers = new List<Action>();
         try
@@ -173,6 +173,12 @@ public class VisionModel : IDisposable
             var plan = new Dictionary<string, (Func<Tensor, Tensor, Tensor>? lin, Tensor? replace, List<string> captures)>();
             (Func<Tensor, Tensor, Tensor>? lin, Tensor? replace, List<string> captures) Entry(string path) =>
                 plan.TryGetValue(path, out var e) ? e : (null, null, new List<string>());
+            if (options.Linearize && options.RedirectReluGradient)
+                throw new ArgumentException("Run: Linearize and RedirectReluGradient both replace ReLU gradients; choose one.");
+            if (options.RedirectReluGradient)
+                foreach (var (path, m) in Module.named_modules())
+                    if (path.Length > 0 && _modules.ContainsKey(path) && RedirectedReluGradient.For(m) is { } red)
+                        plan[path] = Entry(path) with { lin = red };
             if (options.Linearize)
                 foreach (var (path, m) in Module.named_modules())
                     if (path.Length > 0 && _modules.ContainsKey(path) && Linearization.For(m) is { } lin)
