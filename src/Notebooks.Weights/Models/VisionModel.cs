@@ -122,8 +122,12 @@ public class VisionModel : IDisposable
     public LayerInfo LayerInfo(string name, int? inputSize = null)
     {
         Layer(name);
-        return Layers(inputSize).FirstOrDefault(l => l.Name == name)
-               ?? throw new InvalidOperationException($"Layer '{name}' of {Name} is never computed by the forward pass.");
+        var info = Layers(inputSize).FirstOrDefault(l => l.Name == name);
+        if (info is not null) return info;
+        int size = inputSize ?? Input.DefaultSize;
+        if (Module is ILayerAvailability a && a.WhyNotComputed(_layers[name].ModulePath, [1, Input.Channels, size, size]) is { } why)
+            throw new ArgumentException($"Layer '{name}' of {Name} is not computed at {size}x{size}: {why}");
+        throw new InvalidOperationException($"Layer '{name}' of {Name} is never computed by the forward pass.");
     }
 
     /// <summary>Maps [0,1] NCHW images to the model's input range.</summary>
@@ -207,11 +211,22 @@ public class VisionModel : IDisposable
             }
             try { Module.call(input); }
             catch (StopForward) { }
+            catch (ArgumentException e) when (WhyPending(pending, input) is { } why) { throw new ArgumentException(why, e); }
         }
         finally { foreach (var rm in removers) rm(); }
+        if (pending.Count > 0 && WhyPending(pending, input) is { } reason) throw new ArgumentException(reason);
         if (pending.Count > 0)
             throw new InvalidOperationException($"Layer(s) {string.Join(", ", pending)} of {Name} were not computed by the forward pass (unused modules?).");
         return result;
+    }
+
+    // The reasons an ILayerAvailability module gives for not computing the pending layers, or null.
+    string? WhyPending(IEnumerable<string> pending, Tensor input)
+    {
+        if (Module is not ILayerAvailability availability) return null;
+        var layers = pending.ToList();
+        var reasons = layers.Select(l => availability.WhyNotComputed(_layers[l].ModulePath, input.shape)).OfType<string>().Distinct().ToList();
+        return reasons.Count == 0 ? null : $"{Name} does not compute {string.Join(", ", layers)} on an input shaped [{string.Join(", ", input.shape)}]: {string.Join(" ", reasons)}";
     }
 
     /// <summary>A short hash of all parameter values (for caches keyed by weights).</summary>
