@@ -1,6 +1,7 @@
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Documents;
+using Microsoft.DotNet.Interactive.Formatting;
 using Microsoft.DotNet.Interactive.PackageManagement;
 
 namespace Notebooks.Weights.Cli.Notebook;
@@ -12,7 +13,8 @@ namespace Notebooks.Weights.Cli.Notebook;
 /// sharing; <c>#!import</c> on the composite; and the NuGet package-extension loader
 /// (<see cref="PackageExtensionLoader"/>), which runs a restored package's <c>interactive-extensions/dotnet</c>.
 /// Left out: the tool's other languages (F#, PowerShell, HTTP, ...) and the Jupyter-package magics (#!lsmagic,
-/// #!time), which the notebooks do not use.
+/// #!time), which the notebooks do not use. Formatting follows the tool's <c>stdio</c> host (the one VS Code starts):
+/// a browser front end, HTML as the default MIME type, strings as plain text.
 /// </summary>
 public static class KernelHost
 {
@@ -36,6 +38,10 @@ public static class KernelHost
         composite.UseImportMagicCommand();
         PackageExtensionLoader.Use(composite);
         composite.DefaultKernelName = CSharp;
+        // The tool's stdio host (VS Code) has a browser front end (a type internal to the tool) and so formats values as HTML
+        // by default and strings as plain text (its KernelBuilder.SetUpFormatters); the same here.
+        Formatter.DefaultMimeType = HtmlFormatter.MimeType;
+        Formatter.SetPreferredMimeTypesFor(typeof(string), PlainTextFormatter.MimeType);
         return composite;
     }
 
