@@ -22,32 +22,41 @@ public static class PackageExtensionLoader
         var added = new ConcurrentQueue<PackageAdded>();
         var seenRoots = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var loadedAssemblies = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var loading = new AsyncLocal<bool>();
         kernel.RegisterForDisposal(kernel.KernelEvents.OfType<PackageAdded>()
             .Where(p => p.PackageReference.PackageRoot is { } root && seenRoots.TryAdd(root, true))
             .Subscribe(added.Enqueue));
         kernel.AddMiddleware(async (command, context, next) =>
         {
             await next(command, context);
-            while (added.TryDequeue(out var package))
+            // An extension.dib runs as commands of its own: packages it adds wait for the loop below to reach them, so
+            // every package's message lands in the cell that referenced it, in order.
+            if (loading.Value) return;
+            loading.Value = true;
+            try
             {
-                var dir = new DirectoryInfo(Path.Combine(package.PackageReference.PackageRoot, "interactive-extensions", "dotnet"));
-                if (!dir.Exists) continue;
-                foreach (var dll in dir.GetFiles("*.dll"))
+                while (added.TryDequeue(out var package))
                 {
-                    if (!loadedAssemblies.TryAdd(AssemblyName.GetAssemblyName(dll.FullName).FullName, true)) continue;
-                    var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(dll.FullName);
-                    foreach (var type in assembly.ExportedTypes.Where(t => !t.IsAbstract && !t.IsInterface && !t.IsGenericTypeDefinition && typeof(IKernelExtension).IsAssignableFrom(t)))
+                    var dir = new DirectoryInfo(Path.Combine(package.PackageReference.PackageRoot, "interactive-extensions", "dotnet"));
+                    if (!dir.Exists) continue;
+                    foreach (var dll in dir.GetFiles("*.dll"))
                     {
-                        await ((IKernelExtension)Activator.CreateInstance(type)!).OnLoadAsync(kernel);
+                        if (!loadedAssemblies.TryAdd(AssemblyName.GetAssemblyName(dll.FullName).FullName, true)) continue;
+                        var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(dll.FullName);
+                        foreach (var type in assembly.ExportedTypes.Where(t => !t.IsAbstract && !t.IsInterface && !t.IsGenericTypeDefinition && typeof(IKernelExtension).IsAssignableFrom(t)))
+                        {
+                            await ((IKernelExtension)Activator.CreateInstance(type)!).OnLoadAsync(kernel);
+                        }
+                    }
+                    var script = new FileInfo(Path.Combine(dir.FullName, "extension.dib"));
+                    if (script.Exists)
+                    {
+                        KernelInvocationContextExtensions.Display(context, $"Loading extension script from `{script.FullName}`");
+                        await kernel.LoadAndRunInteractiveDocument(script, context.Command);
                     }
                 }
-                var script = new FileInfo(Path.Combine(dir.FullName, "extension.dib"));
-                if (script.Exists)
-                {
-                    KernelInvocationContextExtensions.Display(context, $"Loading extension script from `{script.FullName}`");
-                    await kernel.LoadAndRunInteractiveDocument(script, context.Command);
-                }
             }
+            finally { loading.Value = false; }
         });
     }
 }
