@@ -12,12 +12,17 @@ public static class FirstLayerFilters
 {
     /// <summary>
     /// The first layer's filters: the OIHW kernel of <see cref="VisionModel.FirstConvLayer"/>, the first convolution the
-    /// forward pass computes (found from the graph's execution order, not from parameter order).
+    /// forward pass computes (found from the graph's execution order, not from parameter order), with its input
+    /// channels in RGB order so that pictures show the colors a filter responds to: a model that reads BGR
+    /// (<see cref="InputSpec.Bgr"/>, e.g. ResNet18 from NuGet) has its kernel's input channels flipped.
     /// </summary>
     public static Tensor Weight(VisionModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.LayerWeight(model.FirstConvLayer);
+        var w = model.LayerWeight(model.FirstConvLayer);
+        if (!model.Input.Bgr) return w;
+        if (w.shape[1] != 3) throw new ArgumentException($"{model.Name} reads BGR images but its first conv '{model.FirstConvLayer}' has {w.shape[1]} input channels, not 3.");
+        return w.flip(1);
     }
 
     /// <summary>

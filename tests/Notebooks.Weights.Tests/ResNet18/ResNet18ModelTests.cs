@@ -106,9 +106,13 @@ public class ResNet18ModelTests(ResNet18Fixture fixture) : IClassFixture<ResNet1
 
         // The first layer is the conv that reads the input, found from the graph (not Parameter10, the first in file order).
         Assert.Equal("conv1", _m.FirstConvLayer);
-        var first = FirstLayerFilters.Weight(_m);
+        var first = _m.LayerWeight("conv1");
         Assert.True(F.conv2d(_m.Preprocess(x), first, strides: [2, 2], padding: [3, 3]).allclose(acts["conv1"], rtol: 1e-4, atol: 1e-3));
-        Assert.Equal(3, FirstLayerFilters.ShowWs(first, [0, 1, 2]).shape[3]);
+        // The network reads BGR; the filters for pictures are in RGB order: applied to the input in RGB order they give conv1.
+        var rgbFilters = FirstLayerFilters.Weight(_m);
+        Assert.False(rgbFilters.allclose(first));
+        Assert.True(F.conv2d(_m.Preprocess(x).flip(1), rgbFilters, strides: [2, 2], padding: [3, 3]).allclose(acts["conv1"], rtol: 1e-4, atol: 1e-3));
+        Assert.Equal(3, FirstLayerFilters.ShowWs(rgbFilters, [0, 1, 2]).shape[3]);
         Assert.Equal(22, _m.ConvLayers.Count);
         Assert.Equal(OnnxModel.Load(ResNet18Fixture.NetworkFile).Layers.Count(l => l.OpType == "Conv"), _m.ConvLayers.Count);
     }

@@ -33,7 +33,7 @@ internal static class OnnxOps
     /// <summary>Operators that may use several outputs (each becomes its own node, see <see cref="PerOutputNodes"/>).</summary>
     static readonly HashSet<string> MultiOutput = new(StringComparer.Ordinal) { "Split" };
 
-    /// <summary>True when ai.onnx operator <paramref name="opType"/> is supported.</summary>
+    /// <summary>True when <paramref name="node"/> is an ai.onnx operator this importer supports.</summary>
     public static bool IsSupported(OnnxNodeProto node) => node.Domain is "" or "ai.onnx" && Families.ContainsKey(node.OpType);
 
     /// <summary>

@@ -80,7 +80,8 @@ public static class NuGetModelPackages
             try
             {
                 var repo = Repository.Factory.GetCoreV3(source);
-                var finder = repo.GetResourceAsync<FindPackageByIdResource>(CancellationToken.None).GetAwaiter().GetResult();
+                var finder = repo.GetResourceAsync<FindPackageByIdResource>(CancellationToken.None).GetAwaiter().GetResult()
+                             ?? throw new InvalidOperationException($"{source.Source} offers no package download resource");
                 bool found;
                 using (var fs = File.Create(target))
                     found = finder.CopyNupkgToStreamAsync(package.Id, version, fs, cache, NullLogger.Instance, CancellationToken.None).GetAwaiter().GetResult();
