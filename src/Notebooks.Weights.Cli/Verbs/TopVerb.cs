@@ -51,7 +51,7 @@ public sealed class TopVerb : IVerb
                 : throw new ArgumentException($"'{layer}' has no next top-level layer in {model.Name}; pass --to."));
         }
         using var scope = NewDisposeScope();
-        var w = ExpandedWeights.Get(model, l1, l2, width, useCache: false);
+        var w = ExpandedWeights.Get(model, l1, l2, width);
         var top = direction == "in" ? TopConnections.In(w, unit, k) : TopConnections.Out(w, unit, k);
         var norm = direction == "in" ? TopConnections.NormalizedIn(w, unit) : TopConnections.NormalizedOut(w, unit);
         var rows = top.Select(c => new

@@ -21,7 +21,6 @@ public partial class VisionModel : IDisposable
     readonly Dictionary<string, string> _layerAliases;
     readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules;
     readonly Dictionary<int, IReadOnlyList<LayerInfo>> _infoCache = [];
-    string? _weightsHash;
 
     /// <summary>
     /// Wraps <paramref name="module"/>. When <paramref name="layers"/> is null every submodule with a tensor output is a layer,
@@ -58,7 +57,7 @@ public partial class VisionModel : IDisposable
             if (!_layers.ContainsKey(target)) throw new ArgumentException($"Layer alias '{alias}' of {name} points at '{target}', which is not a layer.");
             _layerAliases[alias] = target;
         }
-        Parameters = new ParameterEditor(name, module, parameterAliases ?? new Dictionary<string, string>()) { Changed = InvalidateWeightsHash };
+        Parameters = new ParameterEditor(name, module, parameterAliases ?? new Dictionary<string, string>());
         foreach (var s in _layers.Values)
             if (s.Weight is { } w && !Parameters.Contains(w))
                 throw new ArgumentException($"Layer '{s.Name}' of {name} names weight '{w}', which is not a parameter or parameter alias.");
@@ -231,12 +230,16 @@ public partial class VisionModel : IDisposable
         return result;
     }
 
-    /// <summary>A short hash of all parameter values (for caches keyed by weights).</summary>
+    /// <summary>
+    /// A short hash (16 hex digits of SHA-256) of every parameter's name and current values, for caches keyed by weights.
+    /// Computed at each access, never remembered: an edit through any route (<see cref="ParameterEditor"/>, an in-place
+    /// change of <see cref="ParameterEditor.Live"/> or of <see cref="Module"/>'s parameters, an optimizer step, a state-dict
+    /// load) changes it. Cost: one pass over the parameter bytes (ResNet18's 11.7M floats: see docs/benchmarks.md).
+    /// </summary>
     public string WeightsHash
     {
         get
         {
-            if (_weightsHash is not null) return _weightsHash;
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var scope = NewDisposeScope();
             foreach (var (n, p) in Module.named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
@@ -244,12 +247,9 @@ public partial class VisionModel : IDisposable
                 sha.AppendData(System.Text.Encoding.UTF8.GetBytes(n));
                 sha.AppendData(p.detach().cpu().contiguous().bytes);
             }
-            return _weightsHash = Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
+            return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
         }
     }
-
-    /// <summary>Forget the cached weights hash after editing parameters.</summary>
-    internal void InvalidateWeightsHash() => _weightsHash = null;
 
     /// <inheritdoc/>
     public void Dispose()
