@@ -27,7 +27,7 @@ public sealed class BenchFeatureVisVerb : IVerb
         if (threads is int nt) TorchSharp.torch.set_num_threads(nt);
         if (n < 1 || steps < 1 || size < 8) throw new CliUsageException("--units and --steps must be at least 1, --size at least 8");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         var layer = layerOpt ?? model.Layers().Where(l => l.IsSpatial && l.Name != VisionModel.InputLayer && l.Channels >= n).Select(l => l.Name).LastOrDefault()
             ?? throw new ArgumentException($"{model.Name} has no spatial layer with at least {n} channels; pass --layer.");
         var info = model.LayerInfo(layer);

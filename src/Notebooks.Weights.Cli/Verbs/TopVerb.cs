@@ -31,7 +31,7 @@ public sealed class TopVerb : IVerb
         if (direction == "in" && to is not null) throw new CliUsageException("option --to only applies to --direction out");
         if (direction == "out" && from is not null) throw new CliUsageException("option --from only applies to --direction in");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         model.Layer(layer);
         var table = model.Layers().Where(l => l.Name == VisionModel.InputLayer || !model.Layer(l.Name).ModulePath.Contains('.')).ToList();
         int pos = table.FindIndex(l => l.Name == layer);

@@ -52,6 +52,9 @@ public sealed class ModelRegistry
         lock (_providers) _providers.Add(provider);
     }
 
+    /// <summary>This registry's providers, in lookup order (a snapshot).</summary>
+    public IReadOnlyList<IModelProvider> Providers { get { lock (_providers) return [.. _providers]; } }
+
     /// <summary>All model names known to this registry.</summary>
     public IReadOnlyList<string> ModelNames { get { lock (_providers) return _providers.SelectMany(p => p.Names).ToList(); } }
 

@@ -4,8 +4,7 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Weights;
 
-/// <summary>The notebook's cross-layer jumps on InceptionV1 (random weights).</summary>
-[Collection("WeightsSerial")]
+/// <summary>The notebook's cross-layer jumps on InceptionV1 (random weights from a private generator: runs in parallel with other classes).</summary>
 public class InceptionExpandedWeightsTests
 {
     [Fact]

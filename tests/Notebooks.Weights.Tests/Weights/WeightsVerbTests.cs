@@ -8,7 +8,6 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Weights;
 
-[Collection("WeightsSerial")]
 public class WeightsVerbTests
 {
     sealed class TestProvider : IModelProvider
@@ -24,13 +23,13 @@ public class WeightsVerbTests
         }
     }
 
-    static WeightsVerbTests() => ModelRegistry.Register(new TestProvider());
+    static readonly ModelRegistry Models = new([new TestProvider(), .. new ModelRegistry().Providers]);
 
     static (int code, string stdout, string stderr) Run(params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
+        int code = CliHost.Run(args, o, e, Models);
         return (code, o.ToString(), e.ToString());
     }
 
