@@ -234,8 +234,8 @@ public partial class VisionModel : IDisposable
     /// A short hash (16 hex digits of SHA-256) of every parameter's name and current values, for caches keyed by weights.
     /// Computed at each access, never remembered: an edit through any route (<see cref="ParameterEditor"/>, an in-place
     /// change of <see cref="ParameterEditor.Live"/> or of <see cref="Module"/>'s parameters, an optimizer step, a state-dict
-    /// load) changes it. Cost: one SHA-256 pass over the parameter bytes, about 60 ms for ResNet18 (64 MB) on the
-    /// project's 2-core machine; stable across versions, so on-disk caches and training records can name weights by it.
+    /// load) changes it. Cost: one SHA-256 pass over the parameter bytes, 56–96 ms for ResNet18 (64 MB) on the
+    /// project's shared 2-core machine (docs/benchmarks.md); stable across versions, so on-disk caches and training records can name weights by it.
     /// </summary>
     public string WeightsHash
     {
