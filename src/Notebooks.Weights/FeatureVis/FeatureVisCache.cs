@@ -80,6 +80,16 @@ public sealed class FeatureVisCache
     public string PathFor(VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
         PathFor(model.WeightsHash, model, layer, unit, settings);
 
+    /// <summary>
+    /// The units among <paramref name="units"/> (distinct, in order) with no cached image yet for the model's current
+    /// weights (hashed once for all of them).
+    /// </summary>
+    public IReadOnlyList<int> Missing(VisionModel model, string layer, IEnumerable<int> units, FeatureVisSettings settings)
+    {
+        string weightsHash = model.WeightsHash;
+        return units.Distinct().Where(u => !File.Exists(PathFor(weightsHash, model, layer, u, settings))).ToList();
+    }
+
     string PathFor(string weightsHash, VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
         Path.Combine(Root, weightsHash, $"{Safe(settings.TargetLayer(model, layer))}_{unit}_{settings.Hash}.png");
 

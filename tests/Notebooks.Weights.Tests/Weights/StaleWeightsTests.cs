@@ -88,4 +88,21 @@ public class StaleWeightsTests : IDisposable
         Assert.True(after.eq(fresh).all().item<bool>(), $"{route}: the cached image differs from a fresh render of the edited model");
         Assert.False(after.eq(before).all().item<bool>(), $"{route}: the edit did not change the image");
     }
+
+    [Fact]
+    public void WeightsHashFollowsTheBytesBothWays()
+    {
+        using var m = RenderTests.EdgeModel();
+        using var twin = RenderTests.EdgeModel();
+        string original = m.WeightsHash;
+        Assert.Equal(original, twin.WeightsHash); // same bytes, same hash, whatever the object
+        using var saved = m.Parameters["conv2.bias"];
+        using (no_grad()) m.Parameters.Live("conv2.bias").add_(1);
+        string edited = m.WeightsHash;
+        Assert.NotEqual(original, edited);
+        using (no_grad()) m.Parameters.Live("conv2.bias").copy_(saved);
+        Assert.Equal(original, m.WeightsHash);    // back to the original bytes: the original hash
+        using (no_grad()) twin.Parameters.Live("conv2.bias").add_(1);
+        Assert.Equal(edited, twin.WeightsHash);
+    }
 }
