@@ -232,19 +232,16 @@ public partial class VisionModel : IDisposable
 
     /// <summary>
     /// A short hash (16 hex digits of SHA-256) of every parameter's name and current values, for caches keyed by weights.
-    /// Never stale: each access first takes <see cref="WeightsContentKey"/> of the current bytes (an XxHash pass, 3–5 ms
-    /// for ResNet18's 64 MB once the JIT is warm) and reuses the SHA-256 only if that key is unchanged since it was
-    /// computed; so an edit through any route (<see cref="ParameterEditor"/>, an in-place change of
-    /// <see cref="ParameterEditor.Live"/> or of <see cref="Module"/>'s parameters, an optimizer step, a state-dict load)
-    /// changes it. The SHA-256 pass itself takes 56–96 ms for ResNet18 on the project's shared 2-core machine
-    /// (docs/benchmarks.md); it is stable across versions, so on-disk caches and training records name weights by it.
+    /// Computed at each access, never remembered: an edit through any route (<see cref="ParameterEditor"/>, an in-place
+    /// change of <see cref="ParameterEditor.Live"/> or of <see cref="Module"/>'s parameters, an optimizer step, a state-dict
+    /// load) changes it. Cost: one SHA-256 pass over the parameter bytes, 56–96 ms for ResNet18 (64 MB) on the project's
+    /// shared 2-core machine (docs/benchmarks.md); stable across versions, so on-disk caches and training records name
+    /// weights by it.
     /// </summary>
     public string WeightsHash
     {
         get
         {
-            string key = WeightsContentKey();
-            if (_lastWeightsHash is { } last && last.ContentKey == key) return last.Hash;
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var scope = NewDisposeScope();
             foreach (var (n, p) in Module.named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
@@ -252,16 +249,9 @@ public partial class VisionModel : IDisposable
                 sha.AppendData(System.Text.Encoding.UTF8.GetBytes(n));
                 sha.AppendData(p.detach().cpu().contiguous().bytes);
             }
-            var hash = Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
-            _lastWeightsHash = new HashOfContent(key, hash);
-            return hash;
+            return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
         }
     }
-
-    /// <summary>The SHA-256 weights hash last computed, with the content key of the bytes it was computed from.</summary>
-    HashOfContent? _lastWeightsHash;
-
-    sealed record HashOfContent(string ContentKey, string Hash);
 
     /// <summary>
     /// A 128-bit XxHash of every parameter's name, type, shape and current values, for in-memory caches
