@@ -1,3 +1,4 @@
+using Notebooks.Weights.Models;
 using System.Reflection;
 using Notebooks.Weights.Cli;
 
@@ -15,8 +16,11 @@ namespace Notebooks.Weights.Cli
             .Select(t => (IVerb)Activator.CreateInstance(t)!)
             .OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
 
-        /// <summary>Runs the tool in-process (tests call this too).</summary>
-        public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        /// <summary>
+        /// Runs the tool in-process (tests call this too); verbs load models from <paramref name="models"/> (default
+        /// <see cref="ModelRegistry.Default"/>), so a test can bring its own models without registering them process-wide.
+        /// </summary>
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr, ModelRegistry? models = null)
         {
             if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
             {
@@ -38,7 +42,7 @@ namespace Notebooks.Weights.Cli
             {
                 var rest = args.Skip(used).ToArray();
                 if (rest.Contains("--help")) { stdout.WriteLine($"{verb.Summary}\n\nusage:\n{verb.Usage}"); return 0; }
-                var parsed = new CliArgs(rest, FlagNames(verb));
+                var parsed = new CliArgs(rest, FlagNames(verb)) { Models = models ?? ModelRegistry.Default };
                 using var finalizersHeld = Notebooks.Weights.Runtime.FinalizerGate.Hold();
                 return verb.Run(parsed, stdout, stderr);
             }

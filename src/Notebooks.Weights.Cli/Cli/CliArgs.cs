@@ -1,3 +1,4 @@
+using Notebooks.Weights.Models;
 using System.Globalization;
 
 namespace Notebooks.Weights.Cli;
@@ -13,6 +14,8 @@ public sealed class CliArgs
 {
     readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
     readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    /// <summary>Where the verb loads models by name or path (the host's registry; <see cref="ModelRegistry.Default"/> unless given).</summary>
+    public ModelRegistry Models { get; init; } = ModelRegistry.Default;
     /// <summary>Arguments that are not options, in order.</summary>
     public IReadOnlyList<string> Positional { get; }
 

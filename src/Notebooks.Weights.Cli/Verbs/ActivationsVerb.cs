@@ -45,7 +45,7 @@ public sealed class ActivationsVerb : IVerb
             files[l] = file;
         }
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         foreach (var l in layers) model.Layer(l); // unknown names fail here, with the nearest valid ones
         using var scope = NewDisposeScope();
         var image = ReadInput(inPath, ext, model.Input.Channels);

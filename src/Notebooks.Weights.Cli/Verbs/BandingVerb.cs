@@ -32,7 +32,7 @@ public sealed class BandingVerb : IVerb
         if (columns < 1) throw new CliUsageException($"--columns must be ≥ 1; got {columns}");
         if (scale < 1 || scale > 64) throw new CliUsageException($"--scale must be in 1..64; got {scale}");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
         var (weightName, weight) = ResolveWeight(model, layer);
         var sw = Stopwatch.StartNew();

@@ -10,7 +10,7 @@ namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights bench expand</c>: on an InceptionV1-shaped block (mixed3a → mixed3b: 256 → 480 channels, random weights),
-/// times (a) <see cref="ExpandedWeights"/> with the cache off (here the closed form: products of the block's kernels,
+/// times (a) <see cref="ExpandedWeights"/> (here the closed form: products of the block's kernels,
 /// checked against backpropagation on eight channels), (a2) the same forced to batched backpropagation
 /// (<see cref="ExpandedWeightsMethod.Autograd"/>), (b) the Lucid-style loop (one fresh linearized
 /// forward of the single crop and one gradient per output channel), (c) one plain batched forward+backward
@@ -55,8 +55,8 @@ public sealed class BenchExpandVerb : IVerb
             return sw.Elapsed.TotalSeconds;
         }
         int chunk = chunkOpt ?? ExpandedWeights.AutoChunk(model, "mixed3a", width);
-        void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, chunk: chunk);
-        void Autograd() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, chunk: chunk, method: ExpandedWeightsMethod.Autograd);
+        void Batched() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, chunk: chunk);
+        void Autograd() => ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, chunk: chunk, method: ExpandedWeightsMethod.Autograd);
         // The batched work the method cannot avoid: one forward of the [C2, C1, W, W] batch from layer1 to layer2 and one
         // backward seeded (like the method) with a one-hot at each entry's own channel and the center; nothing else is timed.
         long[] yShape;
@@ -89,12 +89,12 @@ public sealed class BenchExpandVerb : IVerb
 
         // Parameters frozen for (b)-(d) as ExpandedWeights does internally: all four compute input gradients only.
         foreach (var p in seq.parameters()) p.requires_grad_(false);
-        Time(Batched); Time(Autograd); Time(() => ForwardBackward(false, units)); // warm-up (also caches the method's probes)
+        Time(Batched); Time(Autograd); Time(() => ForwardBackward(false, units)); // warm-up
         double agree;
         using (var check = NewDisposeScope())
         {
-            var closed = ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false);
-            var backprop = ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, useCache: false, method: ExpandedWeightsMethod.Autograd);
+            var closed = ExpandedWeights.Get(model, "mixed3a", "mixed3b", width);
+            var backprop = ExpandedWeights.Get(model, "mixed3a", "mixed3b", width, method: ExpandedWeightsMethod.Autograd);
             agree = (closed - backprop).abs().max().item<float>() / backprop.abs().max().item<float>();
         }
         double a = double.MaxValue, a2 = double.MaxValue, b = double.MaxValue, c1 = double.MaxValue, d = double.MaxValue, e = double.MaxValue;
@@ -140,7 +140,7 @@ public sealed class BenchExpandVerb : IVerb
         else
         {
             stdout.WriteLine($"{result.block}, W={width}, {units} channels in chunks of {chunk}, min of {repeat} interleaved rounds, {result.threads} threads");
-            stdout.WriteLine($"  (a) ExpandedWeights (cache off; {best!.Method}): {a * 1000,9:F1} ms");
+            stdout.WriteLine($"  (a) ExpandedWeights ({best!.Method}): {a * 1000,9:F1} ms");
             stdout.WriteLine($"  (a2) same, forced batched backprop (Autograd):  {a2 * 1000,9:F1} ms   (max |a - a2| / max |a2| = {agree:G2})");
             stdout.WriteLine($"  (b) Lucid-style per-channel loop:            {b * 1000,9:F1} ms");
             stdout.WriteLine($"  (c) one batched forward+backward:            {c1 * 1000,9:F1} ms");

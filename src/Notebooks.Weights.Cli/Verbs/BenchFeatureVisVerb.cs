@@ -27,7 +27,7 @@ public sealed class BenchFeatureVisVerb : IVerb
         if (threads is int nt) TorchSharp.torch.set_num_threads(nt);
         if (n < 1 || steps < 1 || size < 8) throw new CliUsageException("--units and --steps must be at least 1, --size at least 8");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         var layer = layerOpt ?? model.Layers().Where(l => l.IsSpatial && l.Name != VisionModel.InputLayer && l.Channels >= n).Select(l => l.Name).LastOrDefault()
             ?? throw new ArgumentException($"{model.Name} has no spatial layer with at least {n} channels; pass --layer.");
         var info = model.LayerInfo(layer);
@@ -55,14 +55,14 @@ public sealed class BenchFeatureVisVerb : IVerb
         var all = Enumerable.Range(0, n).ToArray();
         if (profile)
         {
-            var pb = PhaseProfile.Measure(model, layer, all, size, steps);
-            var p1 = PhaseProfile.Measure(model, layer, [0], size, steps);
+            var pb = FeatureVisPhaseProfile.Measure(model, layer, all, size, steps);
+            var p1 = FeatureVisPhaseProfile.Measure(model, layer, [0], size, steps);
             var c = CultureInfo.InvariantCulture;
             stdout.WriteLine(string.Format(c, "phase profile (thread cpu ms/step; exact with --threads 1; {0} threads): {1,10} {2,10} {3,7}", TorchSharp.torch.get_num_threads(), $"batch {n}", "one unit", "ratio"));
-            foreach (var (name, b) in pb)
-                stdout.WriteLine(string.Format(c, "  {0,-28} {1,10:F1} {2,10:F1} {3,6:F2}x", name, b * 1000, p1[name] * 1000, b / p1[name]));
-            var tb = PhaseProfile.TransformTimes(n, size, steps);
-            var t1 = PhaseProfile.TransformTimes(1, size, steps);
+            for (int i = 0; i < pb.Count; i++)
+                stdout.WriteLine(string.Format(c, "  {0,-28} {1,10:F1} {2,10:F1} {3,6:F2}x", pb[i].Name, pb[i].Seconds * 1000, p1[i].Seconds * 1000, pb[i].Seconds / p1[i].Seconds));
+            var tb = FeatureVisPhaseProfile.TransformTimes(n, size, steps);
+            var t1 = FeatureVisPhaseProfile.TransformTimes(1, size, steps);
             stdout.WriteLine(string.Format(c, "transforms, forward + backward (thread cpu ms): {0,14} {1,14}", $"batch {n}", "one image"));
             for (int i = 0; i < tb.Count; i++)
                 stdout.WriteLine(string.Format(c, "  {0,-24} {1,6:F1} + {2,6:F1}  {3,6:F1} + {4,6:F1}", tb[i].Name, tb[i].Forward * 1000, tb[i].Backward * 1000, t1[i].Forward * 1000, t1[i].Backward * 1000));

@@ -18,7 +18,7 @@ public sealed class BenchInteractionVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var model = ModelRegistry.Load(args.Require("model"));
+        var model = args.Models.LoadModel(args.Require("model"));
         using var _m = model;
         var from = UnitRef.Parse(args.Require("from"), "--from");
         var to = UnitRef.Parse(args.Require("to"), "--to");

@@ -33,9 +33,9 @@ public sealed class ExpandVerb : IVerb
             "closed-form" => ExpandedWeightsMethod.ClosedForm,
             _ => throw new CliUsageException($"option --method: expected auto, autograd or closed-form; got '{methodName}'"),
         };
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
-        var w = ExpandedWeights.Get(model, from, to, width, units, useCache: false, method: method, linearizeClip: linearizeClip);
+        var w = ExpandedWeights.Get(model, from, to, width, units, method: method, linearizeClip: linearizeClip);
         Npy.Save(outPath, w);
         stdout.WriteLine($"{model.Name} {from} -> {to}: [{string.Join(", ", w.shape)}] (W[x=row, y=column, in, out]) -> {outPath}");
         return 0;

@@ -51,7 +51,7 @@ public sealed class ExploreVerb : IVerb
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }
         if (outDir is not null) ExplorerSiteWriter.CheckFolder(outDir);
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         using var site = ExplorerSite.Create(model, options);
         site.Served = serve;
         using var cts = new CancellationTokenSource();

@@ -36,7 +36,7 @@ public sealed class FeatureVisVerb : IVerb
         if (size < 8) throw new CliUsageException($"option --size: must be at least 8, got {size}");
         if (noCache && cacheDir is not null) throw new CliUsageException("--no-cache and --cache exclude each other");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         string? temp = noCache ? Directory.CreateTempSubdirectory("featurevis-").FullName : null;
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

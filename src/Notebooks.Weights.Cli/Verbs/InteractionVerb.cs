@@ -44,7 +44,7 @@ public sealed class InteractionVerb : IVerb
         if (steps < 1) throw new CliUsageException($"option --best-steps: expected at least 1; got {steps}");
         if (batch < 1) throw new CliUsageException($"option --batch: expected at least 1; got {batch}");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
         Interaction.CheckPair(model, from, to, width);
         var expanded = Interaction.ExpandedWeight(model, from, to, width);

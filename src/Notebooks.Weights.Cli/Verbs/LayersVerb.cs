@@ -24,7 +24,7 @@ public sealed class LayersVerb : IVerb
             if (!int.TryParse(sizeText, out var s) || s < 1) throw new CliUsageException($"option --size: expected a positive integer (pixels), got '{sizeText}'");
             size = s;
         }
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         var layers = model.Layers(size);
         if (json)
         {

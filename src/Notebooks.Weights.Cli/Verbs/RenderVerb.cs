@@ -53,7 +53,7 @@ public sealed class RenderVerb : IVerb
         Tensor? toNext = null;
         if (modelName is not null)
         {
-            using var model = ModelRegistry.Load(modelName);
+            using var model = args.Models.LoadModel(modelName);
             var c2 = model.LayerInfo(to).Channels;
             if (unit < 0 || unit >= c2)
                 throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to} of {model.Name} with {c2} units (0..{c2 - 1})");

@@ -20,7 +20,7 @@ public sealed class StatsVerb : IVerb
         bool json = args.Flag("json");
         args.EnsureAllUsed();
         if (bins < 1) throw new CliUsageException($"option --bins: expected at least 1, got {bins}");
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         var stats = LayerStatistics.Compute(model, bins, nearZero);
         if (json)
         {

@@ -31,7 +31,7 @@ public sealed class TopVerb : IVerb
         if (direction == "in" && to is not null) throw new CliUsageException("option --to only applies to --direction out");
         if (direction == "out" && from is not null) throw new CliUsageException("option --from only applies to --direction in");
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         model.Layer(layer);
         var table = model.Layers().Where(l => l.Name == VisionModel.InputLayer || !model.Layer(l.Name).ModulePath.Contains('.')).ToList();
         int pos = table.FindIndex(l => l.Name == layer);
@@ -51,7 +51,7 @@ public sealed class TopVerb : IVerb
                 : throw new ArgumentException($"'{layer}' has no next top-level layer in {model.Name}; pass --to."));
         }
         using var scope = NewDisposeScope();
-        var w = ExpandedWeights.Get(model, l1, l2, width, useCache: false);
+        var w = ExpandedWeights.Get(model, l1, l2, width);
         var top = direction == "in" ? TopConnections.In(w, unit, k) : TopConnections.Out(w, unit, k);
         var norm = direction == "in" ? TopConnections.NormalizedIn(w, unit) : TopConnections.NormalizedOut(w, unit);
         var rows = top.Select(c => new

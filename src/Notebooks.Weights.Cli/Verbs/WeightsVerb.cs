@@ -24,7 +24,7 @@ public sealed class WeightsVerb : IVerb
         if (layout is not ("oihw" or "hwio")) throw new CliUsageException($"option --layout: expected oihw or hwio, got '{layout}'");
         CheckWritable(outPath);
 
-        using var model = ModelRegistry.Load(modelName);
+        using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
         var (weightName, w) = model.WeightByName(name);
         string note;

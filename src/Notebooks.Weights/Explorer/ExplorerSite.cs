@@ -153,6 +153,9 @@ public sealed class ExplorerSite : IDisposable
     /// <summary>True when the feature visualization of the unit is in the disk cache.</summary>
     public bool HasFeatureVis(string layer, int unit) => File.Exists(FeatureVisCache.PathFor(Model, layer, unit, FeatureVisSettings));
 
+    /// <summary>The units of <paramref name="layer"/> among <paramref name="units"/> whose feature visualization is not in the disk cache.</summary>
+    public IReadOnlyList<int> MissingFeatureVis(string layer, IEnumerable<int> units) => FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings);
+
     /// <summary>
     /// Renders (or reads) the feature visualizations of <paramref name="units"/> of <paramref name="layer"/> in batches of
     /// <see cref="ExplorerOptions.FeatureVisBatch"/>. A model whose feature visualization fails throws
@@ -160,7 +163,7 @@ public sealed class ExplorerSite : IDisposable
     /// </summary>
     public void RenderFeatureVis(string layer, IReadOnlyList<int> units, Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var todo = units.Distinct().Where(u => !HasFeatureVis(layer, u)).ToList();
+        var todo = FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings).ToList();
         for (int s = 0; s < todo.Count; s += Options.FeatureVisBatch)
         {
             var batch = todo.GetRange(s, Math.Min(Options.FeatureVisBatch, todo.Count - s));

@@ -23,18 +23,19 @@ public static class ExplorerSiteWriter
         var assets = pages.SelectMany(p => p.Assets).Distinct().ToList();
 
         var fv = assets.Where(a => a.Kind == ExplorerAssetKind.FeatureVis).ToList();
-        var missing = fv.Where(a => !site.HasFeatureVis(a.Layer, a.Unit)).GroupBy(a => a.Layer).ToList();
-        int total = missing.Sum(g => g.Count()), done = 0;
+        var missing = fv.GroupBy(a => a.Layer).Select(g => (Layer: g.Key, Units: site.MissingFeatureVis(g.Key, g.Select(a => a.Unit))))
+            .Where(g => g.Units.Count > 0).ToList();
+        int total = missing.Sum(g => g.Units.Count), done = 0;
         foreach (var g in missing)
         {
-            var units = g.Select(a => a.Unit).OrderBy(u => u).ToList();
+            var units = g.Units.OrderBy(u => u).ToList();
             for (int s = 0; s < units.Count; s += site.Options.FeatureVisBatch)
             {
                 var batch = units.GetRange(s, Math.Min(site.Options.FeatureVisBatch, units.Count - s));
                 int before = done;
-                site.RenderFeatureVis(g.Key, batch, p =>
+                site.RenderFeatureVis(g.Layer, batch, p =>
                     progress?.Invoke(new ExplorerProgress("feature vis", before * (long)p.TotalSteps + (long)p.Step * batch.Count, (long)total * p.TotalSteps,
-                        $"{g.Key} units {batch[0]}-{batch[^1]}")), cancellationToken);
+                        $"{g.Layer} units {batch[0]}-{batch[^1]}")), cancellationToken);
                 done += batch.Count;
             }
         }

@@ -80,9 +80,25 @@ public sealed class FeatureVisCache
 
     static readonly Lazy<HttpClient> DefaultHttp = new(() => new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
 
-    /// <summary>Where the image of <paramref name="unit"/> is (or would be) cached (named after <see cref="FeatureVisSettings.TargetLayer"/>).</summary>
+    /// <summary>
+    /// Where the image of <paramref name="unit"/> is (or would be) cached (named after <see cref="FeatureVisSettings.TargetLayer"/>),
+    /// under the model's current <see cref="VisionModel.WeightsHash"/>: edited weights get a folder of their own.
+    /// </summary>
     public string PathFor(VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
-        Path.Combine(Root, model.WeightsHash, $"{Safe(settings.TargetLayer(model, layer))}_{unit}_{settings.Hash}.png");
+        PathFor(model.WeightsHash, model, layer, unit, settings);
+
+    /// <summary>
+    /// The units among <paramref name="units"/> (distinct, in order) with no cached image yet for the model's current
+    /// weights (hashed once for all of them).
+    /// </summary>
+    public IReadOnlyList<int> Missing(VisionModel model, string layer, IEnumerable<int> units, FeatureVisSettings settings)
+    {
+        string weightsHash = model.WeightsHash;
+        return units.Distinct().Where(u => !File.Exists(PathFor(weightsHash, model, layer, u, settings))).ToList();
+    }
+
+    string PathFor(string weightsHash, VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
+        Path.Combine(Root, weightsHash, $"{Safe(settings.TargetLayer(model, layer))}_{unit}_{settings.Hash}.png");
 
     /// <summary>One unit's image [S, S, 3] in [0,1], from the cache or rendered.</summary>
     public Tensor GetOrRender(VisionModel model, string layer, int unit, FeatureVisSettings? settings = null,
@@ -114,12 +130,13 @@ public sealed class FeatureVisCache
         if (UseLucidHosted)
             return stack(units.Select(u => ResizeTo(GetLucidHosted(model, layer, u, cancellationToken), settings.Size)).ToArray()).MoveToOuterDisposeScope();
         layer = settings.TargetLayer(model, layer);
+        string weightsHash = model.WeightsHash; // of the weights rendered: hashed once per call, before the render
 
         var images = new Tensor?[units.Count];
         var missing = new List<int>();
         for (int i = 0; i < units.Count; i++)
         {
-            var path = PathFor(model, layer, units[i], settings);
+            var path = PathFor(weightsHash, model, layer, units[i], settings);
             if (File.Exists(path))
             {
                 var img = ImageFiles.Load(path);
@@ -141,9 +158,10 @@ public sealed class FeatureVisCache
             for (int b = 0; b < todo.Count; b++)
             {
                 var img = result.Final[b].clone();
-                ImageFiles.SavePng(img, PathFor(model, layer, todo[b], settings));
+                var path = PathFor(weightsHash, model, layer, todo[b], settings);
+                ImageFiles.SavePng(img, path);
                 // Return what a later cache hit returns (8-bit quantized), so first and second calls agree.
-                var reread = ImageFiles.Load(PathFor(model, layer, todo[b], settings));
+                var reread = ImageFiles.Load(path);
                 for (int i = 0; i < units.Count; i++) if (units[i] == todo[b]) images[i] = reread;
             }
         }

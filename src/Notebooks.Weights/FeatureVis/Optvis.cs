@@ -44,6 +44,29 @@ public sealed class RenderOptions
     public int Seed { get; init; }
     /// <summary>Called after every step.</summary>
     public Action<RenderProgress>? Progress { get; init; }
+    /// <summary>Told the phases of every step (<see cref="RenderPhases"/>), for profilers such as <c>weights bench featurevis --profile</c>.</summary>
+    public IPhaseObserver? Phases { get; init; }
+}
+
+/// <summary>The phases and notes <see cref="Optvis.Render"/> reports to <see cref="RenderOptions.Phases"/>, in step order.</summary>
+public static class RenderPhases
+{
+    /// <summary>Note at the start of each step: the step number (int, 1-based).</summary>
+    public const string StepNote = "step";
+    /// <summary>Between steps: progress callback, snapshots, trace (ends as a step starts).</summary>
+    public const string BetweenSteps = "between steps";
+    /// <summary>The image from its parameterization (FFT, color decorrelation, sigmoid).</summary>
+    public const string Image = "image (FFT + colors)";
+    /// <summary>The random transforms.</summary>
+    public const string Transforms = "transforms";
+    /// <summary>The model's forward up to the objective's layers.</summary>
+    public const string Forward = "model forward";
+    /// <summary>The objective.</summary>
+    public const string Objective = "objective";
+    /// <summary>The whole backward (model, transforms and parameterization).</summary>
+    public const string Backward = "backward (all)";
+    /// <summary>The Adam update.</summary>
+    public const string Step = "Adam step";
 }
 
 /// <summary>Images at each threshold and the objective trace of a render.</summary>
@@ -115,23 +138,32 @@ public static class Optvis
         try
         {
             using var optimizer = optim.Adam(param.Parameters, lr: options.LearningRate);
+            var phases = options.Phases;
             for (int step = 1; step <= total; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                phases?.PhaseEnded(RenderPhases.BetweenSteps);
+                phases?.Note(RenderPhases.StepNote, step);
                 double[] values;
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.zero_grad();
                     var img = param.Image();
+                    phases?.PhaseEnded(RenderPhases.Image);
                     var x = transform.Apply(img, random);
                     if (fit is not null) x = fit.Apply(x);
+                    phases?.PhaseEnded(RenderPhases.Transforms);
                     bool redirect = options.ReluGradientOverride && step <= RedirectedReluSteps;
                     var acts = capture.Length == 0 ? new Dictionary<string, Tensor>() : RunModel(model, x, capture, redirect);
+                    phases?.PhaseEnded(RenderPhases.Forward);
                     acts[VisionModel.InputLayer] = img; // Lucid's T("input") is the image before transforms
                     var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
                     var loss = v.sum().neg();
+                    phases?.PhaseEnded(RenderPhases.Objective);
                     loss.backward();
+                    phases?.PhaseEnded(RenderPhases.Backward);
                     optimizer.step();
+                    phases?.PhaseEnded(RenderPhases.Step);
                     values = v.detach().to(ScalarType.Float64).data<double>().ToArray();
                 }
                 if (values.Any(double.IsNaN))

@@ -23,7 +23,7 @@ public sealed record InteractionGeometry(int Width, int CenterY, int CenterX, in
     public static InteractionGeometry Of(VisionModel model, string layer1, string layer2, int width)
     {
         var table = Known.GetOrCreateValue(model);
-        string key = $"{layer1}|{layer2}|{width}|{model.WeightsHash}";
+        string key = $"{layer1}|{layer2}|{width}"; // map sizes depend on the modules and shapes only, not on weight values
         if (table.TryGetValue(key, out var g)) return g;
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -14,9 +14,6 @@ public sealed class ParameterEditor
     readonly Dictionary<string, TorchSharp.Modules.Parameter> _params;
     readonly IReadOnlyDictionary<string, string> _aliases;
     readonly Dictionary<string, Tensor> _originals = [];
-    /// <summary>Called after any set, edit or restore (the model forgets its cached weights hash).</summary>
-    internal Action? Changed;
-
     internal ParameterEditor(string model, nn.Module module, IReadOnlyDictionary<string, string> aliases)
     {
         _model = model;
@@ -57,7 +54,6 @@ public sealed class ParameterEditor
             Remember(name);
             using var _ = no_grad();
             p.copy_(value);
-            Changed?.Invoke();
         }
     }
 
@@ -67,8 +63,7 @@ public sealed class ParameterEditor
         Remember(name);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        try { edit(Live(name)); }
-        finally { Changed?.Invoke(); }
+        edit(Live(name));
     }
 
     /// <summary>Restores one parameter, or all edited ones when <paramref name="name"/> is null.</summary>
@@ -82,7 +77,6 @@ public sealed class ParameterEditor
             _params[path].copy_(orig);
             orig.Dispose();
         }
-        Changed?.Invoke();
     }
 
     /// <summary>Names of parameters changed since load (or the last restore).</summary>

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Notebooks.Weights.Runtime;
 using Notebooks.Weights.Models;
@@ -44,46 +41,57 @@ namespace Notebooks.Weights.Weights;
 /// </summary>
 public static class ExpandedWeights
 {
-    const int CacheCapacity = 32;
-    static readonly LinkedList<(string key, Tensor value)> Cache = new();
-
     /// <summary>
     /// The <c>[W, W, C1, C2]</c> expanded weights from <paramref name="layer1"/> to <paramref name="layer2"/> (see the class
-    /// docs). <paramref name="units"/> restricts the output channels. Results are cached per (weights hash, layers,
-    /// width, units, method): callers get their own copy, so a re-run notebook cell is instant and mutating the result is safe.
+    /// docs), computed from the model's current weights; nothing is remembered between calls (hold an
+    /// <see cref="ExpandedWeightsCache"/> to reuse results). <paramref name="units"/> restricts the output channels.
     /// <paramref name="method"/> picks the closed form or backpropagation (<see cref="ExpandedWeightsMethod"/>; same values).
+    /// <paramref name="observer"/> (optional) is told where the time goes (<see cref="Phases"/>; see <see cref="Profile"/>).
     /// </summary>
     public static Tensor Get(VisionModel model, string layer1, string layer2, int width = 5,
-                             IReadOnlyList<int>? units = null, bool useCache = true, int? chunk = null,
-                             ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto, bool linearizeClip = false)
+                             IReadOnlyList<int>? units = null, int? chunk = null,
+                             ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto, bool linearizeClip = false,
+                             IPhaseObserver? observer = null) =>
+        GetWith(model, layer1, layer2, width, units, chunk, method, linearizeClip, observer, new ExpandedWeightsProbes(), "");
+
+    internal static Tensor GetWith(VisionModel model, string layer1, string layer2, int width, IReadOnlyList<int>? units, int? chunk,
+                                   ExpandedWeightsMethod method, bool linearizeClip, IPhaseObserver? observer,
+                                   ExpandedWeightsProbes probes, string weightsHash)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (chunk is < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
-        var (c2, unitList) = Validate(model, layer1, layer2, width, units);
-        string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}|{method}|{(linearizeClip ? "clip-identity" : "clip")}";
-        if (useCache)
-            lock (Cache)
-                for (var n = Cache.First; n is not null; n = n.Next)
-                    if (n.Value.key == key)
-                    {
-                        Cache.Remove(n);
-                        Cache.AddFirst(n);
-                        return n.Value.value.clone();
-                    }
+        var (_, unitList) = Validate(model, layer1, layer2, width, units);
+        return Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), observer, method, linearizeClip,
+                       probes, weightsHash);
+    }
 
-        var result = Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), null, method, linearizeClip);
-        if (!useCache) return result;
-        var stored = result.detach().clone().DetachFromDisposeScope();
-        lock (Cache)
-        {
-            Cache.AddFirst((key, stored));
-            while (Cache.Count > CacheCapacity)
-            {
-                Cache.Last!.Value.value.Dispose();
-                Cache.RemoveLast();
-            }
-        }
-        return result;
+    /// <summary>Names of the phases and notes <see cref="Get"/> reports to an <see cref="IPhaseObserver"/>.</summary>
+    public static class Phases
+    {
+        /// <summary>Zero-image forward up to layer1 and the W×W crop.</summary>
+        public const string Crop = "crop";
+        /// <summary>Finding the smallest prefix input size.</summary>
+        public const string PrefixProbe = "prefix probe";
+        /// <summary>Checking that layer2's module takes layer1 directly.</summary>
+        public const string DirectInputProbe = "direct-input probe";
+        /// <summary>Evaluating the closed form.</summary>
+        public const string ClosedForm = "closed form";
+        /// <summary>Backpropagating a few channels to check the closed form.</summary>
+        public const string ClosedFormCheck = "closed-form check";
+        /// <summary>The batched forward up to layer1 (the prefix; reported inside the forward).</summary>
+        public const string Prefix = "prefix";
+        /// <summary>The rest of the batched forward to layer2.</summary>
+        public const string Forward = "forward";
+        /// <summary>Building the one-hot seeds.</summary>
+        public const string Seed = "seed";
+        /// <summary>The batched backward.</summary>
+        public const string Backward = "backward";
+        /// <summary>Concatenating chunks and permuting to [W, W, C1, C2] (the last phase).</summary>
+        public const string Assemble = "assemble";
+        /// <summary>Note: "closed form" or "autograd (why)".</summary>
+        public const string MethodNote = "method";
+        /// <summary>Note: the prefix input size (int).</summary>
+        public const string PrefixSizeNote = "prefix size";
     }
 
     /// <summary>The <c>[C2, C1, W, W]</c> (out, in, row, column) view of a <c>[W, W, C1, C2]</c> expanded-weights tensor.</summary>
@@ -99,22 +107,9 @@ public static class ExpandedWeights
     /// <summary>The channels checked for a module that reports its <see cref="ICenterJacobian.ChannelGroups"/>.</summary>
     public static IReadOnlyList<int> ClosedFormCheckUnits(ICenterJacobian module, long c2) => ExpandedWeightsClosedForm.CheckUnits(c2, module.ChannelGroups);
 
-    /// <summary>Drops every cached result.</summary>
-    public static void ClearCache()
-    {
-        lock (Cache)
-        {
-            foreach (var (_, t) in Cache) t.Dispose();
-            Cache.Clear();
-        }
-    }
-
-    /// <summary>Number of cached results.</summary>
-    public static int CachedCount { get { lock (Cache) return Cache.Count; } }
-
     /// <summary>
-    /// Runs one uncached <see cref="Get"/> of all output channels (chunked like Get) and returns the wall-clock time of
-    /// each phase (for <c>weights bench expand</c>): where the time goes.
+    /// Runs one <see cref="Get"/> of all output channels (chunked like Get) with an <see cref="ExpandedWeightsProfile"/>
+    /// observing it and returns the wall-clock time of each phase (for <c>weights bench expand</c>): where the time goes.
     /// </summary>
     public static ExpandedWeightsProfile Profile(VisionModel model, string layer1, string layer2, int width = 5, int? chunk = null,
                                                  ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto)
@@ -123,7 +118,7 @@ public static class ExpandedWeights
         var (_, unitList) = Validate(model, layer1, layer2, width, null);
         var profile = new ExpandedWeightsProfile();
         using var scope = NewDisposeScope();
-        Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile, method);
+        Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile, method, false, new ExpandedWeightsProbes(), "");
         return profile;
     }
 
@@ -135,39 +130,39 @@ public static class ExpandedWeights
     }
 
     static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk,
-                          ExpandedWeightsProfile? profile, ExpandedWeightsMethod method, bool linearizeClip = false)
+                          IPhaseObserver? observer, ExpandedWeightsMethod method, bool linearizeClip,
+                          ExpandedWeightsProbes probes, string weightsHash)
     {
         using var gate = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
-        var total = Stopwatch.StartNew();
-        var sw = Stopwatch.StartNew();
         var crop = ZeroImageCrop(model, layer1, width);
-        if (profile is not null) profile.CropSeconds = Lap(sw);
-        int prefixSize = PrefixSize(model, layer1, layer2, crop);
-        if (profile is not null) { profile.PrefixProbeSeconds = Lap(sw); profile.PrefixSize = prefixSize; }
+        observer?.PhaseEnded(Phases.Crop);
+        int prefixSize = PrefixSize(model, layer1, layer2, crop, probes, weightsHash);
+        observer?.PhaseEnded(Phases.PrefixProbe);
+        observer?.Note(Phases.PrefixSizeNote, prefixSize);
         if (linearizeClip && method == ExpandedWeightsMethod.ClosedForm)
             throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}' with clamps linearized; use ExpandedWeightsMethod.Auto or Autograd.");
-        var outIn = linearizeClip ? null : ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, profile, method);
-        if (linearizeClip && profile is not null) profile.Method = "autograd (Clip linearized as identity)";
+        var outIn = linearizeClip ? null : ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, observer, method, probes, weightsHash);
+        if (linearizeClip) observer?.Note(Phases.MethodNote, "autograd (Clip linearized as identity)");
         if (outIn is null)
         {
             var parts = new List<Tensor>();
             for (int s = 0; s < unitList.Length; s += chunk)
-                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile, linearizeClip));
+                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, observer, linearizeClip));
             outIn = parts.Count == 1 ? parts[0] : cat(parts, 0);
         }
-        sw.Restart();
         var result = outIn.permute(2, 3, 1, 0).contiguous().MoveToOuterDisposeScope(); // [n, C1, W, W] → [W, W, C1, n]
-        if (profile is not null) { profile.AssembleSeconds = Lap(sw); profile.TotalSeconds = total.Elapsed.TotalSeconds; }
+        observer?.PhaseEnded(Phases.Assemble);
         return result;
     }
 
     /// <summary>
     /// The closed form's [n, C1, W, W] for <paramref name="unitList"/>, or null when backpropagation is to be used
-    /// (requested, cheaper for a few units, or no checked closed form); records which in the profile.
+    /// (requested, cheaper for a few units, or no checked closed form); notes which to the observer.
     /// </summary>
     static Tensor? ClosedFormOrNull(VisionModel model, string layer1, string layer2, int width, int[] unitList, Tensor crop,
-                                    int prefixSize, ExpandedWeightsProfile? profile, ExpandedWeightsMethod method)
+                                    int prefixSize, IPhaseObserver? observer, ExpandedWeightsMethod method,
+                                    ExpandedWeightsProbes probes, string weightsHash)
     {
         string? why = method == ExpandedWeightsMethod.Autograd ? "requested"
             // A few requested channels of a wider layer: backpropagating them costs less than the closed form plus its check.
@@ -176,10 +171,10 @@ public static class ExpandedWeights
             : null;
         if (why is null)
         {
-            var closed = ExpandedWeightsClosedForm.TryCompute(model, layer1, layer2, width, crop, prefixSize, out var reason, profile);
+            var closed = ExpandedWeightsClosedForm.TryCompute(model, layer1, layer2, width, crop, prefixSize, out var reason, observer, probes, weightsHash);
             if (closed is not null)
             {
-                if (profile is not null) profile.Method = "closed form";
+                observer?.Note(Phases.MethodNote, "closed form");
                 bool all = unitList.Length == closed.shape[0] && unitList.Select((u, i) => u == i).All(x => x);
                 return all ? closed : closed.index_select(0, tensor(unitList.Select(u => (long)u).ToArray(), int64));
             }
@@ -187,15 +182,8 @@ public static class ExpandedWeights
                 throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}': {reason}. Use ExpandedWeightsMethod.Auto or Autograd.");
             why = reason;
         }
-        if (profile is not null) profile.Method = $"autograd ({why})";
+        observer?.Note(Phases.MethodNote, $"autograd ({why})");
         return null;
-    }
-
-    static double Lap(Stopwatch sw)
-    {
-        double t = sw.Elapsed.TotalSeconds;
-        sw.Restart();
-        return t;
     }
 
     /// <summary>layer1's activations for the all-zero [0,1] image, cropped to [1, C1, W, W] (detached): the point at which expanded weights are evaluated.</summary>
@@ -209,21 +197,19 @@ public static class ExpandedWeights
         return acts[.., .., ..width, ..width].detach().contiguous().MoveToOuterDisposeScope();
     }
 
-    static readonly ConditionalWeakTable<VisionModel, ConcurrentDictionary<string, int>> PrefixSizes = new();
-
     /// <summary>
     /// The model-input size used to reach layer1 in the batched pass, whose layer1 output is then replaced by the crop.
     /// The prefix's values are discarded, so the smallest input size that runs up to layer1 is enough; it is used only after
-    /// checking, once per (model, layers, width), that layer2 computed from the crop is bit-identical with the tiny prefix
-    /// and with the default-size one (a model whose later layers depend on the input size keeps the default size).
+    /// checking (at each call, or once per weights, layers and width in an <see cref="ExpandedWeightsCache"/>) that layer2
+    /// computed from the crop is bit-identical with the tiny prefix and with the default-size one (a model whose later
+    /// layers depend on the input size keeps the default size).
     /// </summary>
-    static int PrefixSize(VisionModel model, string layer1, string layer2, Tensor crop)
+    static int PrefixSize(VisionModel model, string layer1, string layer2, Tensor crop, ExpandedWeightsProbes probes, string weightsHash)
     {
         int full = model.Input.DefaultSize;
         if (layer1 == VisionModel.InputLayer) return full; // the input itself is replaced: no prefix runs
-        var sizes = PrefixSizes.GetOrCreateValue(model);
-        string key = $"{layer1}|{layer2}|{crop.shape[2]}";
-        if (sizes.TryGetValue(key, out int known)) return known;
+        string key = $"{weightsHash}|{layer1}|{layer2}|{crop.shape[2]}";
+        if (probes.PrefixSizes.TryGetValue(key, out int known)) return known;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Tensor? Layer2At(int size)
@@ -245,17 +231,16 @@ public static class ExpandedWeights
             if (y.shape.SequenceEqual(reference.shape) && y.eq(reference).all().item<bool>()) chosen = size;
             break;
         }
-        sizes[key] = chosen;
+        probes.PrefixSizes[key] = chosen;
         return chosen;
     }
 
     /// <summary>One batched backward: d layer2[b, units[b], center] / d crop → [n, C1, W, W].</summary>
-    internal static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, ExpandedWeightsProfile? profile,
+    internal static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, IPhaseObserver? observer,
                                          bool linearizeClip = false)
     {
         using var scope = NewDisposeScope();
         using var g = enable_grad();
-        var sw = Stopwatch.StartNew();
         int n = units.Length;
         var x = crop.expand(n, -1, -1, -1).clone().requires_grad_(true);
         var modelInput = layer1 == VisionModel.InputLayer
@@ -265,9 +250,9 @@ public static class ExpandedWeights
         var frozen = model.Module.parameters().Where(p => p.requires_grad).ToList();
         foreach (var p in frozen) p.requires_grad_(false);
         Action? removeLap = null;
-        if (profile is not null && model.LayerModule(layer1) is { } m1)
+        if (observer is not null && model.LayerModule(layer1) is { } m1)
         {
-            var h = m1.register_forward_hook((_, _, _) => { profile.PrefixSeconds += sw.Elapsed.TotalSeconds; return null!; });
+            var h = m1.register_forward_hook((_, _, _) => { observer.PhaseEnded(Phases.Prefix); return null!; });
             removeLap = h.remove;
         }
         Tensor y;
@@ -286,7 +271,7 @@ public static class ExpandedWeights
             foreach (var p in frozen) p.requires_grad_(true);
             removeLap?.Invoke();
         }
-        if (profile is not null) profile.ForwardSeconds += Lap(sw);
+        observer?.PhaseEnded(Phases.Forward);
         if (y.dim() != 4)
             throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; expanded weights need a spatial [N, C, H, W] layer.");
         long ch = (y.shape[2] - 1) / 2, cw = (y.shape[3] - 1) / 2;
@@ -294,9 +279,9 @@ public static class ExpandedWeights
         var seed = zeros_like(y);
         seed.index_put_(ones(n, dtype: y.dtype), arange(n, dtype: int64), tensor(units.Select(u => (long)u).ToArray(), int64),
                         full(n, ch, dtype: int64), full(n, cw, dtype: int64));
-        if (profile is not null) profile.SeedSeconds += Lap(sw);
+        observer?.PhaseEnded(Phases.Seed);
         var grad = autograd.grad([y], [x], [seed])[0];
-        if (profile is not null) profile.BackwardSeconds += Lap(sw);
+        observer?.PhaseEnded(Phases.Backward);
         return grad.detach().MoveToOuterDisposeScope();
     }
 

@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Notebooks.Weights.Models;
+using Notebooks.Weights.Runtime;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Weights;
@@ -15,8 +14,6 @@ namespace Notebooks.Weights.Weights;
 /// </summary>
 static class ExpandedWeightsClosedForm
 {
-    static readonly ConditionalWeakTable<VisionModel, ConcurrentDictionary<string, bool>> DirectInput = new();
-
     /// <summary>Relative tolerance of the check against backpropagation (float32 sums in a different order).</summary>
     internal const double CheckTolerance = 1e-4;
 
@@ -25,22 +22,20 @@ static class ExpandedWeightsClosedForm
 
     /// <summary>[C2, C1, W, W] for all of layer2's channels, or null with the reason it does not apply.</summary>
     public static Tensor? TryCompute(VisionModel model, string layer1, string layer2, int width, Tensor crop, int prefixSize,
-                                     out string reason, ExpandedWeightsProfile? profile)
+                                     out string reason, IPhaseObserver? observer, ExpandedWeightsProbes probes, string weightsHash)
     {
-        var sw = Stopwatch.StartNew();
         if (model.LayerModule(layer2) is not ICenterJacobian module)
         {
             reason = $"layer2 '{layer2}' is not a module with a known center Jacobian";
             return null;
         }
-        bool direct = TakesLayerDirectly(model, layer1, layer2, crop, prefixSize);
-        if (profile is not null) profile.DirectInputProbeSeconds = sw.Elapsed.TotalSeconds;
+        bool direct = TakesLayerDirectly(model, layer1, layer2, crop, prefixSize, probes, weightsHash);
+        observer?.PhaseEnded(ExpandedWeights.Phases.DirectInputProbe);
         if (!direct)
         {
             reason = $"layer2 '{layer2}' does not take layer1 '{layer1}' directly as its input";
             return null;
         }
-        sw.Restart();
         long c1 = crop.shape[1], c2 = model.LayerInfo(layer2).Channels;
         Tensor j;
         try { j = module.CenterJacobian(width); }
@@ -49,20 +44,19 @@ static class ExpandedWeightsClosedForm
             reason = $"{module.GetType().Name}.CenterJacobian({width}) failed: {e.Message}";
             return null;
         }
-        if (profile is not null) profile.ClosedFormSeconds = sw.Elapsed.TotalSeconds;
+        observer?.PhaseEnded(ExpandedWeights.Phases.ClosedForm);
         if (!j.shape.SequenceEqual(new[] { c2, c1, (long)width, width }))
         {
             reason = $"{module.GetType().Name}.CenterJacobian({width}) returned shape [{string.Join(", ", j.shape)}]; expected [{c2}, {c1}, {width}, {width}]";
             return null;
         }
 
-        sw.Restart();
         var check = CheckUnits(c2, module.ChannelGroups);
         var reference = ExpandedWeights.GradientChunk(model, layer1, layer2, crop, check, prefixSize, null);
         var mine = j.index_select(0, tensor(check.Select(u => (long)u).ToArray(), int64)).to_type(reference.dtype);
         double scale = reference.abs().max().to_type(ScalarType.Float64).item<double>();
         double worst = (mine - reference).abs().max().to_type(ScalarType.Float64).item<double>();
-        if (profile is not null) profile.ClosedFormCheckSeconds = sw.Elapsed.TotalSeconds;
+        observer?.PhaseEnded(ExpandedWeights.Phases.ClosedFormCheck);
         if (!(worst <= CheckTolerance * Math.Max(scale, 1e-30))) // NaN anywhere fails the check too
         {
             reason = $"the closed form of {module.GetType().Name} differs from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
@@ -91,11 +85,11 @@ static class ExpandedWeightsClosedForm
     }
 
     /// <summary>Whether layer2's module receives layer1's (substituted) output itself, not a tensor computed from it.</summary>
-    static bool TakesLayerDirectly(VisionModel model, string layer1, string layer2, Tensor crop, int prefixSize)
+    static bool TakesLayerDirectly(VisionModel model, string layer1, string layer2, Tensor crop, int prefixSize,
+                                   ExpandedWeightsProbes probes, string weightsHash)
     {
-        var known = DirectInput.GetOrCreateValue(model);
-        string key = $"{layer1}|{layer2}";
-        if (known.TryGetValue(key, out bool cached)) return cached;
+        string key = $"{weightsHash}|{layer1}|{layer2}";
+        if (probes.DirectInput.TryGetValue(key, out bool cached)) return cached;
         var target = model.LayerModule(layer2)!;
         bool same = false, seen = false;
         using var scope = NewDisposeScope();
@@ -112,7 +106,7 @@ static class ExpandedWeightsClosedForm
             model.Run(x, new RunOptions { Capture = [layer2], Replace = new Dictionary<string, Tensor> { [layer1] = crop } });
         }
         finally { hook.remove(); }
-        known[key] = same;
+        probes.DirectInput[key] = same;
         return same;
     }
 

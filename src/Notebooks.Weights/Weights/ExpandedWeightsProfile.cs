@@ -1,11 +1,20 @@
+using System.Diagnostics;
+using Notebooks.Weights.Runtime;
+
 namespace Notebooks.Weights.Weights;
 
-/// <summary>Wall-clock seconds of each phase of one uncached <see cref="ExpandedWeights.Get"/> (see <see cref="ExpandedWeights.Profile"/>).</summary>
-public sealed class ExpandedWeightsProfile
+/// <summary>
+/// Wall-clock seconds of each phase of one <see cref="ExpandedWeights.Get"/> (see <see cref="ExpandedWeights.Profile"/>):
+/// an <see cref="IPhaseObserver"/> whose clock starts when it is created.
+/// </summary>
+public sealed class ExpandedWeightsProfile : IPhaseObserver
 {
+    readonly Stopwatch _total = Stopwatch.StartNew();
+    readonly Stopwatch _lap = Stopwatch.StartNew();
+
     /// <summary>Zero-image forward at the model's default size up to layer1, and the W×W crop.</summary>
     public double CropSeconds { get; internal set; }
-    /// <summary>Finding (once per model, layers and width; cached afterwards) the smallest prefix input size; 0 when cached.</summary>
+    /// <summary>Finding the smallest prefix input size (once per weights, layers and width with an <see cref="ExpandedWeightsCache"/>; 0 when known).</summary>
     public double PrefixProbeSeconds { get; internal set; }
     /// <summary>Model-input size of the (discarded) prefix run before layer1 is replaced in the batched pass.</summary>
     public int PrefixSize { get; internal set; }
@@ -21,7 +30,7 @@ public sealed class ExpandedWeightsProfile
     public double AssembleSeconds { get; internal set; }
     /// <summary>"closed form", or "autograd (why the closed form was not used)".</summary>
     public string Method { get; internal set; } = "";
-    /// <summary>Checking that layer2's module takes layer1 directly (once per model and layers; 0 when known).</summary>
+    /// <summary>Checking that layer2's module takes layer1 directly (0 when known from an <see cref="ExpandedWeightsCache"/>).</summary>
     public double DirectInputProbeSeconds { get; internal set; }
     /// <summary>Evaluating the closed form for all output channels.</summary>
     public double ClosedFormSeconds { get; internal set; }
@@ -29,4 +38,31 @@ public sealed class ExpandedWeightsProfile
     public double ClosedFormCheckSeconds { get; internal set; }
     /// <summary>Everything above.</summary>
     public double TotalSeconds { get; internal set; }
+
+    /// <inheritdoc/>
+    void IPhaseObserver.PhaseEnded(string phase)
+    {
+        double t = _lap.Elapsed.TotalSeconds;
+        _lap.Restart();
+        switch (phase)
+        {
+            case ExpandedWeights.Phases.Crop: CropSeconds += t; break;
+            case ExpandedWeights.Phases.PrefixProbe: PrefixProbeSeconds += t; break;
+            case ExpandedWeights.Phases.DirectInputProbe: DirectInputProbeSeconds += t; break;
+            case ExpandedWeights.Phases.ClosedForm: ClosedFormSeconds += t; break;
+            case ExpandedWeights.Phases.ClosedFormCheck: ClosedFormCheckSeconds += t; break;
+            case ExpandedWeights.Phases.Prefix: PrefixSeconds += t; ForwardSeconds += t; break;
+            case ExpandedWeights.Phases.Forward: ForwardSeconds += t; break;
+            case ExpandedWeights.Phases.Seed: SeedSeconds += t; break;
+            case ExpandedWeights.Phases.Backward: BackwardSeconds += t; break;
+            case ExpandedWeights.Phases.Assemble: AssembleSeconds += t; TotalSeconds = _total.Elapsed.TotalSeconds; break;
+        }
+    }
+
+    /// <inheritdoc/>
+    void IPhaseObserver.Note(string name, object value)
+    {
+        if (name == ExpandedWeights.Phases.MethodNote) Method = (string)value;
+        else if (name == ExpandedWeights.Phases.PrefixSizeNote) PrefixSize = (int)value;
+    }
 }

@@ -12,7 +12,7 @@ public class DecompositionVerbTests
     static (int code, string stdout, string stderr) Cli(params string[] args)
     {
         var o = new StringWriter(); var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
+        int code = CliHost.Run(args, o, e, Models);
         return (code, o.ToString(), e.ToString());
     }
 
@@ -86,18 +86,17 @@ public class DecompositionVerbTests
         }
     }
 
-    static readonly Lazy<bool> Registered = new(() => { ModelRegistry.Register(new BandingTestProvider()); return true; });
+    static readonly ModelRegistry Models = new([new BandingTestProvider(), .. new ModelRegistry().Providers]);
 
     [Fact]
     public void BandingVerbScoresTheLayerAndSortsTheGrid()
     {
-        _ = Registered.Value;
         var npy = Temp("grid.npy"); var png = Temp("grid.png");
         var (code, stdout, stderr) = Cli("banding", "--model", "banding-test", "--layer", "conv1", "--json", "--out", npy, "--png", png, "--columns", "3");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
-        using var model = ModelRegistry.Load("banding-test");
+        using var model = Models.LoadModel("banding-test");
         using var scope = NewDisposeScope();
         var expected = BandingScore.ForLayer(model.Parameters["conv1.weight"]);
         Assert.Equal(expected.Horizontal, r.GetProperty("horizontal").GetDouble(), 9);
@@ -112,7 +111,6 @@ public class DecompositionVerbTests
     [Fact]
     public void BandingVerbExplainsBadLayers()
     {
-        _ = Registered.Value;
         var none = Cli("banding", "--model", "banding-test", "--layer", "conv2");
         Assert.Equal(1, none.code);
         Assert.Contains("kH", none.stderr);

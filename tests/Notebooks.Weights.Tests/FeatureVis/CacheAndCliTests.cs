@@ -141,11 +141,11 @@ public class CacheAndCliTests : IDisposable
     [Fact]
     public void FeatureVisVerbWritesOnePngPerUnit()
     {
-        ModelRegistry.Register(new EdgesProvider());
+        var models = new ModelRegistry([new EdgesProvider()]);
         var outDir = Path.Combine(_dir, "out");
         var so = new StringWriter(); var se = new StringWriter();
         int rc = CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "0,2", "--steps", "3", "--size", "24",
-                              "--cache", Path.Combine(_dir, "c"), "--out", outDir], so, se);
+                              "--cache", Path.Combine(_dir, "c"), "--out", outDir], so, se, models);
         Assert.True(rc == 0, se.ToString());
         foreach (var u in new[] { 0, 2 })
         {
@@ -154,10 +154,10 @@ public class CacheAndCliTests : IDisposable
         }
         Assert.Contains("3/3", se.ToString());                                        // progress bar
         se = new StringWriter();
-        Assert.Equal(1, CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "9", "--steps", "3", "--size", "24", "--no-cache", "--out", outDir], so, se));
+        Assert.Equal(1, CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "9", "--steps", "3", "--size", "24", "--no-cache", "--out", outDir], so, se, models));
         Assert.Contains("Unit 9 is out of range", se.ToString());
         se = new StringWriter();
-        Assert.Equal(2, CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "1", "--objective", "dot", "--out", outDir], so, se));
+        Assert.Equal(2, CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "1", "--objective", "dot", "--out", outDir], so, se, models));
         Assert.Contains("expected channel or neuron", se.ToString());
     }
 
@@ -181,14 +181,35 @@ public class CacheAndCliTests : IDisposable
     [Fact]
     public void BenchVerbReportsBothTimingsAndTheirRatio()
     {
-        ModelRegistry.Register(new EdgesProvider());
+        var models = new ModelRegistry([new EdgesProvider()]);
         var so = new StringWriter(); var se = new StringWriter();
-        int rc = CliHost.Run(["bench", "featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "2", "--size", "24", "--steps", "2", "--json"], so, se);
+        int rc = CliHost.Run(["bench", "featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "2", "--size", "24", "--steps", "2", "--json"], so, se, models);
         Assert.True(rc == 0, se.ToString());
         using var doc = System.Text.Json.JsonDocument.Parse(so.ToString());
         var r = doc.RootElement;
         double batch = r.GetProperty("batchSecondsPerStep").GetDouble(), single = r.GetProperty("singleSecondsPerStep").GetDouble();
         Assert.True(batch > 0 && single > 0);
         Assert.Equal(batch / single, r.GetProperty("batchOverSingle").GetDouble(), 9);
+    }
+
+    [Fact]
+    public void BenchFeatureVisProfilePrintsTheRenderPhasesItObserves()
+    {
+        var models = new ModelRegistry([new EdgesProvider()]);
+        var so = new StringWriter(); var se = new StringWriter();
+        int rc = CliHost.Run(["bench", "featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "2", "--size", "24", "--steps", "2", "--profile"], so, se, models);
+        Assert.True(rc == 0, se.ToString());
+        var rows = so.ToString().Split('\n').Where(l => l.StartsWith("  ")).ToList();
+        double Ms(string phase, int column) =>
+            double.Parse(rows.Single(l => l.TrimStart().StartsWith(phase + " ")).Substring(2 + 28).Split(' ', StringSplitOptions.RemoveEmptyEntries)[column],
+                         System.Globalization.CultureInfo.InvariantCulture);
+        string[] phases = [RenderPhases.Image, RenderPhases.Transforms, RenderPhases.Forward, RenderPhases.Objective, RenderPhases.Backward, RenderPhases.Step];
+        foreach (var p in phases) Assert.True(Ms(p, 0) >= 0 && Ms(p, 1) >= 0, p);
+        // (Thread CPU time ticks coarsely, so a phase of this tiny model may read 0; the whole step does not.)
+        Assert.True(Ms("total", 0) > 0 && Ms("total", 1) > 0);
+        // The total is the sum of the observed phases (printed to 0.1 ms each), for the batch and for one unit.
+        for (int c = 0; c < 2; c++) Assert.Equal(phases.Sum(p => Ms(p, c)), Ms("total", c), 0.1 * phases.Length);
+        Assert.Contains("of which model backward", so.ToString());
+        Assert.Contains("random_rotate", so.ToString());
     }
 }

@@ -31,8 +31,8 @@ public sealed class ExpandedWeightsSemanticsTests : IDisposable
             .Node("Conv", "conv2", ["b", "W2"], ["y"]).Output("y").Save(Path.Combine(_dir, "clip.onnx"));
         using var model = OnnxModel.Load(path).ToVisionModel();
         var W2 = tensor(w2).reshape(2, 3, 3, 3).permute(2, 3, 1, 0); // [i, j, c, o]
-        using var kept = ExpandedWeights.Get(model, "conv1", "conv2", width: 3, useCache: false);
-        using var linear = ExpandedWeights.Get(model, "conv1", "conv2", width: 3, useCache: false, linearizeClip: true);
+        using var kept = ExpandedWeights.Get(model, "conv1", "conv2", width: 3);
+        using var linear = ExpandedWeights.Get(model, "conv1", "conv2", width: 3, linearizeClip: true);
         Assert.True(kept[.., .., 0, ..].allclose(W2[.., .., 0, ..], 1e-6, 1e-6));
         Assert.Equal(0f, kept[.., .., 1.., ..].abs().max().item<float>());
         Assert.True(linear.allclose(W2, 1e-6, 1e-6));

@@ -14,7 +14,7 @@ public class LayerCutsTests
     public void ResidualSkipAroundLayer1IsNamedWithTheNearestCuts()
     {
         using var model = OnnxModel.Load(Fixture("torchvision/resnet_basic_opset13.onnx")).ToVisionModel();
-        var e = Assert.Throws<ArgumentException>(() => ExpandedWeights.Get(model, "layer2.0.relu", "layer2.0", width: 3, useCache: false));
+        var e = Assert.Throws<ArgumentException>(() => ExpandedWeights.Get(model, "layer2.0.relu", "layer2.0", width: 3));
         Assert.Contains("layer1 'layer2.0.relu' does not cut resnet_basic_opset13's graph between the input and layer2 'layer2.0'", e.Message);
         Assert.Contains("'layer2.0.downsample' feeds '/layer2/layer2.0/Add' without passing through it", e.Message);
         Assert.Contains("layer1 must cut the graph between input and layer2", e.Message);
@@ -34,7 +34,7 @@ public class LayerCutsTests
         Assert.DoesNotContain(M("layer2.0.downsample"), cuts);  // the main branch goes around it
         Assert.DoesNotContain(M("layer1.0.relu"), cuts);
         // A real cut works, and gives layer2.0's channels.
-        using var w = ExpandedWeights.Get(model, "layer1", "layer2.0", width: 3, useCache: false);
+        using var w = ExpandedWeights.Get(model, "layer1", "layer2.0", width: 3);
         Assert.Equal(new long[] { 3, 3, 4, 8 }, w.shape);
     }
 }

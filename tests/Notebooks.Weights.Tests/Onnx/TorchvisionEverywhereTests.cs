@@ -47,7 +47,7 @@ public class TorchvisionEverywhereTests(ITestOutputHelper output)
         using var model = onnx.ToVisionModel();
         var (l1, l2, width) = Pair(onnx, model);
         output.WriteLine($"{name}: {l1} -> {l2}, W={width}");
-        var w = ExpandedWeights.Get(model, l1, l2, width, useCache: false);
+        var w = ExpandedWeights.Get(model, l1, l2, width);
         Assert.Equal(model.LayerInfo(l2).Channels, w.shape[3]);
         Assert.True(w.isfinite().all().item<bool>(), $"{name}: non-finite expanded weights");
         Assert.True(w.abs().max().item<float>() > 0, $"{name}: all-zero expanded weights {l1} -> {l2}");

@@ -15,8 +15,6 @@ public class RenderVerbModelTests
         public VisionModel Load(string nameOrPath) => Build();
     }
 
-    static readonly object Gate = new();
-    static bool _registered;
 
     internal static VisionModel Build()
     {
@@ -37,7 +35,7 @@ public class RenderVerbModelTests
     [Fact]
     public void Render_from_a_model_uses_its_expanded_weights()
     {
-        lock (Gate) if (!_registered) { ModelRegistry.Register(new Provider()); _registered = true; }
+        var models = new ModelRegistry([new Provider()]);
         using var model = Build();
         var w2 = model.Parameters["conv2.weight"];   // [12, 4, 3, 3]
         var w3 = model.Parameters["conv3.weight"];   // [7, 12, 1, 1]
@@ -48,7 +46,7 @@ public class RenderVerbModelTests
             var html = Path.Combine(dir.FullName, "r.html");
             var o = new StringWriter(); var e = new StringWriter();
             int code = CliHost.Run(["render", "--model", "render-test-convnet", "--from", "relu1", "--to", "conv2", "--unit", $"{unit}",
-                "--next", "conv3", "--next-from", "relu2", "--top", "3", "--out", html], o, e);
+                "--next", "conv3", "--next-from", "relu2", "--top", "3", "--out", html], o, e, models);
             Assert.True(code == 0, e.ToString());
             var doc = Parse(File.ReadAllText(html));
             var rows = doc.QuerySelectorAll(".nw-row").ToList();
@@ -69,7 +67,7 @@ public class RenderVerbModelTests
             var wantNext = w3[.., unit, 0, 0].abs().argsort(descending: true)[..3].data<long>().Select(v => $"conv3:{v}").ToList();
             Assert.Equal(wantNext, rows[1].QuerySelectorAll(".nw-label").Select(x => x.TextContent));
             var bad = new StringWriter();
-            Assert.Equal(1, CliHost.Run(["render", "--model", "render-test-convnet", "--from", "relu1", "--to", "conv2", "--unit", "12", "--out", html], new StringWriter(), bad));
+            Assert.Equal(1, CliHost.Run(["render", "--model", "render-test-convnet", "--from", "relu1", "--to", "conv2", "--unit", "12", "--out", html], new StringWriter(), bad, models));
             Assert.Contains("unit 12 is out of range for layer conv2", bad.ToString());
             bad = new StringWriter();
             Assert.Equal(2, CliHost.Run(["render", "--model", "x", "--weights", "y.npy", "--from", "a", "--to", "b", "--unit", "0", "--out", html], new StringWriter(), bad));

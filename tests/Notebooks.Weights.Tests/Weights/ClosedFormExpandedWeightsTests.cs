@@ -45,8 +45,8 @@ public class ClosedFormExpandedWeightsTests
         // Widths below 5 cut the 5x5 branch's kernel and the pool window at the crop's edge; even widths put the center
         // off the middle. Both routes must agree everywhere.
         using var m = BlockModel(11);
-        var closed = ExpandedWeights.Get(m, "pool", "mixed", width, useCache: false, method: ExpandedWeightsMethod.ClosedForm);
-        var backprop = ExpandedWeights.Get(m, "pool", "mixed", width, useCache: false, method: ExpandedWeightsMethod.Autograd);
+        var closed = ExpandedWeights.Get(m, "pool", "mixed", width, method: ExpandedWeightsMethod.ClosedForm);
+        var backprop = ExpandedWeights.Get(m, "pool", "mixed", width, method: ExpandedWeightsMethod.Autograd);
         AssertSame(backprop, closed, $"pool→mixed W={width}");
     }
 
@@ -57,8 +57,8 @@ public class ClosedFormExpandedWeightsTests
     public void ConvClosedFormEqualsBackpropagation(string layer1, string layer2, int width)
     {
         using var m = ConvModel(5);
-        var closed = ExpandedWeights.Get(m, layer1, layer2, width, useCache: false, method: ExpandedWeightsMethod.ClosedForm);
-        var backprop = ExpandedWeights.Get(m, layer1, layer2, width, useCache: false, method: ExpandedWeightsMethod.Autograd);
+        var closed = ExpandedWeights.Get(m, layer1, layer2, width, method: ExpandedWeightsMethod.ClosedForm);
+        var backprop = ExpandedWeights.Get(m, layer1, layer2, width, method: ExpandedWeightsMethod.Autograd);
         AssertSame(backprop, closed, $"{layer1}→{layer2} W={width}");
     }
 
@@ -73,10 +73,10 @@ public class ClosedFormExpandedWeightsTests
         Assert.StartsWith("autograd (", indirect.Method);
         Assert.Contains("does not take layer1 'stem' directly", indirect.Method);
         var e = Assert.Throws<InvalidOperationException>(() =>
-            ExpandedWeights.Get(m, "stem", "mixed", 5, useCache: false, method: ExpandedWeightsMethod.ClosedForm));
+            ExpandedWeights.Get(m, "stem", "mixed", 5, method: ExpandedWeightsMethod.ClosedForm));
         Assert.Contains("'stem'", e.Message);
-        AssertSame(ExpandedWeights.Get(m, "stem", "mixed", 5, useCache: false, method: ExpandedWeightsMethod.Autograd),
-                   ExpandedWeights.Get(m, "stem", "mixed", 5, useCache: false), "stem→mixed (auto)");
+        AssertSame(ExpandedWeights.Get(m, "stem", "mixed", 5, method: ExpandedWeightsMethod.Autograd),
+                   ExpandedWeights.Get(m, "stem", "mixed", 5), "stem→mixed (auto)");
 
         // A max pool has no center Jacobian of its own.
         Assert.Contains("not a module with a known center Jacobian", ExpandedWeights.Profile(m, "stem", "pool", 4).Method);
@@ -99,10 +99,10 @@ public class ClosedFormExpandedWeightsTests
         using var m = new VisionModel("wrong", SeededInit.Apply(seq, 2), new InputSpec(3, 12, -1, 1));
         var profile = ExpandedWeights.Profile(m, "stem", "wrong", 5);
         Assert.StartsWith("autograd (the closed form of WrongJacobianConv differs from backpropagation", profile.Method);
-        AssertSame(ExpandedWeights.Get(m, "stem", "wrong", 5, useCache: false, method: ExpandedWeightsMethod.Autograd),
-                   ExpandedWeights.Get(m, "stem", "wrong", 5, useCache: false), "fallback");
+        AssertSame(ExpandedWeights.Get(m, "stem", "wrong", 5, method: ExpandedWeightsMethod.Autograd),
+                   ExpandedWeights.Get(m, "stem", "wrong", 5), "fallback");
         var e = Assert.Throws<InvalidOperationException>(() =>
-            ExpandedWeights.Get(m, "stem", "wrong", 5, useCache: false, method: ExpandedWeightsMethod.ClosedForm));
+            ExpandedWeights.Get(m, "stem", "wrong", 5, method: ExpandedWeightsMethod.ClosedForm));
         Assert.Contains("differs from backpropagation", e.Message);
     }
 
@@ -126,8 +126,8 @@ public class ClosedFormExpandedWeightsTests
         var checkedUnits = Notebooks.Weights.Weights.ExpandedWeights.ClosedFormCheckUnits(start);
         long lo = 0;
         foreach (var w in widths) { Assert.Contains(checkedUnits, u => u >= lo && u < lo + w); lo += w; }
-        AssertSame(ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false, method: ExpandedWeightsMethod.Autograd),
-                   ExpandedWeights.Get(m, layer1, layer2, units: units, useCache: false, method: ExpandedWeightsMethod.ClosedForm), $"{layer1}→{layer2}");
+        AssertSame(ExpandedWeights.Get(m, layer1, layer2, units: units, method: ExpandedWeightsMethod.Autograd),
+                   ExpandedWeights.Get(m, layer1, layer2, units: units, method: ExpandedWeightsMethod.ClosedForm), $"{layer1}→{layer2}");
     }
 
     [Fact]
@@ -136,14 +136,14 @@ public class ClosedFormExpandedWeightsTests
         using var m = BlockModel(8);
         static long Rss() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); return System.Diagnostics.Process.GetCurrentProcess().WorkingSet64; }
         Assert.Equal("closed form", ExpandedWeights.Profile(m, "pool", "mixed", 5).Method);
-        for (int i = 0; i < 20; i++) ExpandedWeights.Get(m, "pool", "mixed", 5, useCache: false).Dispose();
+        for (int i = 0; i < 20; i++) ExpandedWeights.Get(m, "pool", "mixed", 5).Dispose();
         long liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         long start = Rss();
         for (int i = 0; i < 200; i++)
         {
             using var scope = NewDisposeScope();
-            ExpandedWeights.Get(m, "pool", "mixed", 5, useCache: false);
-            ExpandedWeights.Get(m, "pool", "mixed", 5, units: [i % 13], useCache: false, method: ExpandedWeightsMethod.ClosedForm);
+            ExpandedWeights.Get(m, "pool", "mixed", 5);
+            ExpandedWeights.Get(m, "pool", "mixed", 5, units: [i % 13], method: ExpandedWeightsMethod.ClosedForm);
         }
         long growth = Rss() - start;
         Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount - liveBefore);
@@ -192,11 +192,11 @@ public class ClosedFormExpandedWeightsTests
         var profile = ExpandedWeights.Profile(m, "stem", "broken", 5);
         Assert.StartsWith("autograd (", profile.Method);
         Assert.Contains(reason, profile.Method);
-        var auto = ExpandedWeights.Get(m, "stem", "broken", 5, useCache: false);
+        var auto = ExpandedWeights.Get(m, "stem", "broken", 5);
         Assert.False(auto.isnan().any().item<bool>());
-        AssertSame(ExpandedWeights.Get(m, "stem", "broken", 5, useCache: false, method: ExpandedWeightsMethod.Autograd), auto, how);
+        AssertSame(ExpandedWeights.Get(m, "stem", "broken", 5, method: ExpandedWeightsMethod.Autograd), auto, how);
         var e = Assert.Throws<InvalidOperationException>(() =>
-            ExpandedWeights.Get(m, "stem", "broken", 5, useCache: false, method: ExpandedWeightsMethod.ClosedForm));
+            ExpandedWeights.Get(m, "stem", "broken", 5, method: ExpandedWeightsMethod.ClosedForm));
         Assert.Contains(reason, e.Message);
     }
 
@@ -204,8 +204,8 @@ public class ClosedFormExpandedWeightsTests
     public void AFewRequestedUnitsAreBackpropagatedDirectly()
     {
         using var m = BlockModel(9);
-        var w = ExpandedWeights.Get(m, "pool", "mixed", 5, units: [12, 0], useCache: false);
-        var all = ExpandedWeights.Get(m, "pool", "mixed", 5, useCache: false, method: ExpandedWeightsMethod.ClosedForm);
+        var w = ExpandedWeights.Get(m, "pool", "mixed", 5, units: [12, 0]);
+        var all = ExpandedWeights.Get(m, "pool", "mixed", 5, method: ExpandedWeightsMethod.ClosedForm);
         AssertSame(all.index_select(3, tensor(new long[] { 12, 0 })), w, "units [12, 0]");
     }
 

@@ -17,14 +17,15 @@ public class ExpandedWeightsMemoryTests
     {
         using var m = ExpandedWeightsTests.Branchy(10);
         static long Rss() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); return Process.GetCurrentProcess().WorkingSet64; }
-        for (int i = 0; i < 20; i++) ExpandedWeights.Get(m, "stem_relu", "head", 7, useCache: false).Dispose();
+        using var cache = new ExpandedWeightsCache();
+        for (int i = 0; i < 20; i++) ExpandedWeights.Get(m, "stem_relu", "head", 7).Dispose();
         long liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         long start = Rss();
         for (int i = 0; i < 200; i++)
         {
             using var scope = NewDisposeScope();
-            ExpandedWeights.Get(m, "stem_relu", "head", 7, useCache: false);
-            ExpandedWeights.Get(m, "stem_relu", "head", 7, units: [i % 5]); // cached path after the first 5
+            ExpandedWeights.Get(m, "stem_relu", "head", 7);
+            cache.Get(m, "stem_relu", "head", 7, units: [i % 5]); // cached path after the first 5
         }
         long growth = Rss() - start;
         long liveGrowth = DisposeScopeManager.Statistics.ThreadTotalLiveCount - liveBefore;

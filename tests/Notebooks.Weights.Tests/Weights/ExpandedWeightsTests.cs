@@ -60,7 +60,7 @@ public class ExpandedWeightsTests
     {
         using var m = LinearStack(3);
         const int W = 9; // r1 crop 9x9 → c2 (stride 2) 4x4 → c3 2x2, center (0,0)
-        var got = ExpandedWeights.Get(m, "r1", "c3", W, useCache: false);
+        var got = ExpandedWeights.Get(m, "r1", "c3", W);
         Assert.Equal(new long[] { W, W, 4, 6 }, got.shape);
         var k2 = Data(m.Parameters["c2.weight"]); // [5,4,3,3]
         var k3 = Data(m.Parameters["c3.weight"]); // [6,5,3,3]
@@ -112,7 +112,7 @@ public class ExpandedWeightsTests
     public void NonlinearBlockMatchesThePerChannelReference(string l1, string l2, int w)
     {
         using var m = BranchyModel(7);
-        var got = ExpandedWeights.Get(m, l1, l2, w, useCache: false, chunk: 2); // chunking exercised too
+        var got = ExpandedWeights.Get(m, l1, l2, w, chunk: 2); // chunking exercised too
         var expected = SlowReference(m, l1, l2, w);
         Assert.Equal(expected.shape, got.shape);
         Assert.True(expected.abs().max().item<float>() > 1e-3);
@@ -123,8 +123,8 @@ public class ExpandedWeightsTests
     public void UnitSubsetIsTheMatchingSliceInTheGivenOrder()
     {
         using var m = BranchyModel(8);
-        var all = ExpandedWeights.Get(m, "stem_relu", "head", 7, useCache: false);
-        var sub = ExpandedWeights.Get(m, "stem_relu", "head", 7, units: [4, 1], useCache: false);
+        var all = ExpandedWeights.Get(m, "stem_relu", "head", 7);
+        var sub = ExpandedWeights.Get(m, "stem_relu", "head", 7, units: [4, 1]);
         Assert.Equal(new long[] { 7, 7, 4, 2 }, sub.shape);
         Assert.True(sub[.., .., .., 0].allclose(all[.., .., .., 4]));
         Assert.True(sub[.., .., .., 1].allclose(all[.., .., .., 1]));
@@ -136,7 +136,7 @@ public class ExpandedWeightsTests
         manual_seed(11);
         var seq = nn.Sequential(("conv2d0", nn.Conv2d(3, 6, 7, stride: 2)), ("relu", nn.ReLU()));
         using var m = new VisionModel("first", seq, new InputSpec(3, 32, -117, 138));
-        var got = ExpandedWeights.Get(m, "input", "conv2d0", 8, useCache: false); // 8x8 crop → 1x1 output
+        var got = ExpandedWeights.Get(m, "input", "conv2d0", 8); // 8x8 crop → 1x1 output
         var hwio = m.Parameters["conv2d0.weight"].permute(2, 3, 1, 0); // [7,7,3,6]
         Assert.True(got[..7, ..7].allclose(hwio, atol: 1e-6));
         Assert.Equal(0f, got[7].abs().max().item<float>());
@@ -147,14 +147,19 @@ public class ExpandedWeightsTests
     public void CacheHandsOutIndependentCopiesKeyedByWeights()
     {
         using var m = BranchyModel(9);
-        var a = ExpandedWeights.Get(m, "stem_relu", "head", 5);
+        using var cache = new ExpandedWeightsCache();
+        var a = cache.Get(m, "stem_relu", "head", 5);
         var before = a.clone();
         a.zero_();
-        var b = ExpandedWeights.Get(m, "stem_relu", "head", 5);
+        var b = cache.Get(m, "stem_relu", "head", 5);
         Assert.True(b.allclose(before));
+        Assert.Equal(1, cache.Count);
         m.Parameters.Edit("head.weight", w => w.mul_(2));
-        var c = ExpandedWeights.Get(m, "stem_relu", "head", 5);
+        var c = cache.Get(m, "stem_relu", "head", 5);
         Assert.True(c.allclose(before * 2, atol: 1e-6));
+        Assert.Equal(2, cache.Count);
+        cache.Clear();
+        Assert.Equal(0, cache.Count);
     }
 
     [Fact]

@@ -8,7 +8,6 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Weights;
 
-[Collection("WeightsSerial")]
 public class WeightsVerbTests
 {
     sealed class TestProvider : IModelProvider
@@ -24,13 +23,13 @@ public class WeightsVerbTests
         }
     }
 
-    static WeightsVerbTests() => ModelRegistry.Register(new TestProvider());
+    static readonly ModelRegistry Models = new([new TestProvider(), .. new ModelRegistry().Providers]);
 
     static (int code, string stdout, string stderr) Run(params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
+        int code = CliHost.Run(args, o, e, Models);
         return (code, o.ToString(), e.ToString());
     }
 
@@ -45,7 +44,7 @@ public class WeightsVerbTests
             Assert.Contains("[6, 6, 4, 2]", stdout);
             using var saved = Npy.Load(path);
             using var m = new TestProvider().Load("");
-            using var expected = ExpandedWeights.Get(m, "pool1", "conv3", 6, units: [4, 0], useCache: false);
+            using var expected = ExpandedWeights.Get(m, "pool1", "conv3", 6, units: [4, 0]);
             Assert.True(saved.allclose(expected));
         }
         finally { File.Delete(path); }
@@ -60,7 +59,7 @@ public class WeightsVerbTests
         var top = doc.RootElement.GetProperty("top").EnumerateArray().ToList();
         Assert.Equal(3, top.Count);
         using var m = new TestProvider().Load("");
-        using var w = ExpandedWeights.Get(m, "relu2", "conv3", 5, useCache: false);
+        using var w = ExpandedWeights.Get(m, "relu2", "conv3", 5);
         var expected = TopConnections.In(w, 2, 3);
         Assert.Equal(expected.Select(c => c.Index), top.Select(t => t.GetProperty("index").GetInt32()));
         Assert.Equal(expected[0].Norm, top[0].GetProperty("norm").GetSingle(), 4);

@@ -62,7 +62,6 @@ public static class InceptionV1Weights
             var value = need.Length switch { 4 => WeightLayout.FromHwio(t), 2 => t.t(), _ => t };
             model.Parameters.Live(name).copy_(value); // loaded values are the model's originals, not edits
         }
-        model.InvalidateWeightsHash();
     }
 
     /// <summary>Checks a weights file without building a model (used by the model zoo after a download).</summary>
