@@ -43,9 +43,9 @@ public sealed partial record WalkthroughPreset
         Families =
         [
             new("the 15 units of conv2d1 that two shared factors describe best", [45, 49, 2, 43, 18, 10, 62, 30, 55, 0, 16, 8, 37, 29, 48],
-                "of the 32 units of conv2d1 whose weights from maxpool0 have at least the median norm, the 15 with the lowest reconstruction error under one two-factor NMF fitted to all of them"),
+                "of the 33 units of conv2d1 whose weights from maxpool0 have at least the median norm, the 15 with the lowest reconstruction error under one two-factor NMF fitted to all of them"),
             new("the next 8 units of conv2d1 that two shared factors describe best", [52, 39, 61, 12, 9, 44, 28, 17],
-                "of the 32 units of conv2d1 whose weights from maxpool0 have at least the median norm, after removing the first family, the 8 with the lowest error under a two-factor NMF refitted to the rest"),
+                "of the 33 units of conv2d1 whose weights from maxpool0 have at least the median norm, after removing the first family, the 8 with the lowest error under a two-factor NMF refitted to the rest"),
         ],
         BandedWeight = "conv2d3_w", EarlyBandingWeight = "conv2d1_w",
         ObjectivesLayer = "conv2d2", ObjectivesEarlierLayer = "conv2d1", ObjectivesUnit = 4, ObjectivesSecondUnit = 51,
@@ -69,9 +69,9 @@ public sealed partial record WalkthroughPreset
         Families =
         [
             new("the 15 units of layer2.0 that two shared factors describe best", [99, 116, 65, 73, 22, 87, 0, 57, 108, 72, 120, 52, 66, 125, 10],
-                "of the 64 units of layer2.0 whose weights from layer1.1 have at least the median norm, the 15 with the lowest reconstruction error under one two-factor NMF fitted to all of them"),
+                "of the 65 units of layer2.0 whose weights from layer1.1 have at least the median norm, the 15 with the lowest reconstruction error under one two-factor NMF fitted to all of them"),
             new("the next 8 units of layer2.0 that two shared factors describe best", [93, 67, 83, 17, 28, 5, 60, 56],
-                "of the 64 units of layer2.0 whose weights from layer1.1 have at least the median norm, after removing the first family, the 8 with the lowest error under a two-factor NMF refitted to the rest"),
+                "of the 65 units of layer2.0 whose weights from layer1.1 have at least the median norm, after removing the first family, the 8 with the lowest error under a two-factor NMF refitted to the rest"),
         ],
         BandedWeight = "layer4.2.conv2", EarlyBandingWeight = "layer1.0.conv1",
         ObjectivesLayer = "layer3.1", ObjectivesEarlierLayer = "layer2.1", ObjectivesUnit = 87, ObjectivesSecondUnit = 94,
