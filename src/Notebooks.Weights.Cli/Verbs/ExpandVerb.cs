@@ -6,11 +6,14 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights expand</c>: expanded weights between two layers, saved as a [W, W, C1, C2] .npy (notebook layout).</summary>
+[Flags("linearize-clip")]
 public sealed class ExpandVerb : IVerb
 {
     public string Name => "expand";
     public string Summary => "expanded weights between two layers (get_expanded_weights) to a [W,W,C1,C2] .npy";
-    public string Usage => "  weights expand --model M --from L1 --to L2 [--width 5] [--units a,b,c] [--method auto|autograd|closed-form] --out W.npy";
+    public string Usage => "  weights expand --model M --from L1 --to L2 [--width 5] [--units a,b,c] [--method auto|autograd|closed-form] [--linearize-clip] --out W.npy\n" +
+        "  ReLU is linearized (identity gradient) and max pooling becomes average pooling, as in Lucid; clamps (ONNX Clip, i.e.\n" +
+        "  exported ReLU6) keep their real gradient unless --linearize-clip gives them ReLU's identity gradient too.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -21,6 +24,7 @@ public sealed class ExpandVerb : IVerb
         var units = args.GetIntList("units");
         var outPath = args.Require("out");
         var methodName = args.Get("method") ?? "auto";
+        bool linearizeClip = args.Flag("linearize-clip");
         args.EnsureAllUsed();
         var method = methodName switch
         {
@@ -31,7 +35,7 @@ public sealed class ExpandVerb : IVerb
         };
         using var model = ModelRegistry.Load(modelName);
         using var scope = NewDisposeScope();
-        var w = ExpandedWeights.Get(model, from, to, width, units, useCache: false, method: method);
+        var w = ExpandedWeights.Get(model, from, to, width, units, useCache: false, method: method, linearizeClip: linearizeClip);
         Npy.Save(outPath, w);
         stdout.WriteLine($"{model.Name} {from} -> {to}: [{string.Join(", ", w.shape)}] (W[x=row, y=column, in, out]) -> {outPath}");
         return 0;

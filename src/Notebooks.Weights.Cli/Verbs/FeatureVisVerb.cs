@@ -4,14 +4,15 @@ using Notebooks.Weights.Models;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights featurevis</c>: renders (or reads from the cache) feature visualizations of units and writes PNGs.</summary>
-[Flags("lucid-hosted", "no-cache")]
+[Flags("lucid-hosted", "no-cache", "no-relu-override")]
 public sealed class FeatureVisVerb : IVerb
 {
     public string Name => "featurevis";
     public string Summary => "render feature visualizations of units (Lucid optvis; cached) and write PNGs";
     public string Usage =>
         "  weights featurevis --model M --layer L --units a,b [--steps 512] [--size 128] [--seed S]\n" +
-        "                     [--objective channel|neuron] [--no-pre-relu] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +
+        "                     [--objective channel|neuron] [--no-pre-relu] [--no-relu-override] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +
+        "  --no-relu-override: ordinary ReLU gradients from the first step (Lucid's default redirects them for 17 steps).\n" +
         "  the layer's L_pre_relu tensor is optimized when the model has one (Lucid's convention); --no-pre-relu uses L itself.\n" +
         "  --lucid-hosted downloads the images Lucid hosted (InceptionV1 only, needs network) instead of rendering.";
 
@@ -27,7 +28,7 @@ public sealed class FeatureVisVerb : IVerb
             "neuron" => UnitObjective.Neuron,
             var o => throw new CliUsageException($"option --objective: expected channel or neuron, got '{o}'"),
         };
-        bool hosted = args.Flag("lucid-hosted"), noCache = args.Flag("no-cache"), noPreRelu = args.Flag("no-pre-relu");
+        bool hosted = args.Flag("lucid-hosted"), noCache = args.Flag("no-cache"), noPreRelu = args.Flag("no-pre-relu"), noReluOverride = args.Flag("no-relu-override");
         var cacheDir = args.Get("cache");
         var outDir = args.Require("out");
         args.EnsureAllUsed();
@@ -43,7 +44,7 @@ public sealed class FeatureVisVerb : IVerb
         try
         {
             var cache = new FeatureVisCache(temp ?? cacheDir) { UseLucidHosted = hosted };
-            var settings = new FeatureVisSettings(size, steps, seed, objective) { PreRelu = !noPreRelu };
+            var settings = new FeatureVisSettings(size, steps, seed, objective) { PreRelu = !noPreRelu, ReluGradientOverride = !noReluOverride };
             if (!hosted && settings.TargetLayer(model, layer) is var target && target != layer)
                 stderr.WriteLine($"optimizing {target} (the pre-ReLU tensor of {layer}; --no-pre-relu for {layer} itself)");
             var bar = new ProgressBar(stderr);

@@ -33,12 +33,24 @@ public sealed class OnnxVerb : IVerb
             alias = aliasOf.GetValueOrDefault(l.Name),
             shape = shapes.GetValueOrDefault(l.Name),
         }).ToList();
+        var folded = OnnxBatchNormFolding.Find(onnx);
+        var foldedParams = folded?.SelectMany(f => new[] { f.Weight, f.Bias }).ToHashSet(StringComparer.Ordinal) ?? [];
+        int clips = onnx.Layers.Count(l => l.OpType == "Clip");
         var parameters = onnx.Module.named_parameters().Select(p => new
         {
             path = p.name,
             shape = p.parameter.shape,
             aliases = onnx.ParameterAliases.Where(kv => kv.Value == p.name).Select(kv => kv.Key).ToArray(),
+            foldedBatchNorm = foldedParams.Contains(p.name),
         }).ToList();
+        string foldNote = folded is null
+            ? $"BatchNormalization folding: unknown (producer '{onnx.Producer}' does not record it; PyTorch exports do)"
+            : folded.Count == 0 ? "BatchNormalization folding: none (no convolution holds a folded BatchNormalization)"
+            : $"BatchNormalization folded by the exporter into {folded.Count} convolution(s): their weights are W·γ/√(σ²+ε) and biases " +
+              "β + (b − μ)·γ/√(σ²+ε), not the framework module's tensors (marked [folded BN] above)";
+        string clipNote = clips == 0 ? "" :
+            $"Clip: {clips} node(s) (how ReLU6 is exported); expanded weights keep their real gradient (zero where clipped), " +
+            "`weights expand --linearize-clip` gives them ReLU's identity gradient as Lucid's linearization does for ReLU";
 
         if (json)
         {
@@ -46,6 +58,7 @@ public sealed class OnnxVerb : IVerb
             {
                 file = path, producer = onnx.Producer, opset = onnx.Opset, input = onnx.InputName, inputShape = onnx.InputShape,
                 layout = onnx.InputLayout, output = onnx.OutputName, layers = rows, parameters,
+                clipNodes = clips, foldedConvs = folded?.Select(f => f.Layer).ToArray(), foldedNote = foldNote,
             }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }
@@ -58,7 +71,10 @@ public sealed class OnnxVerb : IVerb
             stdout.WriteLine($"  {r.name.PadRight(wName)}  {r.op.PadRight(wOp)}  {(r.alias ?? "").PadRight(wAlias)}  [{string.Join(", ", r.shape ?? [])}]");
         stdout.WriteLine($"parameters ({parameters.Count}):");
         foreach (var p in parameters)
-            stdout.WriteLine($"  {p.path} [{string.Join(", ", p.shape)}]{(p.aliases.Length > 0 ? "  = " + string.Join(", ", p.aliases) : "")}");
+            stdout.WriteLine($"  {p.path} [{string.Join(", ", p.shape)}]{(p.aliases.Length > 0 ? "  = " + string.Join(", ", p.aliases) : "")}{(p.foldedBatchNorm ? "  [folded BN]" : "")}");
+        stdout.WriteLine("expanded-weights semantics:");
+        stdout.WriteLine($"  {foldNote}");
+        if (clipNote.Length > 0) stdout.WriteLine($"  {clipNote}");
         return 0;
     }
 }

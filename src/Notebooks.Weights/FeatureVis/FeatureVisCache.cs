@@ -15,7 +15,7 @@ public enum UnitObjective
     Neuron,
 }
 
-/// <summary>Settings of a cached unit visualization (all part of the cache key). Defaults are Lucid's: 128 px, 512 steps, Adam 0.05, FFT, decorrelated, standard transforms.</summary>
+/// <summary>Settings of a cached unit visualization (all part of the cache key). Defaults are Lucid's: 128 px, 512 steps, Adam 0.05, FFT, decorrelated, standard transforms, redirected ReLU gradients.</summary>
 public sealed record FeatureVisSettings(int Size = 128, int Steps = 512, int Seed = 0, UnitObjective Objective = UnitObjective.Channel,
                                         double LearningRate = 0.05, bool Fft = true, bool Decorrelate = true)
 {
@@ -29,6 +29,12 @@ public sealed record FeatureVisSettings(int Size = 128, int Steps = 512, int See
     /// </summary>
     public bool PreRelu { get; init; } = true;
 
+    /// <summary>
+    /// Lucid's <c>relu_gradient_override</c> (default true): redirected ReLU gradients for the first
+    /// <see cref="Optvis.RedirectedReluSteps"/> steps (see <see cref="RenderOptions.ReluGradientOverride"/>).
+    /// </summary>
+    public bool ReluGradientOverride { get; init; } = true;
+
     /// <summary>The layer whose units are optimized for <paramref name="layer"/>: its <c>_pre_relu</c> tensor when <see cref="PreRelu"/> and the model has it.</summary>
     public string TargetLayer(VisionModel model, string layer) =>
         PreRelu && !layer.EndsWith("_pre_relu", StringComparison.Ordinal) && model.HasLayer(layer + "_pre_relu") ? layer + "_pre_relu" : layer;
@@ -38,7 +44,8 @@ public sealed record FeatureVisSettings(int Size = 128, int Steps = 512, int See
     {
         get
         {
-            var key = FormattableString.Invariant($"v1|{Size}|{Steps}|{Seed}|{Objective}|{LearningRate:R}|{Fft}|{Decorrelate}|{Transforms.Description}");
+            // v2: renders fit transformed images to accepted input sizes and (by default) redirect ReLU gradients.
+            var key = FormattableString.Invariant($"v2|{Size}|{Steps}|{Seed}|{Objective}|{LearningRate:R}|{Fft}|{Decorrelate}|{Transforms.Description}|relu-override={ReluGradientOverride}");
             return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12].ToLowerInvariant();
         }
     }
@@ -129,7 +136,7 @@ public sealed class FeatureVisCache
             using var result = Optvis.Render(model, objective, param, new RenderOptions
             {
                 Thresholds = [settings.Steps], LearningRate = settings.LearningRate, Seed = settings.Seed,
-                Transforms = settings.Transforms, Progress = progress,
+                Transforms = settings.Transforms, Progress = progress, ReluGradientOverride = settings.ReluGradientOverride,
             }, cancellationToken);
             for (int b = 0; b < todo.Count; b++)
             {

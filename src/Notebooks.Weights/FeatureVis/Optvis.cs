@@ -27,6 +27,19 @@ public sealed class RenderOptions
     /// Pass <see cref="Transforms.Identity"/> for none.
     /// </summary>
     public ImageTransform? Transforms { get; init; }
+    /// <summary>
+    /// Lucid's <c>relu_gradient_override</c> (default true, as in <c>render_vis</c>): for the first
+    /// <see cref="Optvis.RedirectedReluSteps"/> steps every <c>nn.ReLU</c>/<c>nn.ReLU6</c> module takes the redirected
+    /// gradient of <see cref="RedirectedReluGradient"/>, so units that start inactive still get gradient. False: ordinary
+    /// ReLU gradients throughout.
+    /// </summary>
+    public bool ReluGradientOverride { get; init; } = true;
+    /// <summary>
+    /// Crop or pad each transformed image to the nearest size at which the model computes the objective's layers
+    /// (<see cref="InputSizeFit"/>; default true). Without it, graphs with fixed explicit padding (e.g. CNTK's ResNet18)
+    /// fail at most transformed sizes.
+    /// </summary>
+    public bool FitInputSize { get; init; } = true;
     /// <summary>Seed of the transforms' random draws (the image's seed is the parameterization's).</summary>
     public int Seed { get; init; }
     /// <summary>Called after every step.</summary>
@@ -59,9 +72,16 @@ public sealed class RenderResult : IDisposable
 public static class Optvis
 {
     /// <summary>
+    /// Steps with the redirected ReLU gradient when <see cref="RenderOptions.ReluGradientOverride"/> is on: 17, as Lucid,
+    /// whose override returns the ordinary gradient once <c>global_step &gt; 16</c> (global_step counts updates done: 0..16).
+    /// </summary>
+    public const int RedirectedReluSteps = 17;
+
+    /// <summary>
     /// Lucid's <c>render_vis(model, objective, param_f, transforms, thresholds)</c>: Adam on the image parameters,
-    /// loss = −Σ_batch objective. Each step: image (sigmoid of the parameterization) → transforms → model (only up to
-    /// the layers the objective reads) → objective. Returns images [N, H, W, 3] after each threshold (Lucid snapshots
+    /// loss = −Σ_batch objective. Each step: image (sigmoid of the parameterization) → transforms → crop/pad to a size
+    /// the model accepts (<see cref="InputSizeFit"/>; not in Lucid) → model (only up to the layers the objective reads;
+    /// redirected ReLU gradients for the first <see cref="RedirectedReluSteps"/> steps, as Lucid) → objective. Returns images [N, H, W, 3] after each threshold (Lucid snapshots
     /// after threshold+1 updates; here after exactly threshold updates). The model's parameters are frozen during the
     /// render (and restored). Cancellation throws <see cref="OperationCanceledException"/> between steps.
     /// </summary>
@@ -83,6 +103,7 @@ public static class Optvis
         var transform = options.Transforms ?? Transforms.Standard;
         var random = new Random(options.Seed);
         var capture = objective.Layers.Where(l => l != VisionModel.InputLayer).ToArray();
+        var fit = options.FitInputSize ? new InputSizeFit(model, capture) : null;
         var images = new List<Tensor>();
         var trace = new List<double[]>();
         var sw = Stopwatch.StartNew();
@@ -103,7 +124,9 @@ public static class Optvis
                     optimizer.zero_grad();
                     var img = param.Image();
                     var x = transform.Apply(img, random);
-                    var acts = capture.Length == 0 ? new Dictionary<string, Tensor>() : RunModel(model, x, capture);
+                    if (fit is not null) x = fit.Apply(x);
+                    bool redirect = options.ReluGradientOverride && step <= RedirectedReluSteps;
+                    var acts = capture.Length == 0 ? new Dictionary<string, Tensor>() : RunModel(model, x, capture, redirect);
                     acts[VisionModel.InputLayer] = img; // Lucid's T("input") is the image before transforms
                     var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
                     var loss = v.sum().neg();
@@ -138,13 +161,13 @@ public static class Optvis
         }
     }
 
-    static Dictionary<string, Tensor> RunModel(VisionModel model, Tensor x, string[] capture)
+    static Dictionary<string, Tensor> RunModel(VisionModel model, Tensor x, string[] capture, bool redirectRelu)
     {
-        try { return model.Run(model.Preprocess(x), new RunOptions { Capture = capture }); }
+        try { return model.Run(model.Preprocess(x), new RunOptions { Capture = capture, RedirectReluGradient = redirectRelu }); }
         catch (System.Runtime.InteropServices.ExternalException e)
         {
             throw new ArgumentException($"{model.Name} failed on a transformed {x.shape[2]}x{x.shape[3]} image while computing {string.Join(", ", capture)}: " +
-                $"{e.Message.Split('\n')[0]} (transforms change the image size; layers after a fixed-size dense layer need Transforms.Identity and the model's input size {model.Input.DefaultSize}).", e);
+                $"{e.Message.Split('\n')[0]} (transforms change the image size; with FitInputSize off, graphs with fixed padding or fixed-size dense layers fail at most sizes).", e);
         }
     }
 

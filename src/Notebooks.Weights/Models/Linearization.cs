@@ -9,6 +9,7 @@ namespace Notebooks.Weights.Models;
 /// <c>out = surrogate(x) + (f(x) - surrogate(x)).detach()</c> keeps every forward value and takes the surrogate's
 /// gradient. ReLU → identity; MaxPool2d → AvgPool2d with the same kernel, stride and padding (padding excluded from
 /// the count, as TF's "SAME" average pooling does); modules implementing <see cref="ILinearSurrogate"/> supply their own.
+/// Clamps (ONNX Clip = exported ReLU6, ReLU6, Hardtanh) keep their real gradient unless <c>linearizeClip</c> is set.
 /// </summary>
 public static class Linearization
 {
@@ -31,12 +32,13 @@ public static class Linearization
     /// is not linearized. Lets callers combine it with other output hooks in a fixed order (TorchSharp's hook order is not
     /// guaranteed to be registration order once hooks have been removed).
     /// </summary>
-    public static Func<Tensor, Tensor, Tensor>? For(nn.Module m)
+    public static Func<Tensor, Tensor, Tensor>? For(nn.Module m, bool linearizeClip = false)
     {
         Func<Tensor, Tensor>? surrogate = m switch
         {
             ILinearSurrogate s => s.LinearSurrogate,
             ReLU => x => x,
+            ReLU6 or Hardtanh or Onnx.OnnxNode { OpType: "Clip" } when linearizeClip => x => x,
             MaxPool2d mp => x => AvgLike(mp, x),
             _ => null,
         };

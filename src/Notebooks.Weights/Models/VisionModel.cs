@@ -145,8 +145,12 @@ public partial class VisionModel : IDisposable
     public LayerInfo LayerInfo(string name, int? inputSize = null)
     {
         var own = Layer(name).Name;
-        return Layers(inputSize).FirstOrDefault(l => l.Name == own)
-               ?? throw new InvalidOperationException($"Layer '{name}' of {Name} is never computed by the forward pass.");
+        var info = Layers(inputSize).FirstOrDefault(l => l.Name == own);
+        if (info is not null) return info;
+        int size = inputSize ?? Input.DefaultSize;
+        if (Module is ILayerAvailability a && a.WhyNotComputed(_layers[own].ModulePath, [1, Input.Channels, size, size]) is { } why)
+            throw new ArgumentException($"Layer '{name}' of {Name} is not computed at {size}x{size}: {why}");
+        throw new InvalidOperationException($"Layer '{name}' of {Name} is never computed by the forward pass.");
     }
 
     /// <summary>Maps [0,1] NCHW images to the model's input range.</summary>
@@ -188,7 +192,7 @@ public partial class VisionModel : IDisposable
         if (capture.Contains(InputLayer)) result[InputLayer] = input;
         if (pending.Count == 0) return result;
 
-        // One hook per module applying, in this order: linearization, substitution, capture. (Separate hooks would run in
+        // One hook per module applying, in this order: linearization (or ReLU redirection), substitution, capture. (Separate hooks would run in
         // TorchSharp's dictionary order, which is not registration order once earlier hooks were removed.)
         var removers = new List<Action>();
         try
@@ -196,9 +200,15 @@ public partial class VisionModel : IDisposable
             var plan = new Dictionary<string, (Func<Tensor, Tensor, Tensor>? lin, Tensor? replace, List<string> captures)>();
             (Func<Tensor, Tensor, Tensor>? lin, Tensor? replace, List<string> captures) Entry(string path) =>
                 plan.TryGetValue(path, out var e) ? e : (null, null, new List<string>());
+            if (options.Linearize && options.RedirectReluGradient)
+                throw new ArgumentException("Run: Linearize and RedirectReluGradient both replace ReLU gradients; choose one.");
+            if (options.RedirectReluGradient)
+                foreach (var (path, m) in Module.named_modules())
+                    if (path.Length > 0 && _modules.ContainsKey(path) && RedirectedReluGradient.For(m) is { } red)
+                        plan[path] = Entry(path) with { lin = red };
             if (options.Linearize)
                 foreach (var (path, m) in Module.named_modules())
-                    if (path.Length > 0 && _modules.ContainsKey(path) && Linearization.For(m) is { } lin)
+                    if (path.Length > 0 && _modules.ContainsKey(path) && Linearization.For(m, options.LinearizeClip) is { } lin)
                         plan[path] = Entry(path) with { lin = lin };
             if (options.Replace is { } replace)
                 foreach (var (layer, value) in replace)
@@ -224,11 +234,22 @@ public partial class VisionModel : IDisposable
             }
             try { Module.call(input); }
             catch (StopForward) { }
+            catch (ArgumentException e) when (WhyPending(pending, input) is { } why) { throw new ArgumentException(why, e); }
         }
         finally { foreach (var rm in removers) rm(); }
+        if (pending.Count > 0 && WhyPending(pending, input) is { } reason) throw new ArgumentException(reason);
         if (pending.Count > 0)
             throw new InvalidOperationException($"Layer(s) {string.Join(", ", pending)} of {Name} were not computed by the forward pass (unused modules?).");
         return result;
+    }
+
+    // The reasons an ILayerAvailability module gives for not computing the pending layers, or null.
+    string? WhyPending(IEnumerable<string> pending, Tensor input)
+    {
+        if (Module is not ILayerAvailability availability) return null;
+        var layers = pending.ToList();
+        var reasons = layers.Select(l => availability.WhyNotComputed(Layer(l).ModulePath, input.shape)).OfType<string>().Distinct().ToList();
+        return reasons.Count == 0 ? null : $"{Name} does not compute {string.Join(", ", layers)} on an input shaped [{string.Join(", ", input.shape)}]: {string.Join(" ", reasons)}";
     }
 
     /// <summary>A short hash of all parameter values (for caches keyed by weights).</summary>

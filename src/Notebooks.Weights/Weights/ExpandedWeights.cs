@@ -17,7 +17,10 @@ namespace Notebooks.Weights.Weights;
 /// (−117 for InceptionV1); here that is <see cref="VisionModel.Preprocess"/> of zeros. layer1's activations are cropped to
 /// the first W×W positions (rows 0..W-1, columns 0..W-1), fed back as layer1, and the gradient of layer2's center
 /// position with respect to that crop is taken with ReLU's gradient replaced by identity and max pooling's by average
-/// pooling's (<see cref="RunOptions.Linearize"/>); all other operations keep their real gradients.
+/// pooling's (<see cref="RunOptions.Linearize"/>); all other operations keep their real gradients, clamps included (ONNX
+/// exports ReLU6 as <c>Clip</c>; <c>linearizeClip</c> gives them ReLU's identity gradient instead). Weights of ONNX
+/// exports are the file's: BatchNormalization folded into convolutions by the exporter is part of them
+/// (<see cref="Models.Onnx.OnnxBatchNormFolding"/>).
 /// </para>
 /// <para>
 /// Center convention (Lucid's): row <c>(H2 - 1) / 2</c>, column <c>(W2 - 1) / 2</c> (integer division) of the layer2 map
@@ -52,12 +55,12 @@ public static class ExpandedWeights
     /// </summary>
     public static Tensor Get(VisionModel model, string layer1, string layer2, int width = 5,
                              IReadOnlyList<int>? units = null, bool useCache = true, int? chunk = null,
-                             ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto)
+                             ExpandedWeightsMethod method = ExpandedWeightsMethod.Auto, bool linearizeClip = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (chunk is < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
         var (c2, unitList) = Validate(model, layer1, layer2, width, units);
-        string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}|{method}";
+        string key = $"{model.Name}|{model.WeightsHash}|{layer1}|{layer2}|{width}|{(units is null ? "*" : string.Join(",", unitList))}|{method}|{(linearizeClip ? "clip-identity" : "clip")}";
         if (useCache)
             lock (Cache)
                 for (var n = Cache.First; n is not null; n = n.Next)
@@ -68,7 +71,7 @@ public static class ExpandedWeights
                         return n.Value.value.clone();
                     }
 
-        var result = Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), null, method);
+        var result = Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), null, method, linearizeClip);
         if (!useCache) return result;
         var stored = result.detach().clone().DetachFromDisposeScope();
         lock (Cache)
@@ -132,7 +135,7 @@ public static class ExpandedWeights
     }
 
     static Tensor Compute(VisionModel model, string layer1, string layer2, int width, int[] unitList, int chunk,
-                          ExpandedWeightsProfile? profile, ExpandedWeightsMethod method)
+                          ExpandedWeightsProfile? profile, ExpandedWeightsMethod method, bool linearizeClip = false)
     {
         using var gate = FinalizerGate.Hold();
         using var scope = NewDisposeScope();
@@ -142,12 +145,15 @@ public static class ExpandedWeights
         if (profile is not null) profile.CropSeconds = Lap(sw);
         int prefixSize = PrefixSize(model, layer1, layer2, crop);
         if (profile is not null) { profile.PrefixProbeSeconds = Lap(sw); profile.PrefixSize = prefixSize; }
-        var outIn = ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, profile, method);
+        if (linearizeClip && method == ExpandedWeightsMethod.ClosedForm)
+            throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}' with clamps linearized; use ExpandedWeightsMethod.Auto or Autograd.");
+        var outIn = linearizeClip ? null : ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, profile, method);
+        if (linearizeClip && profile is not null) profile.Method = "autograd (Clip linearized as identity)";
         if (outIn is null)
         {
             var parts = new List<Tensor>();
             for (int s = 0; s < unitList.Length; s += chunk)
-                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile));
+                parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, profile, linearizeClip));
             outIn = parts.Count == 1 ? parts[0] : cat(parts, 0);
         }
         sw.Restart();
@@ -244,7 +250,8 @@ public static class ExpandedWeights
     }
 
     /// <summary>One batched backward: d layer2[b, units[b], center] / d crop → [n, C1, W, W].</summary>
-    internal static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, ExpandedWeightsProfile? profile)
+    internal static Tensor GradientChunk(VisionModel model, string layer1, string layer2, Tensor crop, int[] units, int prefixSize, ExpandedWeightsProfile? profile,
+                                         bool linearizeClip = false)
     {
         using var scope = NewDisposeScope();
         using var g = enable_grad();
@@ -271,6 +278,7 @@ public static class ExpandedWeights
                 Capture = [layer2],
                 Replace = new Dictionary<string, Tensor> { [layer1] = x },
                 Linearize = true,
+                LinearizeClip = linearizeClip,
             })[layer2];
         }
         finally
@@ -321,6 +329,7 @@ public static class ExpandedWeights
                     throw new ArgumentOutOfRangeException(nameof(units), $"unit {u} is out of range for layer2 '{layer2}' with {l2.Channels} channels (valid 0..{l2.Channels - 1}).");
             list = units.ToArray();
         }
+        LayerCuts.EnsureCut(model, layer1, layer2);
         return (l2.Channels, list);
     }
 

@@ -54,13 +54,19 @@ public class CacheAndCliTests : IDisposable
         Assert.Equal("conv2d2_pre_relu", Small.TargetLayer(m, "conv2d2_pre_relu"));
         Assert.Equal("maxpool2", Small.TargetLayer(m, "maxpool2"));              // no _pre_relu tensor: used as is
 
-        // On the ReLU output, a unit that is 0 for every transformed start image gets no gradient: Adam leaves its image
-        // exactly where step 1 left it. Such units exist in conv2d2; on the pre-ReLU tensor the same units do move.
+        // On the ReLU output with ordinary ReLU gradients, a unit that is 0 for every transformed start image gets no
+        // gradient: Adam leaves its image exactly where step 1 left it. Such units exist in conv2d2; on the pre-ReLU
+        // tensor the same units do move, and so they do on the ReLU output with Lucid's redirected gradient (the default).
         var units = Enumerable.Range(0, 96).ToArray();
-        var one = new FeatureVisCache(Path.Combine(_dir, "1")).GetOrRender(m, "conv2d2", units, post with { Steps = 1 });
-        var four = new FeatureVisCache(Path.Combine(_dir, "4")).GetOrRender(m, "conv2d2", units, post with { Steps = 4 });
+        var plain = post with { ReluGradientOverride = false };
+        var one = new FeatureVisCache(Path.Combine(_dir, "1")).GetOrRender(m, "conv2d2", units, plain with { Steps = 1 });
+        var four = new FeatureVisCache(Path.Combine(_dir, "4")).GetOrRender(m, "conv2d2", units, plain with { Steps = 4 });
         var dead = units.Where(u => one[u].eq(four[u]).all().item<bool>()).ToArray();
         Assert.NotEmpty(dead);
+        var red1 = new FeatureVisCache(Path.Combine(_dir, "r1")).GetOrRender(m, "conv2d2", dead, post with { Steps = 1 });
+        var red4 = new FeatureVisCache(Path.Combine(_dir, "r4")).GetOrRender(m, "conv2d2", dead, post with { Steps = 4 });
+        for (int i = 0; i < dead.Length; i++)
+            Assert.False(red1[i].eq(red4[i]).all().item<bool>(), $"conv2d2 unit {dead[i]}: its image did not move with the redirected ReLU gradient");
         var pre1 = new FeatureVisCache(Path.Combine(_dir, "p1")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 1 });
         var pre4 = new FeatureVisCache(Path.Combine(_dir, "p4")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 4 });
         for (int i = 0; i < dead.Length; i++)

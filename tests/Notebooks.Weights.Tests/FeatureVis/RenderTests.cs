@@ -143,7 +143,15 @@ public class RenderTests
         Assert.Contains("Unit 9 is out of range: layer 'conv1' has 4 channels", e2.Message);
         var e3 = Assert.Throws<ArgumentException>(() => Optvis.Render(m, Objective.Neuron("flat", 0), p, new RenderOptions { Thresholds = [2] }));
         Assert.Contains("spatial extent", e3.Message);
-        var e4 = Assert.Throws<ArgumentException>(() => Optvis.Render(m, Objective.Channel("fc", 0), p, new RenderOptions { Thresholds = [2] }));
+        // fc needs 32x32 inputs: without the size fit transformed images fail; with it (default) they are cropped/padded
+        // to 32 px; a 12 px image is farther from 32 than the fit goes (16 px).
+        var e4 = Assert.Throws<ArgumentException>(() => Optvis.Render(m, Objective.Channel("fc", 0), p, new RenderOptions { Thresholds = [2], FitInputSize = false }));
         Assert.Contains("edges failed on a transformed", e4.Message);
+        using (var fitted = Optvis.Render(m, Objective.Channel("fc", 0), p, new RenderOptions { Thresholds = [2] }))
+            Assert.Equal(new long[] { 1, 24, 24, 3 }, fitted.Final.shape);
+        using var small = ImageParam.Create(12);
+        var e5 = Assert.Throws<ArgumentException>(() => Optvis.Render(m, Objective.Channel("fc", 0), small, new RenderOptions { Thresholds = [2], Transforms = Transforms.Identity }));
+        Assert.Contains("edges cannot compute fc on a 12x12 input", e5.Message);
+        Assert.Contains("no input size within 16 px", e5.Message);
     }
 }

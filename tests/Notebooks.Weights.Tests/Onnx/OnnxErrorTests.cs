@@ -85,8 +85,20 @@ public sealed class OnnxErrorTests : IDisposable
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).Node("Relu", "r", ["x"], ["a"])
             .Node("Mystery", "the_mystery_node", ["a"], ["y"]).Output("y").Save(Path.Combine(_dir, "mystery.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
-        Assert.Contains("operator 'Mystery' of node 'the_mystery_node'", e.Message);
-        Assert.Contains("Supported operators: Add,", e.Message);
+        Assert.Contains("1 unsupported ONNX operator (1 node): Mystery ×1 (first: 'the_mystery_node')", e.Message);
+        Assert.Contains("Supported operators: Abs, Add,", e.Message);
+    }
+
+    /// <summary>Every unsupported operator is listed with its node count (most frequent first), not only the first met.</summary>
+    [Fact]
+    public void EveryUnsupportedOperatorIsListedWithItsNodeCount()
+    {
+        var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).Node("Celu", "c1", ["x"], ["a"]).Node("Relu", "r", ["a"], ["b"])
+            .Node("Einsum", "e1", ["b"], ["c"], ("equation", "ij->ij")).Node("Celu", "c2", ["c"], ["d"]).Node("Celu", "c3", ["d"], ["e"])
+            .DomainNode("com.microsoft", "FusedConv", "fc", ["e"], ["y"]).Output("y").Save(Path.Combine(_dir, "many.onnx"));
+        var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
+        Assert.Contains("uses 3 unsupported ONNX operators (5 nodes): Celu ×3 (first: 'c1'); Einsum ×1 (first: 'e1'); com.microsoft:FusedConv ×1 (first: 'fc').", e.Message);
+        Assert.Contains("Only the standard ai.onnx domain is supported.", e.Message);
     }
 
     [Fact]
@@ -95,7 +107,8 @@ public sealed class OnnxErrorTests : IDisposable
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).DomainNode("com.example", "Relu", "custom_relu", ["x"], ["y"]).Output("y")
             .Save(Path.Combine(_dir, "domain.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
-        Assert.Contains("operator 'Relu' (domain 'com.example') of node 'custom_relu'", e.Message);
+        Assert.Contains("com.example:Relu ×1 (first: 'custom_relu')", e.Message);
+        Assert.Contains("Only the standard ai.onnx domain is supported.", e.Message);
     }
 
     [Fact]

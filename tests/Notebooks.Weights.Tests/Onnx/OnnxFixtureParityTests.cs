@@ -1,3 +1,6 @@
+using System.IO.Compression;
+using Notebooks.Weights.IO;
+using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.Onnx;
 using static Notebooks.Weights.Tests.Onnx.OnnxTestSupport;
 using static TorchSharp.torch;
@@ -8,15 +11,73 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// Models exported by PyTorch (scripts/fixtures/onnx_models.py: small ResNet/VGG/AlexNet/GoogLeNet/SqueezeNet/
 /// MobileNet v1, v2/DenseNet at opsets 7–17, random weights) give the same final output and the same value at every
 /// intermediate layer as ONNX Runtime on the same file and seeded input, to 1e-4 relative (max |Δ| / max |ref|).
+/// The reduced torchvision 0.14 builds (scripts/fixtures/torchvision_models.py: ResNet, ResNeXt, MobileNetV3 small and
+/// large, ShuffleNetV2, ConvNeXt, EfficientNet B0/V2, RegNet, MNASNet, ViT, Swin at opsets 13 and 17) also match
+/// PyTorch's own output and named-module activations saved beside them.
 /// </summary>
 public class OnnxFixtureParityTests
 {
-    public static TheoryData<string> Models => new()
+    public static TheoryData<string> Models => new(new[]
     {
         "resnet_opset9.onnx", "resnet_opset13.onnx", "resnet_opset17_external.onnx", "vgg_opset9.onnx", "vgg_opset13.onnx",
         "alexnet_opset7.onnx", "googlenet_opset11.onnx", "squeezenet_opset10.onnx", "mobilenetv1_opset9.onnx",
         "mobilenetv1_opset12.onnx", "mobilenetv2_opset13.onnx", "densenet_opset15.onnx", "densenet_opset17.onnx",
-    };
+    }.Concat(Torchvision.Select(n => $"torchvision/{n}.onnx")));
+
+    /// <summary>The reduced torchvision 0.14 architectures, each exported at opsets 13 and 17.</summary>
+    public static readonly string[] Torchvision =
+    [
+        .. new[]
+        {
+            "resnet_basic", "resnext", "mobilenet_v3_small", "mobilenet_v3_large", "shufflenet_v2", "convnext", "efficientnet_b0",
+            "efficientnet_v2", "regnet", "mnasnet", "vit", "swin",
+        }.SelectMany(a => new[] { $"{a}_opset13", $"{a}_opset17" }),
+    ];
+
+    public static TheoryData<string> TorchvisionModels => new(Torchvision);
+
+    /// <summary>PyTorch's input, output and named-module outputs saved by the fixture script (npz key → tensor).</summary>
+    public static Dictionary<string, Tensor> PyTorchReference(string name)
+    {
+        var path = Fixture($"torchvision/{name}.reference.npz");
+        using var zip = ZipFile.OpenRead(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var e in zip.Entries)
+        {
+            using var s = e.Open();
+            using var ms = new MemoryStream();
+            s.CopyTo(ms);
+            result[Path.GetFileNameWithoutExtension(e.Name)] = Npy.Parse(ms.ToArray(), $"{path}:{e.Name}");
+        }
+        return result;
+    }
+
+    static double RelativeErrorTo(Tensor actual, Tensor reference) =>
+        RelativeError(actual, reference.shape, reference.contiguous().data<float>().ToArray());
+
+    [Theory]
+    [MemberData(nameof(TorchvisionModels))]
+    public void TorchvisionModelMatchesPyTorchAtItsNamedModules(string name)
+    {
+        using var scope = NewDisposeScope();
+        var reference = PyTorchReference(name);
+        var onnx = OnnxModel.Load(Fixture($"torchvision/{name}.onnx"));
+        using var model = onnx.ToVisionModel();
+        var layers = reference.Keys.Where(k => k.StartsWith("layer:")).Select(k => k["layer:".Length..]).ToArray();
+        Assert.True(layers.Length >= 3, $"{name}: only {layers.Length} reference layers");
+        var input = reference["input"];
+        using (no_grad())
+        {
+            double outErr = RelativeErrorTo(model.Forward(input), reference["output"]);
+            Assert.True(outErr <= 1e-4, $"{name}: output differs from PyTorch by {outErr:g3} relative");
+            var acts = model.Activations(input, layers);
+            foreach (var l in layers)
+            {
+                double err = RelativeErrorTo(acts[l], reference[$"layer:{l}"]);
+                Assert.True(err <= 1e-4, $"{name}: module '{l}' differs from PyTorch by {err:g3} relative");
+            }
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Models))]

@@ -69,6 +69,23 @@ static class OnnxTestSupport
         finally { foreach (var r in removers) r(); }
     }
 
+    /// <summary>Imports a graph and runs it and ONNX Runtime on the same seeded input; returns the relative error of output "y".</summary>
+    public static double ErrorAgainstOrt(byte[] bytes, long[] shape, int seed)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nw-onnx-op-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var model = OnnxModel.Load(path);
+            var input = RandomInput(shape, seed);
+            var (output, _) = RunImported(model, tensor(input).reshape(shape));
+            var (refShape, refValues) = RunOrt(bytes, "x", input, shape)["y"];
+            return RelativeError(output, refShape, refValues);
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>max |a − b| / max(|b|, tiny): the relative error of a tensor against its reference.</summary>
     public static double RelativeError(Tensor actual, long[] refShape, float[] reference)
     {

@@ -66,6 +66,7 @@ sealed class OnnxWriter
                 case string s: a.Bytes(4, Encoding.UTF8.GetBytes(s)); a.Varint(20, 3); break;
                 case float[] fs: foreach (var f in fs) a.Fixed32(7, BitConverter.SingleToUInt32Bits(f)); a.Varint(20, 6); break;
                 case long[] ls: foreach (var l in ls) a.Varint(8, (ulong)l); a.Varint(20, 7); break;
+                case TensorAttr t: a.Bytes(5, t.ToProto()); a.Varint(20, 4); break;
                 default: throw new ArgumentException($"attribute type {av.GetType()}");
             }
             n.Bytes(5, a.ToArray());
@@ -124,6 +125,21 @@ sealed class OnnxWriter
         v.Str(1, name);
         v.Bytes(2, type.ToArray());
         return v.ToArray();
+    }
+
+    /// <summary>A TENSOR attribute value (e.g. ConstantOfShape's value): data type 1 (float) or 7 (int64), raw little-endian bytes.</summary>
+    public sealed record TensorAttr(int DataType, byte[] Raw, params long[] Dims)
+    {
+        public static TensorAttr Float(params float[] v) { var b = new byte[v.Length * 4]; Buffer.BlockCopy(v, 0, b, 0, b.Length); return new(1, b, v.Length); }
+        public static TensorAttr Int64(params long[] v) { var b = new byte[v.Length * 8]; Buffer.BlockCopy(v, 0, b, 0, b.Length); return new(7, b, v.Length); }
+        internal byte[] ToProto()
+        {
+            var t = new Msg();
+            foreach (var d in Dims) t.Varint(1, (ulong)d);
+            t.Varint(2, (ulong)DataType);
+            t.Bytes(9, Raw);
+            return t.ToArray();
+        }
     }
 
     sealed class Msg

@@ -34,6 +34,21 @@ public sealed class ConvRelu : nn.Module<Tensor, Tensor>, ICenterJacobian
         RegisterComponents();
     }
 
+    /// <summary>
+    /// When true, each forward keeps its pre-ReLU output for <see cref="TakePreRelu"/> (set by an
+    /// <see cref="InceptionMixedBlock"/> for its concatenated branches, which builds Lucid's <c>mixedXX_pre_relu</c>).
+    /// </summary>
+    internal bool KeepPreRelu { get; init; }
+    Tensor? _preRelu;
+
+    /// <summary>The pre-ReLU output of the last forward (once; null afterwards). Needs <see cref="KeepPreRelu"/>.</summary>
+    internal Tensor TakePreRelu()
+    {
+        var t = _preRelu ?? throw new InvalidOperationException("No pre-ReLU output kept: call forward first (with KeepPreRelu).");
+        _preRelu = null;
+        return t;
+    }
+
     /// <summary>The convolution (its output is the <c>_pre_relu</c> layer).</summary>
     public Conv2d Conv => conv;
 
@@ -64,9 +79,15 @@ public sealed class ConvRelu : nn.Module<Tensor, Tensor>, ICenterJacobian
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
-        if (Stride == 1) return relu.call(conv.call(input));
+        if (Stride == 1) return Activate(conv.call(input));
         var pads = TfSame.Pads2d(input.shape[2], input.shape[3], KernelSize, Stride);
         using var padded = nn.functional.pad(input, pads);
-        return relu.call(conv.call(padded));
+        return Activate(conv.call(padded));
+    }
+
+    Tensor Activate(Tensor pre)
+    {
+        if (KeepPreRelu) _preRelu = pre;
+        return relu.call(pre);
     }
 }

@@ -5,7 +5,8 @@ namespace Notebooks.Weights.Models.InceptionV1;
 
 /// <summary>
 /// Lucid's InceptionV1 ("inception5h") as a <see cref="VisionModel"/>: Lucid's layer names (<c>conv2d0</c>,
-/// <c>maxpool0</c>, <c>mixed3a</c>, <c>mixed3a_3x3_bottleneck_pre_relu</c>, ..., <c>softmax2</c>) and weight names
+/// <c>maxpool0</c>, <c>mixed3a</c>, <c>mixed3a_3x3_bottleneck_pre_relu</c>, ..., <c>softmax2</c>; <c>mixed3a_pre_relu</c>
+/// .. <c>mixed5b_pre_relu</c>, which Lucid adds after import as concats of the branches' pre-ReLU tensors) and weight names
 /// (<c>conv2d0_w</c>, <c>mixed4a_pool_reduce_b</c>, <c>softmax2_w</c>, ...) as parameter aliases.
 /// Input: RGB 224x224, [0,1] images mapped to (-117, 138). Layer kinds are the TF op types (Conv2D, Relu, MaxPool,
 /// LRN, Concat, AvgPool, MatMul, Softmax).
@@ -93,6 +94,7 @@ public static class InceptionV1Model
             foreach (var b in InceptionMixedBlock.Branches)
                 if (b == "pool") l.Add(new($"{m.Name}_pool", $"{m.Name}.pool", "MaxPool"));
                 else Conv($"{m.Name}_{b}", $"{m.Name}.{b}");
+            l.Add(new($"{m.Name}_pre_relu", $"{m.Name}.pre_relu", "Concat"));   // Lucid's _populate_inception_bottlenecks
             l.Add(new(m.Name, m.Name, "Concat"));
             if (m.Name == "mixed3b") l.Add(new("maxpool4", "maxpool4", "MaxPool"));
             if (m.Name == "mixed4e") l.Add(new("maxpool10", "maxpool10", "MaxPool"));

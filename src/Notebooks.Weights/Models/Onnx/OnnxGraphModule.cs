@@ -1,3 +1,4 @@
+using Notebooks.Weights.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace Notebooks.Weights.Models.Onnx;
 /// parameters named after the ONNX initializers (sanitized; see <see cref="OnnxModel.ParameterAliases"/> for the
 /// original names). Forward takes the graph's first input and returns its first output.
 /// </summary>
-public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
+public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
 {
     internal sealed record Step(string ModuleName, nn.Module<Tensor, Tensor> Module, string[] Inputs, int Primary, string Output);
 
@@ -35,6 +36,22 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         register_parameter(path, new TorchSharp.Modules.Parameter(value, requires_grad: true));
 
     internal void AddBuffer(string path, Tensor value) => register_buffer(path, value);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Module, IReadOnlyList<string> Inputs)> ModuleInputs
+    {
+        get
+        {
+            var producer = new Dictionary<string, string>(StringComparer.Ordinal) { [_input] = "" };
+            var result = new List<(string, IReadOnlyList<string>)>(_steps.Count);
+            foreach (var s in _steps)
+            {
+                result.Add((s.ModuleName, s.Inputs.Where(producer.ContainsKey).Select(i => producer[i]).Distinct().ToList()));
+                producer[s.Output] = s.ModuleName;
+            }
+            return result;
+        }
+    }
 
     /// <summary>Runs the graph on its input (NCHW; see <see cref="InputIsNhwc"/>); returns its first output.</summary>
     public override Tensor forward(Tensor input)

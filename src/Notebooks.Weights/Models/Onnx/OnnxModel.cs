@@ -148,7 +148,9 @@ public sealed class OnnxModel
         var steps = new List<OnnxGraphModule.Step>();
         var layers = new List<OnnxLayer>();
 
-        var ordered = TopologicalOrder(g.Nodes, known, path);
+        // Every unsupported operator is reported at once; multi-output nodes (Split) become one node per output.
+        OnnxOps.CheckSupported(g.Nodes, path);
+        var ordered = TopologicalOrder(OnnxOps.PerOutputNodes(g.Nodes, consumed), known, path);
         foreach (var node in ordered)
         {
             if (node.Outputs.Count == 0 || node.Outputs[0].Length == 0)

@@ -88,6 +88,6 @@ public sealed class OnnxMaxPool : nn.Module<Tensor, Tensor>, ILinearSurrogate
     {
         if (Dilations.Any(d => d != 1))
             throw new NotSupportedException($"Linearizing dilated MaxPool '{NodeName}' (dilations [{string.Join(", ", Dilations)}]) is not supported: average pooling has no dilation.");
-        return OnnxOps.AveragePoolExcludingPad(input, Kernel, Strides, _pads(input), CeilMode);
+        return Ops.OnnxSpatialOps.AveragePoolExcludingPad(input, Kernel, Strides, _pads(input), CeilMode);
     }
 }

@@ -51,6 +51,13 @@ public sealed class OnnxNodeProto
     public Dictionary<string, OnnxAttribute> Attributes { get; } = new(StringComparer.Ordinal);
     /// <summary>Byte offset of the node in the file (for errors).</summary>
     public int Offset { get; set; }
+    /// <summary>
+    /// For a node the importer split off a multi-output node (Split): which output of the original it computes
+    /// (its only output), and how many outputs the original had. 0 and 1 for nodes read from the file.
+    /// </summary>
+    public int OutputIndex { get; init; }
+    /// <inheritdoc cref="OutputIndex"/>
+    public int OutputCount { get; init; } = 1;
 }
 
 /// <summary>AttributeProto: name=1, f=2, i=3, s=4, t=5, g=6, floats=7, ints=8, strings=9, tensors=10, type=20.</summary>

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Notebooks.Weights.Explorer;
+
+namespace Notebooks.Weights.Cli.Explorer;
+
+/// <summary>
+/// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only: pages are rendered per request
+/// (at once: the per-layer data is prepared before listening), pictures come from <see cref="ExplorerRenderQueue"/>
+/// (on disk when already rendered, else rendered in request order). A picture not ready within
+/// <see cref="PictureWait"/> answers 503 with Retry-After; the page script asks again.
+/// </summary>
+public sealed class ExplorerServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    readonly ExplorerRenderQueue _queue;
+    readonly ExplorerSite _site;
+
+    /// <summary>How long a picture request waits for its render before answering 503.</summary>
+    public static TimeSpan PictureWait { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>The address served, e.g. <c>http://127.0.0.1:5123/</c>.</summary>
+    public string Url { get; }
+    /// <summary>The render queue (for counts).</summary>
+    public ExplorerRenderQueue Queue => _queue;
+
+    ExplorerServer(WebApplication app, ExplorerRenderQueue queue, ExplorerSite site, string url) { _app = app; _queue = queue; _site = site; Url = url; }
+
+    /// <summary>
+    /// Starts serving <paramref name="site"/> (prepared) with pictures cached in <paramref name="folder"/> on
+    /// 127.0.0.1:<paramref name="port"/> (0: any free port). A port in use throws <see cref="IOException"/> saying so.
+    /// </summary>
+    public static async Task<ExplorerServer> StartAsync(ExplorerSite site, string folder, int port)
+    {
+        if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "port must be 0..65535");
+        var queue = new ExplorerRenderQueue(site, folder);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        var layers = site.Plan.Candidates.Select(l => l.Name).ToList();
+
+        app.MapPost("/api/queue", async (HttpContext ctx) =>
+        {
+            var paths = await JsonSerializer.DeserializeAsync<string[]>(ctx.Request.Body, cancellationToken: ctx.RequestAborted) ?? [];
+            var assets = paths.Select(p => ExplorerPaths.ParseAsset(p.Split('?')[0], layers)).OfType<ExplorerAsset>().ToList();
+            queue.Announce(assets);
+            return Results.Json(new { queued = assets.Count });
+        });
+        app.MapGet("/{**path}", async (HttpContext ctx, string? path) =>
+        {
+            path ??= "";
+            if (path == ExplorerPaths.Style) return Results.Text(ExplorerResources.Css, "text/css; charset=utf-8");
+            if (path == ExplorerPaths.Script) return Results.Text(ExplorerResources.Js, "text/javascript; charset=utf-8");
+            if (path.StartsWith("img/", StringComparison.Ordinal))
+            {
+                var asset = ExplorerPaths.ParseAsset(path, layers);
+                if (asset is null) return Results.NotFound();
+                var render = queue.Request(asset);
+                var first = await Task.WhenAny(render, Task.Delay(PictureWait, ctx.RequestAborted));
+                if (first != render)
+                {
+                    ctx.Response.Headers.RetryAfter = "1";
+                    return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+                }
+                try { return Results.File(await render, "image/png"); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+                {
+                    return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError);
+                }
+            }
+            var page = ExplorerPages.Render(site, path);
+            return page is null ? Results.NotFound() : Results.Content(page.Html, "text/html; charset=utf-8");
+        });
+
+        try { await app.StartAsync(); }
+        catch (IOException e)
+        {
+            queue.Dispose();
+            await app.DisposeAsync();
+            throw new IOException($"Port {port} on 127.0.0.1 is already in use ({e.Message}); pick another with --port P (or --port 0 for any free port).", e);
+        }
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ExplorerServer(app, queue, site, address.TrimEnd('/') + "/");
+    }
+
+    /// <summary>Stops listening, then the render queue.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _queue.Dispose();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using System.Text;
+using Notebooks.Weights.Cli.Explorer;
+using Notebooks.Weights.Explorer;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Runtime;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary><c>weights explore</c>: a browsable weight explorer of a model, written as a static site or served on 127.0.0.1.</summary>
+[Flags("serve")]
+public sealed class ExploreVerb : IVerb
+{
+    public string Name => "explore";
+    public string Summary => "a browsable weight explorer of a model (Lucid's InceptionV1 explorer, for any model): static site or --serve";
+    public string Usage =>
+        "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
+        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +
+        "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
+        "  Layers: the model's conv layers (default: all). The static site opens from disk (SITE/index.html).\n" +
+        "  --serve: pages at once from a local server (127.0.0.1 only), pictures rendered as the browser asks for them and\n" +
+        "  kept in CACHE (default: the user cache); Ctrl+C stops. --cache: the feature-visualization cache folder.";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Require("model");
+        bool serve = args.Flag("serve");
+        var outDir = args.Get("out");
+        var portText = args.Get("port");
+        var layers = args.Get("layers")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var options = new ExplorerOptions
+        {
+            Layers = layers,
+            FeatureVisSteps = args.GetInt("feature-vis-steps", 48),
+            FeatureVisSize = args.Get("feature-vis-size") is null ? null : args.GetInt("feature-vis-size", 0),
+            UnitsPerLayer = args.Get("units-per-layer") is null ? null : args.GetInt("units-per-layer", 0),
+            TopK = args.GetInt("top", 8),
+            ExpandedWidth = args.GetInt("width", 5),
+            Seed = args.GetInt("seed", 0),
+            FeatureVisCacheRoot = args.Get("cache"),
+        };
+        args.EnsureAllUsed();
+        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
+        if (!serve && outDir is null) throw new CliUsageException("give --out SITE for a static site, or --serve");
+        if (!serve && portText is not null) throw new CliUsageException("--port only applies with --serve");
+        if (layers is { Length: 0 }) throw new CliUsageException("option --layers: expected a comma-separated list of layer names");
+        int port = 8080;
+        if (portText is not null && (!int.TryParse(portText, out port) || port is < 0 or > 65535))
+            throw new CliUsageException($"option --port: expected a port number 0..65535, got '{portText}'");
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new CliUsageException(e.Message); }
+        if (outDir is not null) ExplorerSiteWriter.CheckFolder(outDir);
+
+        using var model = ModelRegistry.Load(modelName);
+        using var site = ExplorerSite.Create(model, options);
+        site.Served = serve;
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return serve ? Serve(site, outDir, port, stdout, stderr, cts.Token) : Write(site, outDir!, stdout, stderr, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("\nweights explore: cancelled; pages and pictures written so far are complete (each file is written then renamed).");
+            return 130;
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+
+    static int Write(ExplorerSite site, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var bar = new ProgressBar(stderr);
+        string phase = "";
+        var summary = ExplorerSiteWriter.Write(site, outDir, p =>
+        {
+            if (p.Phase != phase) { if (phase.Length > 0) bar.Done(); bar = new ProgressBar(stderr); phase = p.Phase; }
+            bar.Update((int)Math.Min(int.MaxValue, p.Done), (int)Math.Max(1, Math.Min(int.MaxValue, p.Total)), $"{p.Phase} {p.Note}");
+        }, ct);
+        bar.Done();
+        stdout.WriteLine($"wrote {summary.Pages} pages and {summary.Pictures} pictures ({summary.FeatureVisRendered} feature visualizations rendered) " +
+                         $"in {summary.Elapsed.TotalSeconds:F1} s: {Path.GetFullPath(Path.Combine(outDir, ExplorerPaths.Index))}");
+        return 0;
+    }
+
+    static int Serve(ExplorerSite site, string? cacheDir, int port, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        cacheDir ??= Path.Combine(UserCache.Root, "explorer", $"{site.Model.Name}-{site.Model.WeightsHash}-{SettingsKey(site)}");
+        stderr.WriteLine($"preparing {site.Plan.Layers.Count} layers (NMF, banding, expanded weights)...");
+        site.Prepare(null, ct);
+        var server = ExplorerServer.StartAsync(site, cacheDir, port).GetAwaiter().GetResult();
+        try
+        {
+            stdout.WriteLine($"serving the {site.Model.Name} weight explorer at {server.Url} (pictures cached in {cacheDir}); Ctrl+C stops");
+            stdout.Flush();
+            ct.WaitHandle.WaitOne();
+        }
+        finally { server.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        stdout.WriteLine($"stopped ({server.Queue.Rendered} pictures rendered)");
+        return 0;
+    }
+
+    static string SettingsKey(ExplorerSite site)
+    {
+        var o = site.Options;
+        var key = $"{site.FeatureVisSettings.Hash}|{o.TopK}|{o.ExpandedWidth}|{o.Seed}";
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..10].ToLowerInvariant();
+    }
+}

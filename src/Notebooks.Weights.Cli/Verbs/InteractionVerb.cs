@@ -1,0 +1,91 @@
+using Notebooks.Weights.Decomposition;
+using Notebooks.Weights.FeatureVis;
+using Notebooks.Weights.Interactions;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Rendering;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// <c>weights interaction</c>: the interaction card of a unit pair — expanded weight, best case, per-example gradient maps
+/// for B's top images from a folder and their factors — as a standalone HTML page.
+/// </summary>
+[Notebooks.Weights.Cli.Flags("linearize", "no-best")]
+public sealed class InteractionVerb : IVerb
+{
+    public string Name => "interaction";
+    public string Summary => "interaction card of two units: expanded weight, best case, per-example gradients over images and their factors (HTML)";
+    public string Usage =>
+        "  weights interaction --model M --from L1:a --to L2:b [--images DIR] [--top N (default 64; 0 = all)] [--show 8] [--factors K (default 3)]\n" +
+        "                      [--algorithm nmf|pca] [--width 5] [--linearize] [--best-steps 128] [--no-best] [--seed 0] [--batch 32] --out page.html";
+
+    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var modelName = args.Require("model");
+        var from = UnitRef.Parse(args.Require("from"), "--from");
+        var to = UnitRef.Parse(args.Require("to"), "--to");
+        var dir = args.Get("images");
+        int top = args.GetInt("top", 64), show = args.GetInt("show", 8), k = args.GetInt("factors", 3), width = args.GetInt("width", 5);
+        int steps = args.GetInt("best-steps", 128), seed = args.GetInt("seed", 0), batch = args.GetInt("batch", Interaction.DefaultBatchSize);
+        var algorithmName = args.Get("algorithm") ?? "nmf";
+        bool linearize = args.Flag("linearize"), noBest = args.Flag("no-best");
+        var outPath = args.Require("out");
+        args.EnsureAllUsed();
+        var algorithm = algorithmName switch
+        {
+            "nmf" => ReductionAlgorithm.Nmf,
+            "pca" => ReductionAlgorithm.Pca,
+            _ => throw new CliUsageException($"option --algorithm: expected nmf or pca; got '{algorithmName}'"),
+        };
+        if (top < 0) throw new CliUsageException($"option --top: expected 0 (all) or a positive count; got {top}");
+        if (show < 1) throw new CliUsageException($"option --show: expected at least 1; got {show}");
+        if (k < 0) throw new CliUsageException($"option --factors: expected 0 (none) or a positive count; got {k}");
+        if (steps < 1) throw new CliUsageException($"option --best-steps: expected at least 1; got {steps}");
+        if (batch < 1) throw new CliUsageException($"option --batch: expected at least 1; got {batch}");
+
+        using var model = ModelRegistry.Load(modelName);
+        using var scope = NewDisposeScope();
+        Interaction.CheckPair(model, from, to, width);
+        var expanded = Interaction.ExpandedWeight(model, from, to, width);
+        stdout.WriteLine($"{model.Name} {from} -> {to}: expanded weight ({width}x{width}) total {expanded.sum().item<float>():G4}");
+
+        BestCaseInteraction? best = null;
+        if (!noBest)
+        {
+            best = BestCaseInteraction.Optimize(model, from, to, width, new BestCaseOptions { Steps = steps, Seed = seed });
+            stdout.WriteLine($"best case after {steps} steps: total gradient {best.Achieved:G4} (expanded weight {best.ExpandedTotal:G4})");
+        }
+
+        PerExampleInteractions? examples = null;
+        InteractionFactors? factors = null;
+        Tensor? chosen = null;
+        string[]? names = null;
+        if (dir is not null)
+        {
+            using var folder = ImageFolder.Load(dir, model.Input.DefaultSize, model.Input.Channels);
+            var (idx, _) = Interaction.TopActivating(model, to, folder.Images, top == 0 ? folder.Count : top, batch);
+            chosen = folder.Images.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), int64));
+            names = idx.Select(i => folder.Names[i]).ToArray();
+            examples = Interaction.PerExample(model, from, to, chosen, width, linearize: linearize, batchSize: batch);
+            stdout.WriteLine($"per-example interactions: {examples.Count} of {folder.Count} images in {dir} (B's top {(top == 0 ? "all" : top.ToString())}), {(linearize ? "linearized" : "real")} gradients");
+            if (k > 0)
+            {
+                if (examples.Count < 2) stdout.WriteLine($"factors: skipped (one image; factors need at least 2)");
+                else
+                {
+                    int kk = Math.Min(k, examples.Count);
+                    factors = InteractionFactors.Compute(examples, kk, algorithm, seed);
+                    stdout.WriteLine($"factors: {factors.Count} {algorithm} cases, relative error {factors.RelativeError:G3}");
+                }
+            }
+        }
+        var card = new InteractionCard(model.Name, from, to, expanded, best, examples, chosen, names, factors, show);
+        var report = new HtmlReport($"Interaction {from} → {to} ({model.Name})");
+        report.Add(card);
+        var path = report.Save(outPath);
+        stdout.WriteLine($"wrote {path}");
+        best?.Dispose(); examples?.Dispose(); factors?.Dispose();
+        return 0;
+    }
+}

@@ -1,0 +1,284 @@
+using Notebooks.Weights.Decomposition;
+using Notebooks.Weights.FeatureVis;
+using Notebooks.Weights.Models;
+using Notebooks.Weights.Rendering;
+using Notebooks.Weights.Weights;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Explorer;
+
+/// <summary>
+/// A weight explorer for one model (the InceptionV1 weight explorer of Lucid's companion notebook, for any model the
+/// project loads): pages (<see cref="ExplorerPages"/>) and the pictures they link (<see cref="ExplorerAsset"/>), all
+/// drawn with the library's views. Feature visualizations come from a <see cref="FeatureVisCache"/> (rendered once, on
+/// disk); NMF grids, banding, statistics and expanded weights are computed once per layer (<see cref="Prepare"/>).
+/// Used by <see cref="ExplorerSiteWriter"/> (a static site) and by <c>weights explore --serve</c>.
+/// </summary>
+public sealed class ExplorerSite : IDisposable
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, ExplorerLayerData> _data = new(StringComparer.Ordinal);
+    readonly object _modelLock = new();
+
+    /// <summary>The model.</summary>
+    public VisionModel Model { get; }
+    /// <summary>Which layers are shown and how they connect.</summary>
+    public ExplorerPlan Plan { get; }
+    /// <summary>The settings.</summary>
+    public ExplorerOptions Options { get; }
+    /// <summary>Settings of every feature visualization of the site.</summary>
+    public FeatureVisSettings FeatureVisSettings { get; }
+    /// <summary>The disk cache of feature visualizations.</summary>
+    public FeatureVisCache FeatureVisCache { get; }
+    /// <summary>True when pages are served (they load <see cref="ExplorerPaths.Script"/> with progressive loading).</summary>
+    public bool Served { get; set; }
+
+    ExplorerSite(VisionModel model, ExplorerPlan plan, ExplorerOptions options)
+    {
+        Model = model; Plan = plan; Options = options;
+        int size = options.FeatureVisSize ?? Math.Min(128, model.Input.DefaultSize);
+        FeatureVisSettings = new FeatureVisSettings(size, options.FeatureVisSteps, options.Seed);
+        FeatureVisCache = new FeatureVisCache(options.FeatureVisCacheRoot);
+    }
+
+    /// <summary>An explorer of <paramref name="model"/> (not owned). Bad settings or layers throw with the reason (see <see cref="ExplorerPlan.Create"/>).</summary>
+    public static ExplorerSite Create(VisionModel model, ExplorerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new ExplorerOptions();
+        options.Validate();
+        if (model.Input.Channels != 3)
+            throw new ArgumentException($"Model '{model.Name}' cannot be visualized: feature visualization optimizes RGB images, but the model takes {model.Input.Channels} input channel(s).");
+        return new ExplorerSite(model, ExplorerPlan.Create(model, options.Layers), options);
+    }
+
+    /// <summary>The units of <paramref name="layer"/> that get pages (all, or the first <see cref="ExplorerOptions.UnitsPerLayer"/>).</summary>
+    public IReadOnlyList<int> Units(ExplorerLayer layer) => Enumerable.Range(0, Math.Min(layer.Channels, Options.UnitsPerLayer ?? int.MaxValue)).ToList();
+
+    /// <summary>True when unit <paramref name="unit"/> of <paramref name="layer"/> has a page.</summary>
+    public bool HasPage(string layer, int unit) => Plan.Layers.FirstOrDefault(l => l.Name == layer) is { } l && unit >= 0 && unit < Units(l).Count;
+
+    /// <summary>Every page path of the site: the index, then per layer its page and its units' pages.</summary>
+    public IEnumerable<string> PagePaths()
+    {
+        yield return ExplorerPaths.Index;
+        foreach (var l in Plan.Layers)
+        {
+            yield return ExplorerPaths.LayerPage(l.Name);
+            foreach (var u in Units(l)) yield return ExplorerPaths.UnitPage(l.Name, u);
+        }
+    }
+
+    /// <summary>Computes the per-layer data of every shown layer and of the layers after them (whose inputs they are).</summary>
+    public void Prepare(Action<ExplorerProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var needed = Plan.Layers.Concat(Plan.Layers.Select(Plan.Next).OfType<ExplorerLayer>()).Distinct().ToList();
+        for (int i = 0; i < needed.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Invoke(new ExplorerProgress("layers", i, needed.Count, needed[i].Name));
+            Data(needed[i].Name);
+        }
+        progress?.Invoke(new ExplorerProgress("layers", needed.Count, needed.Count));
+    }
+
+    /// <summary>The computed data of candidate layer <paramref name="layer"/> (computed on first use).</summary>
+    public ExplorerLayerData Data(string layer)
+    {
+        if (_data.TryGetValue(layer, out var ready)) return ready;
+        lock (_modelLock)
+        {
+            if (_data.TryGetValue(layer, out var d)) return d;
+            var l = Plan.Find(layer) ?? throw new ArgumentException($"'{layer}' is not an explorable layer of {Model.Name}.", nameof(layer));
+            using var scope = NewDisposeScope();
+            var weight = Model.Parameters[l.WeightParameter].detach().to_type(ScalarType.Float32).cpu().clone();
+            var stats = LayerStatistics.Of(l.WeightParameter, weight);
+            LayerBanding? banding = null; string? note = null;
+            try { banding = BandingScore.ForLayer(weight); }
+            catch (ArgumentException e) { note = e.Message; }
+            var grid = LayerFactorGrid.Compute(weight, 3, new NmfOptions { Components = 3, Seed = Options.Seed });
+            Tensor expanded;
+            try { expanded = ExpandedWeights.Get(Model, l.Source, l.Name, Options.ExpandedWidth).detach().to_type(ScalarType.Float32).cpu(); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or System.Runtime.InteropServices.ExternalException)
+            {
+                grid.Dispose();
+                throw new InvalidOperationException($"Model '{Model.Name}' cannot be explored: the expanded weights {l.Source} -> {l.Name} failed ({e.Message}).", e);
+            }
+            d = new ExplorerLayerData
+            {
+                Layer = l, Weight = weight.DetachFromDisposeScope(), Statistics = stats, Banding = banding, BandingNote = note,
+                Factors = grid, Expanded = expanded.DetachFromDisposeScope(),
+            };
+            foreach (var t in new[] { grid.Images, grid.AlignedFactors, grid.Palette }) t.DetachFromDisposeScope();
+            _data[layer] = d;
+            return d;
+        }
+    }
+
+    /// <summary>The <see cref="ExplorerOptions.TopK"/> strongest inputs of a unit (by expanded-weight norm; <see cref="TopConnections.In"/>).</summary>
+    public IReadOnlyList<(int Index, float Norm)> TopInputs(string layer, int unit)
+    {
+        var d = Data(layer);
+        using var scope = NewDisposeScope();
+        return TopConnections.In(d.Expanded, unit, Math.Min(Options.TopK, (int)d.Expanded.shape[2])).Select(c => (c.Index, c.Norm)).ToList();
+    }
+
+    /// <summary>The strongest outputs of a unit into the next explorable layer, or an empty list for the last layer.</summary>
+    public IReadOnlyList<(int Index, float Norm)> TopOutputs(string layer, int unit)
+    {
+        if (Plan.Next(Plan.Find(layer)!) is not { } next) return [];
+        var d = Data(next.Name);
+        using var scope = NewDisposeScope();
+        return TopConnections.Out(d.Expanded, unit, Math.Min(Options.TopK, (int)d.Expanded.shape[3])).Select(c => (c.Index, c.Norm)).ToList();
+    }
+
+    /// <summary>The top-inputs row of a unit: <see cref="NeuronWithWeightRow.Create"/> over <c>W[..., unit]</c> (one color scale for the row).</summary>
+    public NeuronWithWeightRow InputRow(string layer, int unit)
+    {
+        var d = Data(layer);
+        using var scope = NewDisposeScope();
+        return NeuronWithWeightRow.Create(d.Layer.Previous, TopInputs(layer, unit).Select(c => c.Index).ToList(), d.Expanded.select(3, unit),
+            title: $"strongest inputs from {d.Layer.Previous}");
+    }
+
+    /// <summary>The top-outputs row of a unit (<c>W[..., unit, :]</c> of the next layer), or null for the last layer.</summary>
+    public NeuronWithWeightRow? OutputRow(string layer, int unit)
+    {
+        if (Plan.Next(Plan.Find(layer)!) is not { } next) return null;
+        var d = Data(next.Name);
+        using var scope = NewDisposeScope();
+        return NeuronWithWeightRow.Create(next.Name, TopOutputs(layer, unit).Select(c => c.Index).ToList(), d.Expanded.select(2, unit),
+            title: $"strongest outputs to {next.Name}");
+    }
+
+    /// <summary>True when the feature visualization of the unit is in the disk cache.</summary>
+    public bool HasFeatureVis(string layer, int unit) => File.Exists(FeatureVisCache.PathFor(Model, layer, unit, FeatureVisSettings));
+
+    /// <summary>
+    /// Renders (or reads) the feature visualizations of <paramref name="units"/> of <paramref name="layer"/> in batches of
+    /// <see cref="ExplorerOptions.FeatureVisBatch"/>. A model whose feature visualization fails throws
+    /// <see cref="InvalidOperationException"/> saying it cannot be visualized, with the cause.
+    /// </summary>
+    public void RenderFeatureVis(string layer, IReadOnlyList<int> units, Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var todo = units.Distinct().Where(u => !HasFeatureVis(layer, u)).ToList();
+        for (int s = 0; s < todo.Count; s += Options.FeatureVisBatch)
+        {
+            var batch = todo.GetRange(s, Math.Min(Options.FeatureVisBatch, todo.Count - s));
+            lock (_modelLock)
+            {
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    FeatureVisCache.GetOrRender(Model, layer, batch, FeatureVisSettings, progress, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+                {
+                    throw new InvalidOperationException($"Model '{Model.Name}' cannot be visualized: feature visualization of {layer} units {string.Join(",", batch.Take(4))}{(batch.Count > 4 ? ",..." : "")} failed: {e.Message.Split('\n')[0]}", e);
+                }
+            }
+        }
+    }
+
+    /// <summary>The PNG of <paramref name="asset"/>, drawn with the library's views (feature visualizations rendered if missing).</summary>
+    public byte[] RenderAsset(ExplorerAsset asset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        switch (asset.Kind)
+        {
+            case ExplorerAssetKind.Legend:
+                return new ColorLegend(1).ToPng();
+            case ExplorerAssetKind.InputSwatch:
+            {
+                var px = new float[3];
+                if (asset.Unit is >= 0 and < 3) px[asset.Unit] = 1; else Array.Fill(px, 0.5f);
+                return new Image(1, 1, 3, px).ToPng(16);
+            }
+            case ExplorerAssetKind.FeatureVis:
+            {
+                RenderFeatureVis(asset.Layer, [asset.Unit], null, cancellationToken);
+                using var scope = NewDisposeScope();
+                var t = ImageFiles.Load(FeatureVisCache.PathFor(Model, asset.Layer, asset.Unit, FeatureVisSettings));
+                return Image.FromTensor(t).ToPng();
+            }
+        }
+        var d = Data(asset.Layer);
+        CheckUnit(d.Layer, asset.Unit, asset.Kind == ExplorerAssetKind.LayerNmf || asset.Kind == ExplorerAssetKind.LayerHistogram);
+        using (NewDisposeScope())
+        {
+            int kh = (int)d.Weight.shape[2];
+            int scale = Math.Max(1, 48 / Math.Max(1, kh));
+            switch (asset.Kind)
+            {
+                case ExplorerAssetKind.UnitNmf:
+                    return Image.FromTensor(d.Factors.Images[asset.Unit], ImageDomain.Unit).ToPng(scale);
+                case ExplorerAssetKind.UnitFactor:
+                {
+                    var aligned = d.Factors.AlignedFactors[asset.Unit]; // [kH, kW, K]
+                    int k = (int)aligned.shape[2];
+                    if (asset.Other < 0 || asset.Other >= k) throw new ArgumentOutOfRangeException(nameof(asset), $"factor {asset.Other} does not exist; units have {k} NMF factors.");
+                    var mask = zeros(k, dtype: aligned.dtype); mask[asset.Other] = tensor(1.0, dtype: aligned.dtype);
+                    return Image.FromTensor(CollapseChannels.Collapse(aligned * mask), ImageDomain.Unit).ToPng(scale);
+                }
+                case ExplorerAssetKind.InputWeight:
+                case ExplorerAssetKind.OutputWeight:
+                {
+                    var row = asset.Kind == ExplorerAssetKind.InputWeight ? InputRow(asset.Layer, asset.Unit) : OutputRow(asset.Layer, asset.Unit);
+                    var n = row?.Neurons.FirstOrDefault(c => c.Unit == asset.Other)
+                            ?? throw new ArgumentException($"{asset.Other} is not among the top connections of {asset.Layer}:{asset.Unit}.", nameof(asset));
+                    return n.Weight.ToPng(Math.Max(1, 48 / n.Weight.Height));
+                }
+                case ExplorerAssetKind.AllInputs:
+                    return AllInputsGrid(d, asset.Unit).ToPng(10);
+                case ExplorerAssetKind.LayerNmf:
+                    return Image.FromTensor(d.Factors.Mosaic(columns: 16), ImageDomain.Unit).ToPng(Math.Max(1, 24 / Math.Max(1, kh)));
+                case ExplorerAssetKind.LayerHistogram:
+                {
+                    var h = d.Statistics.Histogram;
+                    return new Rendering.Histogram(h.Counts.Select(c => (int)c).ToList(), h.Edges[0], h.Edges[^1]).ToPng();
+                }
+            }
+        }
+        throw new ArgumentOutOfRangeException(nameof(asset), asset.Kind, "unknown asset kind");
+    }
+
+    /// <summary>
+    /// Every input's expanded-weight heatmap of a unit (one color scale: the unit's max |w|), tiled 8 per row in input
+    /// order with <see cref="ImgGrid.Build"/>; empty cells of the last row are light gray.
+    /// </summary>
+    public Image AllInputsGrid(ExplorerLayerData d, int unit)
+    {
+        using var scope = NewDisposeScope();
+        var w = d.Expanded.select(3, unit).contiguous(); // [W, W, C1]
+        int s = (int)w.shape[0], c1 = (int)w.shape[2], cols = Math.Min(8, c1), rows = (c1 + cols - 1) / cols;
+        var all = w.data<float>().ToArray();
+        var norm = WeightNormalization.DivideBy(WeightNormalization.MaxAbs.Divisor(all));
+        var cells = new float[rows * cols * s * s * 3];
+        Array.Fill(cells, 0.9f);
+        for (int i = 0; i < c1; i++)
+        {
+            var slice = new float[s * s];
+            for (int p = 0; p < s * s; p++) slice[p] = all[p * c1 + i];
+            var img = WeightColorScale.Heatmap(slice, s, s, norm).Image;
+            for (int y = 0; y < s; y++) for (int x = 0; x < s; x++) for (int c = 0; c < 3; c++)
+                cells[((i * s + y) * s + x) * 3 + c] = img[y, x, c];
+        }
+        return ImgGrid.Build(tensor(cells, [rows, cols, s, s, 3]));
+    }
+
+    static void CheckUnit(ExplorerLayer layer, int unit, bool layerAsset)
+    {
+        if (layerAsset) return;
+        if (unit < 0 || unit >= layer.Channels)
+            throw new ArgumentOutOfRangeException(nameof(unit), unit, $"unit {unit} is out of range for layer {layer.Name} with {layer.Channels} channels.");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_modelLock)
+        {
+            foreach (var d in _data.Values) d.Dispose();
+            _data.Clear();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using Notebooks.Weights.Cli.Explorer;
+using Notebooks.Weights.Explorer;
+using Notebooks.Weights.Models.Default;
+
+namespace Notebooks.Weights.Tests.Explorer;
+
+/// <summary>The explorer in a real browser (Debian chromium via Playwright): the static site from disk and the served site.</summary>
+[Collection("explorer")]
+public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixture<ExplorerSiteFixture>
+{
+    [Fact]
+    public async Task StaticSite_IndexToLayerToUnitToStrongestInputAndBack()
+    {
+        await using var b = await BrowserSession.StartAsync();
+        await Walk(b, new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri);
+        Assert.Empty(b.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task ServedSite_PagesAppearAndPicturesFillIn()
+    {
+        var cache = Path.Combine(site.Root, "served-" + Guid.NewGuid().ToString("N")[..8]);
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        explorer.Served = true;
+        explorer.Prepare();
+        await using (var server = await ExplorerServer.StartAsync(explorer, cache, 0))
+        {
+            Assert.StartsWith("http://127.0.0.1:", server.Url);
+            await using var b = await BrowserSession.StartAsync();
+            await Walk(b, server.Url);
+            Assert.Empty(b.ConsoleErrors);
+            Assert.True(server.Queue.Rendered > 0, "the served pictures were rendered by the render queue");
+            // Rendered pictures are cached on disk: every picture of a visited unit page is now a file.
+            Assert.True(File.Exists(Path.Combine(cache, "img/fv/conv2d1_0.png")));
+        }
+    }
+
+    static async Task Walk(BrowserSession b, string indexUrl)
+    {
+        var page = b.Page;
+        await page.GotoAsync(indexUrl);
+        await b.CheckPageAsync();
+        Assert.Equal(2, await page.Locator("a.layer-link").CountAsync());
+
+        await page.Locator("a.layer-link", new() { HasText = "conv2d1" }).ClickAsync();
+        await page.WaitForURLAsync("**/layer-conv2d1.html");
+        await b.CheckPageAsync();
+        Assert.Equal(32, await page.Locator(".cards a.card").CountAsync());
+
+        await page.Locator(".cards a.card").First.ClickAsync();
+        await page.WaitForURLAsync("**/conv2d1_0.html");
+        await b.CheckPageAsync();
+        Assert.Contains("conv2d1", await page.Locator("h1").InnerTextAsync());
+
+        // Strongest inputs are sorted by decreasing norm; the first one links to its conv2d0 page.
+        var norms = (await page.Locator("section.inputs .card .norm").AllInnerTextsAsync())
+            .Select(t => double.Parse(t.Replace("‖w‖", "").Trim(), CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(4, norms.Count);
+        Assert.Equal(norms.OrderByDescending(n => n), norms);
+        var strongest = page.Locator("section.inputs a.card").First;
+        var label = await strongest.Locator(".label").InnerTextAsync();
+        Assert.StartsWith("conv2d0:", label);
+        await strongest.ClickAsync();
+        await page.WaitForURLAsync($"**/conv2d0_{label["conv2d0:".Length..]}.html");
+        await b.CheckPageAsync();
+        await page.GoBackAsync();
+        await page.WaitForURLAsync("**/conv2d1_0.html");
+
+        // Keyboard navigation: → next unit, ↑ the layer.
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.WaitForURLAsync("**/conv2d1_1.html");
+        await page.Keyboard.PressAsync("ArrowUp");
+        await page.WaitForURLAsync("**/layer-conv2d1.html");
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+using Notebooks.Weights.Explorer;
+using Notebooks.Weights.Models.Default;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Tests.Explorer;
+
+/// <summary>What the explorer's pages say, against independent computations, and how its files are written.</summary>
+[Collection("explorer")]
+public sealed class ExplorerSiteTests(ExplorerSiteFixture site) : IClassFixture<ExplorerSiteFixture>
+{
+    [Fact]
+    public void UnitPage_StrongestInputsAreTheLargestKernelNorms()
+    {
+        // maxpool0 -> conv2d1 is one conv: the expanded weights W[:, :, i, u] are kernel conv2d1_w[u, i] in the crop, so
+        // the strongest inputs are the input channels with the largest kernel L2 norm (computed here from the raw weight).
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var scope = NewDisposeScope();
+        var w = model.Parameters["conv2d1_w"];
+        for (int u = 0; u < 3; u++)
+        {
+            var norms = w[u].square().sum([1, 2]).sqrt().data<float>().ToArray();
+            var expected = Enumerable.Range(0, norms.Length).OrderByDescending(i => norms[i]).Take(4).Select(i => $"conv2d0:{i}").ToList();
+            var html = File.ReadAllText(Path.Combine(site.SiteDir, $"conv2d1_{u}.html"));
+            var inputs = html[html.IndexOf("<section class=\"inputs\"", StringComparison.Ordinal)..html.IndexOf("</section>", html.IndexOf("<section class=\"inputs\"", StringComparison.Ordinal), StringComparison.Ordinal)];
+            var labels = Regex.Matches(inputs, "class=\"label\">([^<]+)<").Select(m => m.Groups[1].Value).ToList();
+            Assert.Equal(expected, labels);
+        }
+    }
+
+    [Fact]
+    public void Site_HasEveryPageAndPictureAndNoTempFiles()
+    {
+        Assert.Contains("wrote 67 pages", site.Stdout); // index + 2 layers + 32 + 32 units
+        var files = Directory.GetFiles(site.SiteDir, "*", SearchOption.AllDirectories);
+        Assert.DoesNotContain(files, f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        foreach (var page in files.Where(f => f.EndsWith(".html", StringComparison.Ordinal)))
+        {
+            var html = File.ReadAllText(page);
+            Assert.DoesNotContain("data:image", html);
+            foreach (Match m in Regex.Matches(html, "(?:src|href)=\"(?!data:)([^\"#]+)\""))
+                Assert.True(File.Exists(Path.Combine(site.SiteDir, m.Groups[1].Value)), $"{Path.GetFileName(page)} links missing {m.Groups[1].Value}");
+        }
+    }
+
+    [Fact]
+    public void CancelledRun_LeavesOnlyWholeFiles()
+    {
+        var dir = Path.Combine(site.Root, "cancelled-" + Guid.NewGuid().ToString("N")[..8]);
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => ExplorerSiteWriter.Write(explorer, dir, p =>
+        {
+            if (p.Phase == "pictures" && p.Done >= 100) cts.Cancel();
+        }, cts.Token));
+        var files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories);
+        Assert.NotEmpty(files);
+        Assert.DoesNotContain(files, f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.EndsWith(".html", StringComparison.Ordinal)); // pages come last, after all their pictures
+        foreach (var png in files) Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png)[..4]);
+    }
+}

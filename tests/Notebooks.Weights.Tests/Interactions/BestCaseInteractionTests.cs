@@ -1,0 +1,84 @@
+using Notebooks.Weights.FeatureVis;
+using Notebooks.Weights.Interactions;
+using Notebooks.Weights.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Notebooks.Weights.Tests.Interactions;
+
+[Collection("WeightsSerial")]
+public class BestCaseInteractionTests
+{
+    /// <summary>
+    /// B = conv3x3_K(A₀ · 4A₁(1 − A₁)) with A = (R, G − 0.3) a fixed 1x1 conv of the image: ∂B(p)/∂A₀(q) = K[q − p] · 4A₁(q)(1 − A₁(q)),
+    /// so the total gradient over B's 3x3 window is Σ K[·] 4A₁(1 − A₁) ≤ ΣK (all K &gt; 0), reached exactly when G = 0.8 on
+    /// the window. At the all-zero image A₁ = −0.3 and the total is 4(−0.3)(1.3)ΣK = −1.56ΣK.
+    /// </summary>
+    sealed class Gate : nn.Module<Tensor, Tensor>
+    {
+        readonly nn.Module<Tensor, Tensor> conv;
+        public Gate(Tensor kernel) : base("gate")
+        {
+            var c = nn.Conv2d(1, 1, 3, padding: 1, bias: false);
+            using (no_grad()) c.weight!.copy_(kernel);
+            conv = c;
+            register_module("conv", conv);
+        }
+        public override Tensor forward(Tensor a)
+        {
+            var a0 = a[.., 0..1]; var a1 = a[.., 1..2];
+            return conv.call(a0 * a1 * (1 - a1) * 4);
+        }
+    }
+
+    static VisionModel KnownOptimumNet(Tensor kernel)
+    {
+        var select = nn.Conv2d(3, 2, 1);
+        using (no_grad())
+        {
+            select.weight!.zero_(); select.weight[0, 0, 0, 0] = 1; select.weight[1, 1, 0, 0] = 1;
+            select.bias!.copy_(tensor(new float[] { 0, -0.3f }));
+        }
+        var seq = nn.Sequential(("a", select), ("b", new Gate(kernel)));
+        return new VisionModel("known-optimum", seq, InputSpec.Unit(3, 16), [new LayerSpec("a", "a", "Conv"), new LayerSpec("b", "b", "Gate")]);
+    }
+
+    [Fact]
+    public void ReachesTheAnalyticMaximumWithinOnePercent()
+    {
+        var k = tensor(new float[] { 0.2f, 0.5f, 0.1f, 0.4f, 1.0f, 0.3f, 0.2f, 0.6f, 0.3f }).reshape(1, 1, 3, 3);
+        double optimum = k.sum().item<float>();
+        using var model = KnownOptimumNet(k);
+        var from = new UnitRef("a", 0); var to = new UnitRef("b", 0);
+        using var best = BestCaseInteraction.Optimize(model, from, to, width: 3, new BestCaseOptions
+        {
+            Steps = 150, LearningRate = 0.1, Transforms = Transforms.Identity, Fft = false, Decorrelate = false, Seed = 1,
+        });
+        Assert.True(best.Trace[0] < 0.7 * optimum, $"start {best.Trace[0]} should be well below the optimum {optimum}");
+        Assert.True(best.Achieved >= 0.99 * optimum && best.Achieved <= optimum * (1 + 1e-5), $"achieved {best.Achieved} vs optimum {optimum}");
+        Assert.Equal(-1.56 * optimum, best.ExpandedTotal, 4);
+        Assert.Equal((7, 7), best.Position);
+        // The window's green is at the analytic optimum G = 0.8.
+        var g = best.Image[6..9, 6..9, 1];
+        Assert.True((g - 0.8).abs().max().item<float>() < 0.05, $"green on B's window: {g.min().item<float>()}..{g.max().item<float>()}");
+        Assert.Equal(new long[] { 16, 16, 3 }, best.Image.shape);
+    }
+
+    [Fact]
+    public void SmoothedReluGradientsKeepForwardValues()
+    {
+        manual_seed(11);
+        var seq = nn.Sequential(("c1", nn.Conv2d(3, 4, 3, padding: 1)), ("r1", nn.ReLU()), ("c2", nn.Conv2d(4, 5, 3, padding: 1)));
+        using var model = new VisionModel("relu", seq, new InputSpec(3, 12, -1, 1));
+        using var x = rand(2, 3, 12, 12);
+        using var plain = model.Forward(x);
+        using (var smooth = new SmoothReluGradients(model.Module, 10, []))
+        {
+            Assert.Equal(1, smooth.Count);
+            using var smoothed = model.Forward(x);
+            Assert.True(smoothed.allclose(plain, rtol: 1e-6, atol: 1e-6));
+        }
+        var e = Assert.ThrowsAny<ArgumentException>(() => BestCaseInteraction.Optimize(model, new UnitRef("c1", 0), new UnitRef("c2", 0), width: 20));
+        Assert.Contains("width must be between 1 and 12", e.Message);
+    }
+}

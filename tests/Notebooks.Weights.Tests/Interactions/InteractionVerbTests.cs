@@ -1,0 +1,39 @@
+using AngleSharp.Html.Parser;
+using Notebooks.Weights.Tests.Cli;
+
+namespace Notebooks.Weights.Tests.Interactions;
+
+[Collection("WeightsSerial")]
+public sealed class InteractionVerbTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("interaction-verb-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void WritesACardForGeneratedScenesAndRefusesBadInput()
+    {
+        var images = Path.Combine(_dir, "scenes");
+        Directory.CreateDirectory(images);
+        ImageFolderTests.WriteScenes(images, 6).Dispose();
+        var page = Path.Combine(_dir, "card.html");
+        var (code, stdout, stderr) = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:12", "--to", "conv2d2:7",
+            "--images", images, "--top", "5", "--factors", "2", "--best-steps", "4", "--out", page);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("per-example interactions: 5 of 6 images", stdout);
+        var doc = new HtmlParser().ParseDocument(File.ReadAllText(page));
+        Assert.Contains("conv2d1:12 → conv2d2:7", doc.QuerySelector("h2")!.TextContent);
+        Assert.Equal(5, doc.QuerySelectorAll("figure div[title=\"B's position\"]").Length);
+        Assert.Contains("case 2", doc.Body!.TextContent);
+        Assert.Contains("Best case: an image optimized", doc.Body.TextContent);
+
+        var bad = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:64", "--to", "conv2d2:7", "--no-best", "--out", page);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("unit 64 is out of range for layer 'conv2d1'", bad.Err);
+        var empty = Path.Combine(_dir, "empty");
+        Directory.CreateDirectory(empty);
+        var none = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:1", "--to", "conv2d2:7", "--images", empty, "--no-best", "--out", page);
+        Assert.Equal(1, none.Code);
+        Assert.Contains("has no JPEG/PNG files", none.Err);
+    }
+}
