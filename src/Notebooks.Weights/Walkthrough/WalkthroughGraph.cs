@@ -1,4 +1,5 @@
 using Notebooks.Weights.Models;
+using Notebooks.Weights.Weights;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Walkthrough;
@@ -18,8 +19,9 @@ public sealed record GraphCut(string Layer, int Position, LayerInfo Info, bool W
 public static class WalkthroughGraph
 {
     /// <summary>
-    /// The cuts of <paramref name="model"/>, in execution order. Test for a spatial layer L (at the default input size):
-    /// run random image B with L's output replaced by its value on random image A; L is a cut when the last spatial
+    /// The cuts of <paramref name="model"/>, in execution order. Graphs that expose their module inputs (ONNX) are
+    /// read (<see cref="LayerCuts"/>); for the others the test for a spatial layer L (at the default input size) is to
+    /// run random image B with L's output replaced by its value on random image A: L is a cut when the last spatial
     /// layer then equals its value on A (max difference ≤ 1e-4 × the A–B difference). Consecutive cuts of the same
     /// shape with no kernel between them (<c>conv2d0_pre_relu</c>, <c>conv2d0</c>; <c>layer1.0.add</c>, <c>layer1.0</c>)
     /// are one cut: the last of them, named by the shortest name that computes the same tensor. Seeded (<paramref name="seed"/>).
@@ -44,8 +46,11 @@ public static class WalkthroughGraph
 
         var isCut = new bool[spatial.Count];
         isCut[^1] = true;
+        // Graphs that expose their module inputs (ONNX) answer from the graph (LayerCuts); the others by running.
+        var graphCuts = LayerCuts.Cuts(model, model.Layer(last).ModulePath)?.ToHashSet(StringComparer.Ordinal);
         for (int k = 0; k < spatial.Count - 1; k++)
         {
+            if (graphCuts is not null) { isCut[k] = graphCuts.Contains(model.Layer(spatial[k].l.Name).ModulePath); continue; }
             using var step = NewDisposeScope();
             var name = spatial[k].l.Name;
             var replaced = model.Run(b, new RunOptions { Capture = [last], Replace = new Dictionary<string, Tensor> { [name] = actsA[name] } })[last];
