@@ -39,7 +39,7 @@ public sealed partial record WalkthroughPreset
     /// <item><b>Banding</b>: the last conv with a spatial kernel (banded) and the second one (early).</item>
     /// <item><b>Objectives</b>: layer H[2(|H| − 1)/3], the earlier layer two hidden layers before it (or H[0]); unit and
     /// second unit: the largest and second largest mean activation over 8 uniform random 64 px images (seed 7).</item>
-    /// <item><b>Sizes</b>: feature visualization min(128, default input size) px; positions and factors half that, at most 60.</item>
+    /// <item><b>Sizes</b>: feature visualization min(128, default input size) px and 256 steps; positions and factors half that size, at most 60.</item>
     /// </list>
     /// </summary>
     public static WalkthroughPreset Derive(VisionModel model, WalkthroughPreset? layersFrom = null)
@@ -123,7 +123,7 @@ public sealed partial record WalkthroughPreset
             BandedWeight = Short(spatialConvs[^1]), EarlyBandingWeight = Short(spatialConvs[Math.Min(1, spatialConvs.Count - 1)]),
             ObjectivesLayer = hidden[o].Layer, ObjectivesEarlierLayer = hidden[Math.Max(0, o - 2)].Layer,
             ObjectivesUnit = 0, ObjectivesSecondUnit = 0,
-            FeatureVisSize = fv, VisVecSize = Math.Min(60, fv / 2),
+            FeatureVisSize = fv, FeatureVisSteps = 256, VisVecSize = Math.Min(60, fv / 2),
         };
     }
 

@@ -65,6 +65,11 @@ public sealed partial record WalkthroughPreset
 
     /// <summary>Feature-visualization image size in pixels (Lucid: 128).</summary>
     public required int FeatureVisSize { get; init; }
+    /// <summary>
+    /// Optimization steps per feature visualization, the notebooks' default (Lucid: 512; 256 here for InceptionV1 and the
+    /// bundled model; fewer where a first <c>weights tour</c> would otherwise take far longer than five minutes on 2 cores).
+    /// </summary>
+    public required int FeatureVisSteps { get; init; }
     /// <summary>Image size of the per-position and factor-direction visualizations (Lucid's <c>vis_vecs</c>: 60).</summary>
     public required int VisVecSize { get; init; }
 
@@ -149,8 +154,8 @@ public sealed partial record WalkthroughPreset
         Unit(nameof(ObjectivesUnit), ObjectivesLayer, ObjectivesUnit);
         Unit(nameof(ObjectivesSecondUnit), ObjectivesLayer, ObjectivesSecondUnit);
         Info(nameof(ObjectivesEarlierLayer), ObjectivesEarlierLayer);
-        if (FirstWidth < 1 || FeatureVisSize < 8 || VisVecSize < 8)
-            throw new ArgumentException($"Walkthrough preset for {Model}: widths and sizes must be positive (first width {FirstWidth}, feature vis {FeatureVisSize} px, vis vecs {VisVecSize} px; images need at least 8 px).");
+        if (FirstWidth < 1 || FeatureVisSize < 8 || VisVecSize < 8 || FeatureVisSteps < 1)
+            throw new ArgumentException($"Walkthrough preset for {Model}: widths, sizes and steps must be positive (first width {FirstWidth}, feature vis {FeatureVisSize} px and {FeatureVisSteps} steps, vis vecs {VisVecSize} px; images need at least 8 px).");
     }
 
     /// <summary>One line per choice, for a notebook cell or <c>weights tour</c>.</summary>
@@ -164,5 +169,5 @@ public sealed partial record WalkthroughPreset
         string.Join("\n", Families.Select(f => $"  {f}")),
         $"banding: {EarlyBandingWeight} vs {BandedWeight}",
         $"objectives: {ObjectivesLayer}:{ObjectivesUnit} (+{ObjectivesSecondUnit}), penalizing {ObjectivesEarlierLayer}",
-        $"feature visualization: {FeatureVisSize} px; positions and factors: {VisVecSize} px");
+        $"feature visualization: {FeatureVisSize} px, {FeatureVisSteps} steps; positions and factors: {VisVecSize} px");
 }
