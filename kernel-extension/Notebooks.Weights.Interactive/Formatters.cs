@@ -1,15 +1,13 @@
 using Microsoft.DotNet.Interactive.Formatting;
-using Notebooks.Weights.Rendering;
-using XPlot.Plotly;
-using static TorchSharp.torch;
+using Notebooks.Weights.Interactive;
 
 namespace Notebooks.Weights.Interactive;
 
 /// <summary>
-/// Registers the .NET Interactive formatters of Notebooks.Weights (called by <c>extension.dib</c>):
-/// <c>torch.Tensor</c> → <see cref="TensorView"/> (text/html picture; text/plain summary of shape, dtype, min/max/mean),
-/// every <see cref="View"/> → its HTML, and XPlot.Plotly <see cref="PlotlyChart"/> → <see cref="PlotlyHtml.Inline"/>
-/// (XPlot.Plotly.Interactive is not available; this is the registration it used to provide).
+/// Registers the .NET Interactive formatters of Notebooks.Weights (<see cref="KernelFormatters"/>: tensors as
+/// <c>TensorView</c> pictures with a text/plain summary, every view as its HTML, XPlot.Plotly charts inline).
+/// Called by this package's <c>extension.dib</c>; the Notebooks.Weights package's own extension.dib registers the
+/// same table, so either package works alone.
 /// </summary>
 public static class Formatters
 {
@@ -20,14 +18,10 @@ public static class Formatters
     {
         lock (Gate)
         {
-            Formatter.Register<Tensor>((t, w) => w.Write(TensorView.Of(t).ToHtml()), HtmlFormatter.MimeType);
-            Formatter.Register<Tensor>((t, w) => w.Write(TensorView.Summarize(t, out _)), PlainTextFormatter.MimeType);
-            Formatter.SetPreferredMimeTypesFor(typeof(Tensor), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-            Formatter.Register<View>((v, w) => w.Write(v.ToHtml()), HtmlFormatter.MimeType);
-            Formatter.Register<View>((v, w) => w.Write(v.ToString()), PlainTextFormatter.MimeType);
-            Formatter.SetPreferredMimeTypesFor(typeof(View), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-            Formatter.Register<PlotlyChart>((c, w) => w.Write(PlotlyHtml.Inline(c)), HtmlFormatter.MimeType);
-            Formatter.SetPreferredMimeTypesFor(typeof(PlotlyChart), HtmlFormatter.MimeType);
+            foreach (var f in KernelFormatters.All)
+                Formatter.Register(f.Type, (value, writer) => writer.Write(f.Format(value)), f.MimeType);
+            foreach (var (type, mimeTypes) in KernelFormatters.PreferredMimeTypes)
+                Formatter.SetPreferredMimeTypesFor(type, mimeTypes);
         }
     }
 }

@@ -67,6 +67,16 @@ public class PackTests
                 Assert.Contains("lib/net10.0/Notebooks.Weights.dll", core);
                 Assert.Contains("buildTransitive/Notebooks.Weights.targets", core);
                 Assert.Contains("buildTransitive/ElfVersionNeeds.cs", core);
+                // The library carries its own kernel extension: native runtime first, then the formatters of KernelFormatters.
+                Assert.Contains("interactive-extensions/dotnet/extension.dib", core);
+                using (var dibReader = new StreamReader(coreZip.GetEntry("interactive-extensions/dotnet/extension.dib")!.Open()))
+                {
+                    var coreDib = dibReader.ReadToEnd();
+                    Assert.Contains("#!csharp", coreDib);
+                    var ensure = coreDib.IndexOf("Notebooks.Weights.Runtime.TorchRuntime.EnsureLoaded();", StringComparison.Ordinal);
+                    var register = coreDib.IndexOf("Notebooks.Weights.Interactive.KernelFormatters.All", StringComparison.Ordinal);
+                    Assert.True(ensure >= 0 && register > ensure, "the library's extension.dib loads the native runtime, then registers the formatters");
+                }
                 var deps = DependencyIds(coreSpec).ToList();
                 Assert.Contains("TorchSharp-cpu", deps); Assert.Contains("SkiaSharp", deps);
                 using var r = new StreamReader(coreZip.GetEntry("buildTransitive/Notebooks.Weights.targets")!.Open());

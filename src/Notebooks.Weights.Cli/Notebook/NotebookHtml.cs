@@ -1,12 +1,12 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace Notebooks.Weights.Cli.Notebook;
 
 /// <summary>
 /// A standalone, self-contained HTML page of a notebook: markdown as prose, C# cells as escaped code, and their
-/// outputs (text/html inline as produced by the formatters, image/png as data URIs, text/plain and errors escaped).
+/// outputs as the kernel produced them (text/html inline, image/png as data URIs, text/plain, streams and errors escaped).
 /// </summary>
 public static class NotebookHtml
 {
@@ -23,52 +23,59 @@ public static class NotebookHtml
         """;
 
     /// <summary>Renders <paramref name="notebook"/> as a page titled <paramref name="title"/>; with <paramref name="collapseCode"/> the C# of each cell is folded under "C#".</summary>
-    public static string Render(NotebookDocument notebook, string title, bool collapseCode = false)
+    public static string Render(InteractiveDocument notebook, string title, bool collapseCode = false)
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
           .Append(WebUtility.HtmlEncode(title)).Append("</title><style>").Append(Style).Append("</style></head><body>\n");
-        foreach (var cell in notebook.Cells)
+        foreach (var cell in notebook.Elements)
         {
-            switch (cell.CellType)
+            if (!NotebookRunner.IsCode(cell))
             {
-                case "markdown":
-                    sb.Append("<section class=\"nb-markdown\">").Append(MarkdownLite.ToHtml(cell.Source)).Append("</section>\n");
-                    break;
-                case "code":
-                    var count = cell.Json["execution_count"] is JsonValue v && v.TryGetValue<int>(out var n) ? n.ToString() : " ";
-                    if (collapseCode) sb.Append("<details class=\"nb-fold\"><summary>C#</summary>");
-                    sb.Append($"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>")
-                      .Append(WebUtility.HtmlEncode(cell.Source)).Append("</code></pre>");
-                    sb.Append(collapseCode ? "</details>\n" : "\n");
-                    foreach (var output in cell.Outputs.OfType<JsonObject>()) AppendOutput(sb, output);
-                    break;
+                sb.Append("<section class=\"nb-markdown\">").Append(MarkdownLite.ToHtml(cell.Contents)).Append("</section>\n");
+                continue;
             }
+            var count = cell.ExecutionOrder > 0 ? cell.ExecutionOrder.ToString() : " ";
+            if (collapseCode) sb.Append("<details class=\"nb-fold\"><summary>C#</summary>");
+            sb.Append($"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>")
+              .Append(WebUtility.HtmlEncode(cell.Contents)).Append("</code></pre>");
+            sb.Append(collapseCode ? "</details>\n" : "\n");
+            foreach (var output in cell.Outputs) AppendOutput(sb, output);
         }
         sb.Append("</body></html>\n");
         return sb.ToString();
     }
 
-    /// <summary>The HTML of one nbformat output (richest representation first).</summary>
-    public static void AppendOutput(StringBuilder sb, JsonObject output)
+    /// <summary>The text of a mime bundle entry (a string, or nbformat's list of lines).</summary>
+    public static string? DataText(IDictionary<string, object> data, string mimeType) =>
+        data.TryGetValue(mimeType, out var v) ? v switch
+        {
+            string s => s,
+            IEnumerable<object> lines => string.Concat(lines.Select(l => l?.ToString())),
+            null => null,
+            _ => v.ToString(),
+        } : null;
+
+    /// <summary>The HTML of one output (richest representation first).</summary>
+    public static void AppendOutput(StringBuilder sb, InteractiveDocumentOutputElement output)
     {
-        var type = output["output_type"]?.GetValue<string>();
-        if (type == "stream")
+        switch (output)
         {
-            sb.Append("<div class=\"nb-output\"><pre>").Append(WebUtility.HtmlEncode(NotebookText.FromLines(output["text"]))).Append("</pre></div>\n");
-            return;
+            case TextElement t:
+                sb.Append("<div class=\"nb-output\"><pre>").Append(WebUtility.HtmlEncode(t.Text)).Append("</pre></div>\n");
+                return;
+            case ErrorElement e:
+                sb.Append("<div class=\"nb-output nb-error\"><pre>").Append(WebUtility.HtmlEncode($"{e.ErrorName}: {e.ErrorValue}")).Append("</pre></div>\n");
+                return;
+            case DisplayElement or ReturnValueElement:
+                var data = output is DisplayElement de ? de.Data : ((ReturnValueElement)output).Data;
+                sb.Append("<div class=\"nb-output\">");
+                if (DataText(data, "text/html") is { } html) sb.Append(html);
+                else if (DataText(data, "image/png") is { } png) sb.Append("<img alt=\"output\" src=\"data:image/png;base64,").Append(png.Trim()).Append("\">");
+                else if (DataText(data, "text/markdown") is { } md) sb.Append(MarkdownLite.ToHtml(md));
+                else if (DataText(data, "text/plain") is { } text) sb.Append("<pre>").Append(WebUtility.HtmlEncode(text)).Append("</pre>");
+                sb.Append("</div>\n");
+                return;
         }
-        if (type == "error")
-        {
-            sb.Append("<div class=\"nb-output nb-error\"><pre>")
-              .Append(WebUtility.HtmlEncode($"{output["ename"]?.GetValue<string>()}: {output["evalue"]?.GetValue<string>()}")).Append("</pre></div>\n");
-            return;
-        }
-        if (output["data"] is not JsonObject data) return;
-        sb.Append("<div class=\"nb-output\">");
-        if (data["text/html"] is { } html) sb.Append(NotebookText.FromLines(html));
-        else if (data[MimeBundles.Png] is { } png) sb.Append("<img alt=\"output\" src=\"data:image/png;base64,").Append(NotebookText.FromLines(png).Trim()).Append("\">");
-        else if (data["text/plain"] is { } text) sb.Append("<pre>").Append(WebUtility.HtmlEncode(NotebookText.FromLines(text))).Append("</pre>");
-        sb.Append("</div>\n");
     }
 }

@@ -1,29 +1,31 @@
 using System.Diagnostics;
-using System.Reflection;
-using System.Text.Json.Nodes;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.Scripting;
-using Microsoft.DotNet.Interactive.Formatting;
+using System.Text.RegularExpressions;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Documents;
+using Microsoft.DotNet.Interactive.Documents.Jupyter;
+using Microsoft.DotNet.Interactive.Events;
 using Notebooks.Weights.Text;
 
 namespace Notebooks.Weights.Cli.Notebook;
 
-/// <summary>Options of <see cref="NotebookRunner.Run"/>.</summary>
+/// <summary>Options of <see cref="NotebookRunner.RunAsync"/>.</summary>
 public sealed class NotebookRunOptions
 {
     /// <summary>Overrides for variables of the cell tagged "parameters" (name → value text).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
-    /// <summary>Progress lines ("cell 3: 1.2 s"), or null for none.</summary>
+    /// <summary>The kernel's working directory during the run (relative paths in cells, <c>#!import</c>); default: the current one.</summary>
+    public string? WorkingDirectory { get; init; }
+    /// <summary>Progress lines ("cell 3: ok (1.2 s)"), or null for none.</summary>
     public TextWriter? Log { get; init; }
 }
 
-/// <summary>What a run did: the notebook now holds the outputs; <see cref="Error"/> is set when a cell failed.</summary>
+/// <summary>What a run did: the document now holds the kernel's outputs; <see cref="Error"/> is set when a cell failed.</summary>
 public sealed class NotebookRunResult
 {
-    /// <summary>The notebook with outputs written into its code cells.</summary>
-    public required NotebookDocument Notebook { get; init; }
-    /// <summary>Code cells executed (including the failing one).</summary>
+    /// <summary>The notebook with the kernel's outputs in its code cells.</summary>
+    public required InteractiveDocument Notebook { get; init; }
+    /// <summary>Code cells submitted (including the failing one).</summary>
     public int CellsRun { get; init; }
     /// <summary>The failure, or null when every cell ran.</summary>
     public NotebookCellException? Error { get; init; }
@@ -31,202 +33,216 @@ public sealed class NotebookRunResult
     public bool Succeeded => Error is null;
     /// <summary>Wall time of the run.</summary>
     public TimeSpan Elapsed { get; init; }
-    /// <summary>The script's variables after the last cell that ran (latest declaration per name), for inspection and tests.</summary>
-    public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
+    /// <summary>Wall time per submitted cell (cell number → seconds).</summary>
+    public IReadOnlyDictionary<int, double> CellSeconds { get; init; } = new Dictionary<int, double>();
 }
 
 /// <summary>
-/// Runs a C# notebook without the .NET Interactive host: the code cells execute in order in one Roslyn script
-/// state (as the C# kernel does), <c>display(...)</c> and each cell's last value are formatted by
-/// Microsoft.DotNet.Interactive.Formatting into nbformat mime bundles, and console output becomes stream outputs.
-/// Package references to this project's packages resolve to the running build (see <see cref="CellDirectives"/>).
-/// A failing cell stops the run; its error is recorded in the notebook and in <see cref="NotebookRunResult.Error"/>.
+/// Runs a notebook in the real .NET Interactive kernel (<see cref="KernelHost"/>): code cells are submitted in order
+/// as <see cref="SubmitCode"/>, and the kernel's events become the cells' outputs exactly as the kernel produced them
+/// (display_data for displayed values, replaced in place on update; execute_result for the return value; stream for
+/// console output; error for a failed command). A failing cell stops the run; the cells before it keep their outputs.
 /// </summary>
-public static class NotebookRunner
+public static partial class NotebookRunner
 {
-    static readonly string[] DefaultImports =
-        ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Text", "System.Threading.Tasks",
-         "Microsoft.DotNet.Interactive.Formatting"];
-
-    const string Preamble = "using static Notebooks.Weights.Cli.Notebook.NotebookKernel;\nusing Notebooks.Weights.Cli.Notebook;";
-
-    static readonly Lazy<ScriptOptions> Options = new(CreateOptions);
-
-    /// <summary>The script options cells compile with (references and imports), for tools that check C# snippets.</summary>
-    public static ScriptOptions ScriptOptions => Options.Value;
-
-    /// <summary>Runs every code cell of <paramref name="notebook"/> (outputs are written into it).</summary>
-    public static NotebookRunResult Run(NotebookDocument notebook, NotebookRunOptions? options = null)
+    /// <summary>Reads a Jupyter notebook with Microsoft.DotNet.Interactive.Documents.</summary>
+    public static InteractiveDocument Load(string path)
     {
-        options ??= new NotebookRunOptions();
-        // Scripts may await; run off any caller synchronization context (xunit, UI) so blocking here cannot deadlock.
-        return Task.Run(() => RunCore(notebook, options)).GetAwaiter().GetResult();
+        if (!File.Exists(path)) throw new FileNotFoundException($"notebook '{path}' does not exist", path);
+        try { return Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook.Parse(File.ReadAllText(path), KernelHost.KernelInfos()); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: not a readable Jupyter notebook ({e.Message})", e);
+        }
     }
 
-    static async Task<NotebookRunResult> RunCore(NotebookDocument notebook, NotebookRunOptions options)
+    /// <summary>Writes <paramref name="notebook"/> as Jupyter JSON (temp file, then rename).</summary>
+    public static void Save(InteractiveDocument notebook, string path)
     {
-        Runtime.TorchRuntime.EnsureLoaded();
+        // No default language: the writer keeps the notebook's own metadata (kernelspec, polyglot_notebook.kernelInfo) as read.
+        var json = notebook.ToJupyterJson() + "\n";
+        var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(tmp, json, new System.Text.UTF8Encoding(false));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Tags of a cell (<c>metadata.tags</c>).</summary>
+    public static IReadOnlyList<string> Tags(InteractiveDocumentElement cell) =>
+        cell.Metadata is { } m && m.TryGetValue("tags", out var t) && t is IEnumerable<object> list && t is not string
+            ? list.Select(o => o?.ToString() ?? "").ToList() : [];
+
+    /// <summary>True for a package cell: one whose code is only directives (#r "nuget:", #i, #!import) and comments.</summary>
+    public static bool IsPackageCell(InteractiveDocumentElement cell) =>
+        IsCode(cell) && cell.Contents.Replace("\r\n", "\n").Split('\n').Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith("//")).All(IsDirective);
+
+    /// <summary>Removes the outputs of package cells (their package lists name folders of the machine that ran them).</summary>
+    public static void ClearPackageCellOutputs(InteractiveDocument notebook)
+    {
+        foreach (var cell in notebook.Elements.Where(IsPackageCell)) cell.Outputs.Clear();
+    }
+
+    /// <summary>True for cells the kernel runs (not markdown).</summary>
+    public static bool IsCode(InteractiveDocumentElement cell) =>
+        !string.Equals(cell.KernelName, "markdown", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Runs every code cell of <paramref name="notebook"/> in a new kernel (outputs are written into it).</summary>
+    public static async Task<NotebookRunResult> RunAsync(InteractiveDocument notebook, NotebookRunOptions? options = null)
+    {
+        options ??= new NotebookRunOptions();
         var watch = Stopwatch.StartNew();
-        RemoveInjectedCells(notebook);
-        // number: the cell's position in the notebook as given (the injected cell borrows its parameters cell's number).
-        var cells = notebook.Cells.Select(c => (cell: c, number: c.Number, injected: false)).ToList();
-        var paramsCell = cells.FindIndex(c => c.cell.CellType == "code" && c.cell.Tags.Contains(NotebookParameters.ParametersTag));
+        for (int i = notebook.Elements.Count - 1; i >= 0; i--)
+            if (Tags(notebook.Elements[i]).Contains(NotebookParameters.InjectedTag)) notebook.Elements.RemoveAt(i);
+        var paramsCell = notebook.Elements.ToList().FindIndex(c => IsCode(c) && Tags(c).Contains(NotebookParameters.ParametersTag));
         if (options.Parameters.Count > 0 && paramsCell < 0)
             throw new ArgumentException($"--param given but the notebook has no code cell tagged '{NotebookParameters.ParametersTag}'");
 
-        Formatter.ResetToDefault();
-        var state = await CSharpScript.RunAsync(Preamble, Options.Value);
+        var previousDirectory = Environment.CurrentDirectory;
+        if (options.WorkingDirectory is { } wd) Environment.CurrentDirectory = Path.GetFullPath(wd);
+        using var kernel = KernelHost.Create();
         int executionCount = 0, run = 0;
         NotebookCellException? error = null;
-        for (int k = 0; k < cells.Count; k++)
-        {
-            var (cell, number, isInjected) = cells[k];
-            if (cell.CellType != "code") continue;
-            if (error != null) { cell.SetOutputs([], null); continue; }
-            var lang = cell.Language ?? notebook.DefaultLanguage;
-            if (lang is "markdown" or "mermaid") continue;
-            var console = new StringWriter();
-            var outputs = new CellOutputs(() => { var s = console.ToString(); console.GetStringBuilder().Clear(); return s; });
-            var started = Stopwatch.StartNew();
-            bool skipped = false;
-            int? count = null;
-            try
-            {
-                if (lang != "csharp")
-                    throw new NotebookCellException(number, 0, $"the cell's language is '{lang}'; 'weights notebook run' runs C# cells only");
-                var pre = CellDirectives.Process(cell.Source, number);
-                if (pre.IsMarkdown) { skipped = true; continue; }
-                run++;
-                count = ++executionCount;
-                if (pre.Packages.Contains("Notebooks.Weights.Interactive", StringComparer.OrdinalIgnoreCase)) LoadKernelExtension(number);
-                state = await RunCell(state, pre.Code, number, outputs, console);
-                if (state.ReturnValue is { } value) outputs.Result(value, executionCount);
-                if (k == paramsCell && options.Parameters.Count > 0)
-                {
-                    var code = InjectedCode(state, options.Parameters);
-                    notebook.InsertCell(cell.Number, "code", code, NotebookParameters.InjectedTag);
-                    var injected = notebook.Cells[cell.Number];
-                    cells.Insert(k + 1, (injected, number, true));
-                    for (int j = k + 2; j < cells.Count; j++) cells[j] = (notebook.Cells[cells[j].cell.Number], cells[j].number, false);
-                }
-            }
-            catch (NotebookCellException e)
-            {
-                error = isInjected ? new NotebookCellException(number, 0, $"(parameters injected after this cell) {e.Error}", e.ErrorName, e) : e;
-                outputs.Error(e.ErrorName, e.Error);
-            }
-            finally
-            {
-                if (!skipped) cell.SetOutputs(outputs.Outputs, count);
-                options.Log?.WriteLine($"{(isInjected ? "injected parameters" : $"cell {number}")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
-            }
-        }
-        var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var v in state.Variables) variables[v.Name] = v.Value;
-        return new NotebookRunResult { Notebook = notebook, CellsRun = run, Error = error, Elapsed = watch.Elapsed, Variables = variables };
-    }
-
-    static async Task<ScriptState<object>> RunCell(ScriptState<object> state, string code, int number, CellOutputs outputs, StringWriter console)
-    {
-        var previousOut = Console.Out;
-        var previousOutputs = NotebookKernel.Current;
-        Console.SetOut(console);
-        NotebookKernel.Current = outputs;
-        // Cells run TorchSharp code with implicit native scalars; keep finalizers from freeing them mid-call.
-        using var finalizersHeld = Runtime.FinalizerGate.Hold();
+        var seconds = new Dictionary<int, double>();
         try
         {
-            var next = await state.ContinueWithAsync<object>(code, Options.Value, _ => true);
-            if (next.Exception is { } thrown) throw RuntimeError(number, thrown);
-            return next;
-        }
-        catch (CompilationErrorException e)
-        {
-            var errors = e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d =>
+            // Cell numbers are positions in the notebook as given; an injected cell borrows its parameters cell's number.
+            var cells = notebook.Elements.Select((c, i) => (cell: c, number: i + 1, injected: false)).ToList();
+            for (int k = 0; k < cells.Count; k++)
             {
-                var pos = d.Location.GetLineSpan().StartLinePosition;
-                return $"({pos.Line + 1},{pos.Character + 1}): error {d.Id}: {d.GetMessage()}";
-            });
-            throw new NotebookCellException(number, 0, "does not compile: " + string.Join("; ", errors), "CompilationError", e);
+                var (cell, number, injected) = cells[k];
+                if (!IsCode(cell)) continue;
+                cell.Outputs.Clear();
+                if (error != null) { cell.ExecutionOrder = 0; continue; }
+                var started = Stopwatch.StartNew();
+                run++;
+                cell.ExecutionOrder = ++executionCount;
+                var result = await kernel.SendAsync(new SubmitCode(cell.Contents, cell.KernelName ?? KernelHost.CSharp));
+                var failed = CollectOutputs(result, cell);
+                if (failed is not null)
+                    error = CellError(injected ? number : number, cell.Contents, failed, injected);
+                else if (k == paramsCell && options.Parameters.Count > 0)
+                {
+                    var code = await InjectedCode(kernel, options.Parameters);
+                    var element = new InteractiveDocumentElement(code, KernelHost.CSharp)
+                    {
+                        Metadata = new Dictionary<string, object> { ["tags"] = new object[] { NotebookParameters.InjectedTag } },
+                    };
+                    notebook.Elements.Insert(notebook.Elements.IndexOf(cell) + 1, element);
+                    cells.Insert(k + 1, (element, number, true));
+                }
+                seconds[number] = started.Elapsed.TotalSeconds;
+                options.Log?.WriteLine($"{(injected ? "injected parameters" : $"cell {number}")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
+            }
         }
-        catch (NotebookCellException) { throw; }
-        catch (Exception e) { throw RuntimeError(number, e); }
-        finally
+        finally { Environment.CurrentDirectory = previousDirectory; }
+        return new NotebookRunResult { Notebook = notebook, CellsRun = run, Error = error, Elapsed = watch.Elapsed, CellSeconds = seconds };
+    }
+
+    /// <summary>Turns the events of one submission into nbformat outputs; returns the failure, if any.</summary>
+    static CommandFailed? CollectOutputs(KernelCommandResult result, InteractiveDocumentElement cell)
+    {
+        var byValueId = new Dictionary<string, int>(StringComparer.Ordinal);
+        CommandFailed? failed = null;
+        foreach (var e in result.Events)
         {
-            Console.SetOut(previousOut);
-            NotebookKernel.Current = previousOutputs;
+            switch (e)
+            {
+                case StandardOutputValueProduced o: AppendText(cell, Text(o), "stdout"); break;
+                case StandardErrorValueProduced o: AppendText(cell, Text(o), "stderr"); break;
+                case ReturnValueProduced r:
+                    var element = new ReturnValueElement { ExecutionOrder = cell.ExecutionOrder };
+                    foreach (var f in r.FormattedValues) element.Data[f.MimeType] = f.Value;
+                    cell.Outputs.Add(element);
+                    break;
+                case DisplayedValueUpdated u when u.ValueId is { } id && byValueId.TryGetValue(id, out var index):
+                    cell.Outputs[index] = Display(u);
+                    break;
+                case ErrorProduced p: cell.Outputs.Add(new ErrorElement(p.Message, "Error")); break;
+                case DisplayEvent d:
+                    if (d.ValueId is { } valueId) byValueId[valueId] = cell.Outputs.Count;
+                    cell.Outputs.Add(Display(d));
+                    break;
+                case CommandFailed f when f.Command == result.Command || failed is null:
+                    failed = f;
+                    cell.Outputs.Add(new ErrorElement(f.Message, "Error"));
+                    break;
+            }
         }
+        return failed;
     }
 
-    static NotebookCellException RuntimeError(int number, Exception e)
+    static string Text(DisplayEvent e) => e.FormattedValues.FirstOrDefault()?.Value ?? "";
+
+    static DisplayElement Display(DisplayEvent d) =>
+        new(d.FormattedValues.ToDictionary(f => f.MimeType, f => (object)f.Value));
+
+    static void AppendText(InteractiveDocumentElement cell, string text, string stream)
     {
-        while (e is TargetInvocationException or AggregateException && e.InnerException != null) e = e.InnerException;
-        // Native (libtorch) errors carry a C++ stack trace after the message: keep the message.
-        var message = e.Message;
-        int trace = message.IndexOf("\nException raised from", StringComparison.Ordinal);
-        if (trace > 0) message = message[..trace];
-        return new NotebookCellException(number, 0, $"{e.GetType().Name}: {message.TrimEnd()}", e.GetType().Name, e);
+        if (cell.Outputs.Count > 0 && cell.Outputs[^1] is TextElement last && last.Name == stream)
+            cell.Outputs[^1] = new TextElement(last.Text + text, stream);
+        else cell.Outputs.Add(new TextElement(text, stream));
     }
 
-    static string InjectedCode(ScriptState<object> state, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    [GeneratedRegex(@"^\((?<line>\d+),(?<col>\d+)\): (?<rest>error .*)$", RegexOptions.Singleline)]
+    private static partial Regex CompilerDiagnostic();
+
+    [GeneratedRegex(@"at Submission#\d+.*?:line (?<line>\d+)")]
+    private static partial Regex SubmissionFrame();
+
+    /// <summary>
+    /// The failure as "cell N, line L `source`: message". Compiler lines count the code the C# kernel compiled: the
+    /// cell without its directive lines (#r, #i, #!…), so they are mapped back to the cell's own lines.
+    /// </summary>
+    static NotebookCellException CellError(int number, string source, CommandFailed failed, bool injected)
     {
-        var declared = new Dictionary<string, Type>(StringComparer.Ordinal);
-        foreach (var v in state.Variables) declared[v.Name] = v.Type;
+        var lines = source.Replace("\r\n", "\n").Split('\n');
+        var codeLines = Enumerable.Range(0, lines.Length).Where(i => !IsDirective(lines[i])).ToList();
+        var message = failed.Message.Trim();
+        int line = 0;
+        if (CompilerDiagnostic().Match(message) is { Success: true } m)
+        {
+            int compiled = int.Parse(m.Groups["line"].Value);
+            line = compiled - 1 < codeLines.Count ? codeLines[compiled - 1] + 1 : compiled;
+            message = m.Groups["rest"].Value;
+        }
+        else
+        {
+            if (SubmissionFrame().Match(message) is { Success: true } f)
+            {
+                int compiled = int.Parse(f.Groups["line"].Value);
+                line = compiled - 1 < codeLines.Count ? codeLines[compiled - 1] + 1 : 0;
+            }
+            // The exception's first line; a native (libtorch) error carries a C++ trace after "Exception raised from".
+            message = message.Split('\n')[0].TrimEnd();
+        }
+        var text = line > 0 && line <= lines.Length ? lines[line - 1] : null;
+        if (injected) message = "(parameters injected after this cell) " + message;
+        return new NotebookCellException(number, line, text, message);
+    }
+
+    static bool IsDirective(string line)
+    {
+        var t = line.TrimStart();
+        return t.StartsWith("#r ") || t.StartsWith("#i ") || t.StartsWith("#!");
+    }
+
+    static async Task<string> InjectedCode(Kernel kernel, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
+        var result = await kernel.SendAsync(new RequestValueInfos(KernelHost.CSharp));
+        var declared = result.Events.OfType<ValueInfosProduced>().SelectMany(v => v.ValueInfos)
+            .GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.Last().TypeName, StringComparer.Ordinal);
         var lines = new List<string> { "// Parameters injected by 'weights notebook run --param'" };
         foreach (var (name, text) in parameters)
         {
-            if (!declared.TryGetValue(name, out var type))
+            if (!declared.TryGetValue(name, out var typeName))
             {
                 var near = declared.Keys.OrderBy(k => Nearest.Distance(k, name)).Take(3);
                 throw new ArgumentException($"--param {name}: the parameters cell declares no variable '{name}'; it declares {string.Join(", ", declared.Keys)} (nearest: {string.Join(", ", near)})");
             }
+            var type = Type.GetType(typeName)
+                ?? throw new ArgumentException($"--param {name}: the parameters cell declares it as {typeName}; only string, bool, int, long, float, double and arrays of them can be set from the command line");
             lines.Add(NotebookParameters.Assignment(name, type, text));
         }
         return string.Join('\n', lines);
-    }
-
-    static void RemoveInjectedCells(NotebookDocument notebook)
-    {
-        for (int i = notebook.Cells.Count - 1; i >= 0; i--)
-            if (notebook.Cells[i].Tags.Contains(NotebookParameters.InjectedTag)) notebook.RemoveCell(i);
-    }
-
-    /// <summary>What the package's extension.dib does: register the kernel extension's formatters.</summary>
-    static void LoadKernelExtension(int number)
-    {
-        Assembly assembly;
-        try { assembly = Assembly.Load("Notebooks.Weights.Interactive"); }
-        catch (FileNotFoundException)
-        {
-            throw new NotebookCellException(number, 0, "package 'Notebooks.Weights.Interactive' is not part of this build of the weights tool");
-        }
-        var register = assembly.GetType("Notebooks.Weights.Interactive.Formatters")?.GetMethod("Register", BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes)
-            ?? throw new NotebookCellException(number, 0, "Notebooks.Weights.Interactive has no Formatters.Register() to load");
-        register.Invoke(null, null);
-    }
-
-    static ScriptOptions CreateOptions()
-    {
-        // Everything the host process can load (framework, library, TorchSharp, Formatting), as the kernel references its own closure.
-        var tpa = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        var paths = tpa.Where(p => !Path.GetFileName(p).StartsWith("Microsoft.CodeAnalysis", StringComparison.OrdinalIgnoreCase))
-            .Concat(new[] { typeof(NotebookKernel).Assembly.Location, typeof(Runtime.TorchRuntime).Assembly.Location })
-            .Where(File.Exists).Distinct(StringComparer.Ordinal);
-        var refs = new List<MetadataReference>();
-        foreach (var p in paths)
-        {
-            try { if (IsManaged(p)) refs.Add(MetadataReference.CreateFromFile(p)); }
-            catch (BadImageFormatException) { }
-        }
-        return ScriptOptions.Default.WithReferences(refs).WithImports(DefaultImports)
-            .WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest)
-            .WithFileEncoding(System.Text.Encoding.UTF8);
-    }
-
-    static bool IsManaged(string path)
-    {
-        using var s = File.OpenRead(path);
-        using var pe = new System.Reflection.PortableExecutable.PEReader(s);
-        return pe.HasMetadata;
     }
 }

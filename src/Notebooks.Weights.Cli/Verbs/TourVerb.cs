@@ -5,7 +5,7 @@ namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights tour</c>: the companion notebook (notebooks/visualizing-weights.ipynb, embedded in the tool) run on a model,
-/// offline, into one self-contained HTML page.
+/// offline, into one self-contained HTML page, in the real .NET Interactive kernel (needs scripts/pack).
 /// </summary>
 public sealed class TourVerb : IVerb
 {
@@ -37,7 +37,9 @@ public sealed class TourVerb : IVerb
         }
         var watch = Stopwatch.StartNew();
         var notebook = LoadNotebook();
-        var result = NotebookRunner.Run(notebook, new NotebookRunOptions { Parameters = parameters, Log = stdout });
+        // The embedded notebook runs where the committed one lives, so its package cell finds the local pack.
+        var options = new NotebookRunOptions { Parameters = parameters, Log = stdout, WorkingDirectory = LocalPackages.NotebooksFolder() };
+        var result = Task.Run(() => NotebookRunner.RunAsync(notebook, options)).GetAwaiter().GetResult();
         var title = $"Visualizing weights: a tour of {model}";
         File.WriteAllText(outPath, NotebookHtml.Render(notebook, title, collapseCode: true));
         if (result.Error is { } e)
@@ -50,11 +52,11 @@ public sealed class TourVerb : IVerb
     }
 
     /// <summary>The embedded companion notebook (outputs as committed; the run replaces them).</summary>
-    public static NotebookDocument LoadNotebook()
+    public static Microsoft.DotNet.Interactive.Documents.InteractiveDocument LoadNotebook()
     {
         using var stream = typeof(TourVerb).Assembly.GetManifestResourceStream(NotebookResource)
             ?? throw new InvalidOperationException($"this build of weights lacks the embedded {NotebookResource}");
         using var reader = new StreamReader(stream);
-        return NotebookDocument.Parse(reader.ReadToEnd(), NotebookResource);
+        return Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook.Parse(reader.ReadToEnd(), KernelHost.KernelInfos());
     }
 }

@@ -1,18 +1,20 @@
 using System.Text.RegularExpressions;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 using Notebooks.Weights.Cli.Notebook;
 using Notebooks.Weights.Tests.NotebookTests;
 
 namespace Notebooks.Weights.Tests.Docs;
 
-/// <summary>The README's C# samples compile against the current API (they need InceptionV1's weights to run, so they are compiled, not run).</summary>
+/// <summary>
+/// The README's C# samples compile in the real C# kernel after the package is loaded (they need InceptionV1's weights
+/// to run, so the kernel is asked for their diagnostics, not to run them).
+/// </summary>
+[Collection("NotebookRunner")]
 public class ReadmeSampleTests
 {
-    public static TheoryData<int> Samples() => new(Enumerable.Range(0, CSharpBlocks().Count));
-
     static List<string> CSharpBlocks() =>
-        Regex.Matches(File.ReadAllText(Path.Combine(NotebookExecutionTests.RepoRoot(), "README.md")), "```csharp\n(.*?)```", RegexOptions.Singleline)
+        Regex.Matches(File.ReadAllText(Path.Combine(KernelTestSupport.RepoRoot(), "README.md")), "```csharp\n(.*?)```", RegexOptions.Singleline)
             .Select(m => m.Groups[1].Value)
             .Where(code => code.Contains("using Notebooks.Weights"))
             .ToList();
@@ -25,12 +27,19 @@ public class ReadmeSampleTests
         Assert.Contains(blocks, b => b.Contains("ExpandedWeights.Get(model, \"mixed3a\", \"mixed3b\")"));
     }
 
-    [Theory]
-    [MemberData(nameof(Samples))]
-    public void Readme_sample_compiles(int index)
+    [Fact]
+    public async Task Readme_samples_compile_in_the_kernel()
     {
-        var code = CSharpBlocks()[index];
-        var errors = CSharpScript.Create(code, NotebookRunner.ScriptOptions).Compile().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => e.ToString())));
+        KernelTestSupport.EnsurePacked();
+        using var kernel = KernelHost.Create();
+        var load = await kernel.SendAsync(new SubmitCode($"#i \"nuget: {KernelTestSupport.PackagesFolder}\"\n#r \"nuget: Notebooks.Weights, *-*\""));
+        Assert.DoesNotContain(load.Events, e => e is CommandFailed);
+        foreach (var code in CSharpBlocks())
+        {
+            var result = await kernel.SendAsync(new RequestDiagnostics(code, KernelHost.CSharp));
+            var errors = result.Events.OfType<DiagnosticsProduced>().SelectMany(d => d.Diagnostics)
+                .Where(d => d.Severity.ToString() == "Error").ToList();
+            Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => $"{e.LinePositionSpan}: {e.Code} {e.Message}")));
+        }
     }
 }

@@ -57,4 +57,33 @@ public class NpyTests
         }
         finally { File.Delete(p); }
     }
+
+    [Fact]
+    public void NpzReadsEveryMemberAsNumpyKeysAndNamesBadArchives()
+    {
+        var dir = Directory.CreateTempSubdirectory("npz").FullName;
+        try
+        {
+            var a = Path.Combine(dir, "a.npy"); var b = Path.Combine(dir, "b.npy");
+            Npy.Save(a, new[] { 1f, -2f, 3.5f }, 3);
+            Npy.Save(b, new[] { 4f, 5f, 6f, 7f }, 2, 2);
+            var npz = Path.Combine(dir, "x.npz");
+            using (var zip = System.IO.Compression.ZipFile.Open(npz, System.IO.Compression.ZipArchiveMode.Create))
+            {
+                System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(zip, a, "first.npy");
+                System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(zip, b, "second.npy");
+            }
+            var arrays = Npz.Load(npz);
+            Assert.Equal(["first", "second"], arrays.Keys.Order());
+            Assert.Equal(new[] { 1f, -2f, 3.5f }, arrays["first"].data<float>().ToArray());
+            Assert.Equal(new long[] { 2, 2 }, arrays["second"].shape);
+            Assert.Equal(7f, arrays["second"][1, 1].item<float>());
+            foreach (var t in arrays.Values) t.Dispose();
+
+            File.WriteAllText(Path.Combine(dir, "bad.npz"), "not a zip");
+            Assert.Contains("bad.npz: not an .npz (zip) archive", Assert.Throws<InvalidDataException>(() => Npz.Load(Path.Combine(dir, "bad.npz"))).Message);
+            Assert.Throws<FileNotFoundException>(() => Npz.Load(Path.Combine(dir, "missing.npz")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

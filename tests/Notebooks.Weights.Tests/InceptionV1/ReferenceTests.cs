@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Notebooks.Weights.IO;
 using Notebooks.Weights.Models.InceptionV1;
 using TorchSharp;
@@ -51,16 +50,7 @@ public class ReferenceTests
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "tests/Notebooks.Weights.Tests/Fixtures/InceptionV1/reference.npz"))) dir = dir.Parent;
         Assert.NotNull(dir);
         var path = Path.Combine(dir!.FullName, "tests/Notebooks.Weights.Tests/Fixtures/InceptionV1/reference.npz");
-        using var zip = ZipFile.OpenRead(path);
-        var result = new Dictionary<string, Tensor>();
-        foreach (var e in zip.Entries)
-        {
-            using var s = e.Open();
-            using var ms = new MemoryStream();
-            s.CopyTo(ms);
-            result[Path.GetFileNameWithoutExtension(e.Name)] = Npy.Parse(ms.ToArray(), $"{path}:{e.Name}");
-        }
-        return result;
+        return Npz.Load(path);
     }
 
     [Fact]

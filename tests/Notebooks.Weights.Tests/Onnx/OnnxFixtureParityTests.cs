@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Notebooks.Weights.IO;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.Onnx;
@@ -40,16 +39,7 @@ public class OnnxFixtureParityTests
     public static Dictionary<string, Tensor> PyTorchReference(string name)
     {
         var path = Fixture($"torchvision/{name}.reference.npz");
-        using var zip = ZipFile.OpenRead(path);
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var e in zip.Entries)
-        {
-            using var s = e.Open();
-            using var ms = new MemoryStream();
-            s.CopyTo(ms);
-            result[Path.GetFileNameWithoutExtension(e.Name)] = Npy.Parse(ms.ToArray(), $"{path}:{e.Name}");
-        }
-        return result;
+        return Npz.Load(path);
     }
 
     static double RelativeErrorTo(Tensor actual, Tensor reference) =>
