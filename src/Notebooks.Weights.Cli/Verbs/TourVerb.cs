@@ -43,6 +43,8 @@ public sealed class TourVerb : IVerb
         // The embedded notebook runs where the committed one lives, so its package cell finds the local pack.
         var options = new NotebookRunOptions { Parameters = parameters, Log = stdout, CellStderr = stderr, WorkingDirectory = LocalPackages.NotebooksFolder() };
         var result = Task.Run(() => NotebookRunner.RunAsync(notebook, options)).GetAwaiter().GetResult();
+        // The package cell's outputs list folders of this machine (restore sources, the extension's path): not on the page.
+        NotebookRunner.ClearPackageCellOutputs(notebook);
         var title = $"Visualizing weights: a tour of {model}";
         File.WriteAllText(outPath, NotebookHtml.Render(notebook, title, collapseCode: true));
         if (result.Error is { } e)
