@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reactive.Linq;
 using System.Text.RegularExpressions;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
@@ -16,8 +17,13 @@ public sealed class NotebookRunOptions
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
     /// <summary>The kernel's working directory during the run (relative paths in cells, <c>#!import</c>); default: the current one.</summary>
     public string? WorkingDirectory { get; init; }
-    /// <summary>Progress lines ("cell 3: ok (1.2 s)"), or null for none.</summary>
+    /// <summary>Progress lines ("cell [3]: ok (1.2 s)", numbered as the page numbers the cells), or null for none.</summary>
     public TextWriter? Log { get; init; }
+    /// <summary>
+    /// Where the stderr a cell writes goes while the cell runs (progress of long cells, e.g. "rendering 20 units of
+    /// conv2d2: step 64/256"), besides the cell's outputs; null: outputs only.
+    /// </summary>
+    public TextWriter? CellStderr { get; init; }
 }
 
 /// <summary>What a run did: the document now holds the kernel's outputs; <see cref="Error"/> is set when a cell failed.</summary>
@@ -116,7 +122,11 @@ public static partial class NotebookRunner
                 var started = Stopwatch.StartNew();
                 run++;
                 cell.ExecutionOrder = ++executionCount;
-                var result = await kernel.SendAsync(new SubmitCode(cell.Contents, cell.KernelName ?? KernelHost.CSharp));
+                KernelCommandResult result;
+                using (options.CellStderr is { } stderr
+                           ? kernel.KernelEvents.OfType<StandardErrorValueProduced>().Subscribe(e => { stderr.Write(Text(e)); stderr.Flush(); })
+                           : null)
+                    result = await kernel.SendAsync(new SubmitCode(cell.Contents, cell.KernelName ?? KernelHost.CSharp));
                 var failed = CollectOutputs(result, cell);
                 if (failed is not null)
                     error = CellError(injected ? number : number, cell.Contents, failed, injected);
@@ -131,7 +141,7 @@ public static partial class NotebookRunner
                     cells.Insert(k + 1, (element, number, true));
                 }
                 seconds[number] = started.Elapsed.TotalSeconds;
-                options.Log?.WriteLine($"{(injected ? "injected parameters" : $"cell {number}")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
+                options.Log?.WriteLine($"cell [{cell.ExecutionOrder}]{(injected ? " (injected parameters)" : "")}: {(error is null ? "ok" : "FAILED")} ({started.Elapsed.TotalSeconds:0.0} s)");
             }
         }
         finally { Environment.CurrentDirectory = previousDirectory; }

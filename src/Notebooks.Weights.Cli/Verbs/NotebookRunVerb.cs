@@ -16,7 +16,7 @@ public sealed class NotebookRunVerb : IVerb
             --out FILE             write the notebook with outputs to FILE instead
             --no-package-outputs   leave out the outputs of package cells (#r "nuget:", #i, #!import): the kernel's package
                                    list names folders of this machine (restore sources, extension scripts)
-            --quiet                no per-cell progress lines
+            --quiet                no per-cell progress lines, no cell stderr (render progress) while cells run
           The kernel runs in the notebook's folder, as in VS Code and Jupyter.
           exit code 1 when a cell fails ("cell N, line L `source`: error"); outputs up to that cell are still written.
         """;
@@ -41,6 +41,7 @@ public sealed class NotebookRunVerb : IVerb
         {
             Parameters = parameters,
             Log = quiet ? null : stdout,
+            CellStderr = quiet ? null : stderr,   // progress of long cells while they run
             WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(path)),
         };
         var result = Task.Run(() => NotebookRunner.RunAsync(notebook, options)).GetAwaiter().GetResult();

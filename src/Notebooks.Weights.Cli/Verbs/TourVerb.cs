@@ -16,10 +16,13 @@ public sealed class TourVerb : IVerb
     public string Summary => "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page";
     public string Usage => """
           weights tour [--model default] [--out tour.html] [--feature-vis-steps 256]
-            --model NAME|PATH         model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units)
+            --model NAME|PATH         model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units;
+                                      'resnet18' = an ImageNet ResNet18 from NuGet; other models: layers and units derived from their graph)
             --out FILE                the page to write (default tour.html)
-            --feature-vis-steps N     optimization steps per feature visualization (default: the notebook's, 256; Lucid uses 512)
-          Feature visualizations are cached under the user cache, so a second tour of the same model is fast.
+            --feature-vis-steps N     optimization steps per feature visualization (default: the model's preset, 256 on the
+                                      bundled model and InceptionV1, 128 on ResNet18; Lucid uses 512)
+          Feature visualizations (units, positions, factors) are cached under the user cache, so a second tour of the same
+          model takes seconds. Cells report progress on stderr while they run; cell numbers are the page's [1]…[N].
         """;
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
@@ -38,13 +41,17 @@ public sealed class TourVerb : IVerb
         var watch = Stopwatch.StartNew();
         var notebook = LoadNotebook();
         // The embedded notebook runs where the committed one lives, so its package cell finds the local pack.
-        var options = new NotebookRunOptions { Parameters = parameters, Log = stdout, WorkingDirectory = LocalPackages.NotebooksFolder() };
+        var options = new NotebookRunOptions { Parameters = parameters, Log = stdout, CellStderr = stderr, WorkingDirectory = LocalPackages.NotebooksFolder() };
         var result = Task.Run(() => NotebookRunner.RunAsync(notebook, options)).GetAwaiter().GetResult();
+        // The package cell's outputs list folders of this machine (restore sources, the extension's path): not on the page.
+        NotebookRunner.ClearPackageCellOutputs(notebook);
         var title = $"Visualizing weights: a tour of {model}";
         File.WriteAllText(outPath, NotebookHtml.Render(notebook, title, collapseCode: true));
         if (result.Error is { } e)
         {
-            stderr.WriteLine($"weights tour: {e.Message} (partial page written to {outPath})");
+            // The failing cell is the last one run: name it by the number the page shows.
+            var shown = notebook.Elements.Max(c => c.ExecutionOrder);
+            stderr.WriteLine($"weights tour: {e.Message} (page cell [{shown}]; partial page written to {outPath})");
             return 1;
         }
         stdout.WriteLine($"wrote {outPath} ({result.CellsRun} cells, {watch.Elapsed.TotalSeconds:0.0} s)");

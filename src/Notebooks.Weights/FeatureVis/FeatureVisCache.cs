@@ -100,6 +100,23 @@ public sealed class FeatureVisCache
     string PathFor(string weightsHash, VisionModel model, string layer, int unit, FeatureVisSettings settings) =>
         Path.Combine(Root, weightsHash, $"{Safe(settings.TargetLayer(model, layer))}_{unit}_{settings.Hash}.png");
 
+    /// <summary>
+    /// Where the image of a direction (a vector over <paramref name="layer"/>'s channels, e.g. one spatial position of a
+    /// unit's weights or an NMF factor) is cached: <c>&lt;root&gt;/&lt;weights hash&gt;/directions/&lt;layer&gt;_&lt;objective&gt;_&lt;key&gt;.png</c>, the key
+    /// hashing the vector's float32 values and every render setting (size, steps, image seed, cosine power, transforms).
+    /// </summary>
+    public string DirectionPath(VisionModel model, string layer, string objective, float[] direction, int size, int steps, int imageSeed,
+                                double cossimPow, ImageTransform? transforms)
+    {
+        var header = Encoding.UTF8.GetBytes(FormattableString.Invariant(
+            $"dir-v1|{layer}|{objective}|{size}|{steps}|{imageSeed}|{cossimPow:R}|{(transforms ?? FeatureVis.Transforms.Standard).Description}|"));
+        var bytes = new byte[header.Length + direction.Length * sizeof(float)];
+        header.CopyTo(bytes, 0);
+        Buffer.BlockCopy(direction, 0, bytes, header.Length, direction.Length * sizeof(float));
+        var key = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
+        return Path.Combine(Root, model.WeightsHash, "directions", $"{Safe(layer)}_{objective}_{key}.png");
+    }
+
     /// <summary>One unit's image [S, S, 3] in [0,1], from the cache or rendered.</summary>
     public Tensor GetOrRender(VisionModel model, string layer, int unit, FeatureVisSettings? settings = null,
                               Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)

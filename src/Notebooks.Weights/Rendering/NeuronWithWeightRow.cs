@@ -108,7 +108,8 @@ public sealed class NeuronWithWeightRow : View
     public override string ToHtml() =>
         "<div class=\"nw-row-block\" style=\"margin-top:2px\">" +
         (Title is null ? "" : $"<div class=\"nw-title\" style=\"font:12px sans-serif;margin:4px 0\">{Html.Escape(Title)}</div>") +
-        $"<div class=\"nw-row\" style=\"white-space:nowrap;overflow-x:auto\">{string.Join(" ", Neurons.Select(n => n.ToHtml()))}</div>" +
+        // Rows of 15–20 units wrap onto several lines instead of running off the page.
+        $"<div class=\"nw-row\" style=\"display:flex;flex-wrap:wrap;align-items:flex-start\">{string.Join("", Neurons.Select(n => n.ToHtml()))}</div>" +
         (Legend?.ToHtml() ?? "") + "</div>";
 
     /// <summary>PNG: the columns side by side with 2 px gaps, legend bar (if any) underneath.</summary>

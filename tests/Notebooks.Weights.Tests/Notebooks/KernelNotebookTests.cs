@@ -47,6 +47,29 @@ public class KernelNotebookTests
         foreach (var p in pictures) p.Dispose();
     }
 
+    /// <summary>
+    /// Every notebook also runs top to bottom on the real ImageNet ResNet18 (restored by this project), with its preset's
+    /// layers and units and tiny feature-visualization budgets: the top connections are W = 5 in (layer2.0 → layer2.1)
+    /// and W = 6 out (layer2.1 → layer3.0, a stride-2 block).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Notebook_runs_top_to_bottom_on_resnet18(string notebook)
+    {
+        KeyValuePair<string, string>[] parameters = notebook switch
+        {
+            "visualizing-weights.ipynb" => [new("modelName", "resnet18"), new("featureVisSteps", "4")],
+            "feature-vis-objectives.ipynb" => [new("modelName", "resnet18"), new("steps", "4")],
+            _ => [new("modelName", "resnet18")],
+        };
+        var result = RunNotebook(NotebookPath(notebook), parameters);
+        Assert.True(result.Succeeded, $"{notebook} on resnet18: {result.Error?.Message}");
+        var code = result.Notebook.Elements.Where(NotebookRunner.IsCode).ToList();
+        Assert.All(code, c => Assert.True(c.ExecutionOrder > 0, $"cell not run: {c.Contents[..Math.Min(60, c.Contents.Length)]}"));
+        Assert.DoesNotContain(code.SelectMany(c => c.Outputs), o => o is ErrorElement);
+        if (notebook == "visualizing-weights.ipynb") AssertTopConnections(result.Notebook, expectedWeightSizes: [5, 6]);
+    }
+
     /// <summary>The top-connections cell shows two rows (in, out) of 10 units, each weight a W×W picture (W per row), under feature visualizations.</summary>
     internal static void AssertTopConnections(InteractiveDocument doc, int[] expectedWeightSizes)
     {

@@ -45,6 +45,15 @@ public class TourVerbTests
             var pictures = Pictures(doc.DocumentElement.OuterHtml);
             Assert.True(pictures.Count > 40, $"only {pictures.Count} images");
             Assert.NotEmpty(doc.QuerySelectorAll("details.nb-fold pre.nb-code"));
+            // The cell numbers printed are the page's [1]…[N]; the page names no folder of this machine.
+            var logged = System.Text.RegularExpressions.Regex.Matches(o.ToString(), @"^cell \[(\d+)\]", System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Select(m => m.Groups[1].Value).ToList();
+            var shown = doc.QuerySelectorAll(".nb-count").Select(c => c.TextContent.Trim('[', ']', ' ')).Where(t => t.Length > 0).ToList();
+            Assert.Equal(shown, logged);
+            Assert.Equal(Enumerable.Range(1, logged.Count).Select(i => i.ToString()), logged);
+            var html = File.ReadAllText(page);
+            Assert.DoesNotContain(Notebooks.Weights.Runtime.UserCache.Root, html);
+            Assert.DoesNotContain(PackagesFolder, html);
 
             Assert.Equal(2, CliHost.Run(["tour", "--modle", "x"], o, e = new StringWriter()));
             Assert.Contains("unknown option --modle", e.ToString());

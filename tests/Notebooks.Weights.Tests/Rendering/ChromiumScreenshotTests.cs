@@ -82,4 +82,20 @@ public class ChromiumScreenshotTests
         }
         finally { dir.Delete(true); }
     }
+
+    [Fact]
+    public void Row_of_twenty_units_wraps_inside_an_800px_page()
+    {
+        var dir = Directory.CreateTempSubdirectory("nw-chromium-");
+        try
+        {
+            // 20 units with weight +1: 20 solid 68x68 squares. 20 × 70 px is wider than 800 px, so all of them show only when the row wraps.
+            var w = ones(1, 1, 20);
+            var row = NeuronWithWeightRow.Create("mixed3b", Enumerable.Range(0, 20).ToList(), w, title: "twenty");
+            var html = new HtmlReport("row").Add(row).Save(Path.Combine(dir.FullName, "r.html"));
+            using var shot = Screenshot(html, dir.FullName);
+            Assert.InRange(Count(shot, RenderTestUtil.Expected8(1)), 20 * 68 * 68, 20 * 68 * 68 + 400);
+        }
+        finally { dir.Delete(true); }
+    }
 }
