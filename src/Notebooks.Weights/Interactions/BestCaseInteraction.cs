@@ -56,6 +56,8 @@ public sealed class BestCaseInteraction : IDisposable
         int size = options.ImageSize ?? model.Input.DefaultSize;
         var geometry = InteractionGeometry.Of(model, from.Layer, to.Layer, width);
         var transform = options.Transforms ?? Transforms.Standard;
+        // Transformed images are kept at sizes the graph computes (graphs with fixed padding, e.g. ResNet18's), as in Optvis.Render.
+        var fit = new InputSizeFit(model, [to.Layer]);
         var random = new Random(options.Seed);
         var trace = new double[options.Steps];
         int smoothedCount;
@@ -74,7 +76,7 @@ public sealed class BestCaseInteraction : IDisposable
             {
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                var x = transform.Apply(param.Image(), random);
+                var x = fit.Apply(transform.Apply(param.Image(), random));
                 var total = TotalGradient(model, from, to, x, geometry, options.Position);
                 if (double.IsNaN(total.item<float>())) throw new InvalidOperationException($"The best-case objective became NaN at step {step + 1}.");
                 trace[step] = total.item<float>();

@@ -81,4 +81,20 @@ public class BestCaseInteractionTests
         var e = Assert.ThrowsAny<ArgumentException>(() => BestCaseInteraction.Optimize(model, new UnitRef("c1", 0), new UnitRef("c2", 0), width: 20));
         Assert.Contains("width must be between 1 and 12", e.Message);
     }
+
+    /// <summary>
+    /// The real ResNet18 pads its stride-2 convolutions on one side, so most transformed sizes make its residual branches
+    /// disagree; the search keeps transformed images at sizes the graph computes (it failed at 'Plus299' before).
+    /// </summary>
+    [Fact]
+    public void SearchRunsOnTheRealResNet18WithItsFixedPadding()
+    {
+        using var model = ModelRegistry.Load("resnet18");
+        var from = new UnitRef("layer2.0", 123); var to = new UnitRef("layer2.1", 57);
+        using var best = BestCaseInteraction.Optimize(model, from, to, 5, new BestCaseOptions { Steps = 3, Seed = 0, ImageSize = 96 });
+        Assert.Equal(3, best.Trace.Count);
+        Assert.All(best.Trace, v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(new long[] { 5, 5 }, best.Map.shape);
+        Assert.Equal(new long[] { 96, 96, 3 }, best.Image.shape);
+    }
 }
