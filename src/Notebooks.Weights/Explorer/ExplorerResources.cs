@@ -66,6 +66,7 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
     var a = document.querySelector('a[rel="' + rel + '"]');
     if (a) { e.preventDefault(); location.href = a.href; }
   });
+  document.documentElement.setAttribute('data-keys', 'on'); // the arrow keys work from here on
   if (!document.documentElement.hasAttribute('data-served')) return;
   var imgs = Array.prototype.slice.call(document.images);
   function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }

@@ -106,10 +106,11 @@ public sealed class InteractionCard : View
     public override string ToHtml()
     {
         var sb = new StringBuilder();
-        string H(string t) => $"<h3 style=\"font:600 14px sans-serif;margin:14px 0 4px\">{t}</h3>";
+        string H(string t) => $"<h4 style=\"font:600 14px sans-serif;margin:14px 0 4px\">{t}</h4>";
         string P(string t) => $"<p style=\"font:12px/1.4 sans-serif;color:#444;margin:2px 0 6px;max-width:900px\">{t}</p>";
         sb.Append("<div class=\"interaction-card\" style=\"border:1px solid #ccc;border-radius:6px;padding:10px 14px;max-width:1000px\">");
-        sb.Append($"<h2 style=\"font:600 17px sans-serif;margin:0 0 4px\">{Html.Escape(_from.ToString())} → {Html.Escape(_to.ToString())} <span style=\"font-weight:400;color:#666\">({Html.Escape(_model)}, {_width}×{_width} crop of {Html.Escape(_from.Layer)} around B)</span></h2>");
+        // h3/h4: the card sits inside pages (notebooks, the tour) whose h2s are their sections.
+        sb.Append($"<h3 style=\"font:600 17px sans-serif;margin:0 0 4px\">{Html.Escape(_from.ToString())} → {Html.Escape(_to.ToString())} <span style=\"font-weight:400;color:#666\">({Html.Escape(_model)}, {_width}×{_width} crop of {Html.Escape(_from.Layer)} around B)</span></h3>");
         sb.Append(P($"Each map is ∂B/∂A over A's {_width}×{_width} neighbourhood of B's position (red: raising A raises B; blue: lowers it). " +
                     $"All maps share one scale: ±{Html.Num(_scale)}. Σ is the map's total."));
         sb.Append(new ColorLegend(_scale, "∂B/∂A").ToHtml());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Playwright;
 using Notebooks.Weights.Cli.Explorer;
 using Notebooks.Weights.Explorer;
 using Notebooks.Weights.Models.Default;
@@ -69,9 +70,16 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         await page.WaitForURLAsync("**/conv2d1_0.html");
 
         // Keyboard navigation: → next unit, ↑ the layer.
-        await page.Keyboard.PressAsync("ArrowRight");
+        await KeysReady(page);
+        await page.Locator("body").PressAsync("ArrowRight");  // focuses the page first (after Back, focus may be elsewhere)
         await page.WaitForURLAsync("**/conv2d1_1.html");
-        await page.Keyboard.PressAsync("ArrowUp");
+        await KeysReady(page);
+        await page.Locator("body").PressAsync("ArrowUp");
         await page.WaitForURLAsync("**/layer-conv2d1.html");
     }
+
+    // The page's script marks <html data-keys="on"> once its arrow-key handler is attached (a key pressed before that,
+    // e.g. right after going back on a loaded machine, would be lost).
+    static Task KeysReady(IPage page) =>
+        page.WaitForSelectorAsync("html[data-keys=on]", new() { State = WaitForSelectorState.Attached });
 }

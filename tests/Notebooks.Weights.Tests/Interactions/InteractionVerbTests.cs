@@ -22,7 +22,7 @@ public sealed class InteractionVerbTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("per-example interactions: 5 of 6 images", stdout);
         var doc = new HtmlParser().ParseDocument(File.ReadAllText(page));
-        Assert.Contains("conv2d1:12 → conv2d2:7", doc.QuerySelector("h2")!.TextContent);
+        Assert.Contains("conv2d1:12 → conv2d2:7", doc.QuerySelector("h3")!.TextContent);
         Assert.Equal(5, doc.QuerySelectorAll("figure div[title=\"B's position\"]").Length);
         Assert.Contains("case 2", doc.Body!.TextContent);
         Assert.Contains("Best case: an image optimized", doc.Body.TextContent);

@@ -36,7 +36,8 @@ public class TourVerbTests
             Assert.Contains("a tour of default", doc.Title);
             Assert.Equal(["Setup", "Utilities", "Visualizing the first layer", "Simple visualizations of hidden-hidden weights",
                           "Top connections in and out", "Spatial positions", "NMF of hidden-hidden weights",
-                          "High-low frequency factors", "Black and white vs. color factors"],
+                          "High-low frequency factors", "Black and white vs. color factors",
+                          "Beyond the article: interactions for particular examples"],
                          doc.QuerySelectorAll("h2").Select(h => h.TextContent));
             Assert.Empty(doc.QuerySelectorAll(".nb-error"));
             Assert.Empty(doc.QuerySelectorAll(".featurevis-placeholder"));
