@@ -66,10 +66,7 @@ public static partial class NotebookRunner
     public static void Save(InteractiveDocument notebook, string path)
     {
         // No default language: the writer keeps the notebook's own metadata (kernelspec, polyglot_notebook.kernelInfo) as read.
-        var json = notebook.ToJupyterJson() + "\n";
-        var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(tmp, json, new System.Text.UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
+        Notebooks.Weights.IO.AtomicFile.WriteText(path, notebook.ToJupyterJson() + "\n");
     }
 
     /// <summary>Tags of a cell (<c>metadata.tags</c>).</summary>

@@ -1,3 +1,4 @@
+using Notebooks.Weights.IO;
 namespace Notebooks.Weights.Explorer;
 
 /// <summary>

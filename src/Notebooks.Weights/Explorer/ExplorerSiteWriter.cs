@@ -1,3 +1,4 @@
+using Notebooks.Weights.IO;
 using Notebooks.Weights.Models;
 
 namespace Notebooks.Weights.Explorer;

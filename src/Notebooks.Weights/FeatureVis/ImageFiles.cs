@@ -13,12 +13,7 @@ public static class ImageFiles
     /// <summary>Saves an [H, W, 3] image in [0,1] as PNG.</summary>
     public static void SavePng(Tensor hwc, string path)
     {
-        var bytes = EncodePng(hwc);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
+        IO.AtomicFile.Write(path, EncodePng(hwc));
     }
 
     /// <summary>PNG bytes of an [H, W, 3] image in [0,1].</summary>

@@ -1,4 +1,4 @@
-namespace Notebooks.Weights.Explorer;
+namespace Notebooks.Weights.IO;
 
 /// <summary>Writes a file so that readers see either the old file or the whole new one: a temp file beside it, then a rename.</summary>
 public static class AtomicFile
