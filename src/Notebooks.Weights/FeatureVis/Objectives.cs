@@ -61,7 +61,7 @@ public sealed partial class Objective
     }
 
     /// <summary>
-    /// Pure cosine similarity (seed 004; Lucid's <c>direction_cossim</c>): mean over positions of
+    /// Pure cosine similarity (Olah, "Research: Feature Visualization Objectives", lucid issue #116; Lucid's <c>direction_cossim</c>): mean over positions of
     /// <c>x·v / (1e-4 + |x|) / (1e-4 + |v|)</c>. Lucid's version has no epsilon and also averages over channels (an extra 1/C).
     /// </summary>
     public static Objective CosineSimilarity(string layer, float[] vec, int? batch = null)
@@ -77,7 +77,7 @@ public sealed partial class Objective
     }
 
     /// <summary>
-    /// Dot product with an orthogonal-L2 penalty (seed 004): mean over positions of
+    /// Dot product with an orthogonal-L2 penalty (Olah, "Research: Feature Visualization Objectives", lucid issue #116): mean over positions of
     /// <c>x·v − λ·sqrt(1e-6 + |x − (x·v̂) v̂|²)</c>, v̂ = v/|v|: maximizes the direction while penalizing activation
     /// components orthogonal to it.
     /// </summary>
@@ -97,7 +97,7 @@ public sealed partial class Objective
     }
 
     /// <summary>
-    /// Direction in a decorrelated (whitened) activation space (seed 004): <see cref="Direction"/> applied to
+    /// Direction in a decorrelated (whitened) activation space (Olah, "Research: Feature Visualization Objectives", lucid issue #116): <see cref="Direction"/> applied to
     /// <c>A x</c> and <c>A v</c>, i.e. the inner product <c>xᵀAᵀA v</c>, with <c>A</c> from <paramref name="whitening"/>
     /// (estimated from activations the caller provides).
     /// </summary>
@@ -117,7 +117,7 @@ public sealed partial class Objective
     }
 
     /// <summary>
-    /// Penalty on an earlier layer's activations (seed 004): <c>−weight · L1(layer)</c> (or L2), e.g.
+    /// Penalty on an earlier layer's activations (Olah, "Research: Feature Visualization Objectives", lucid issue #116): <c>−weight · L1(layer)</c> (or L2), e.g.
     /// <c>Neuron("mixed4d", 504) + ActivationPenalty("mixed4a")</c> is the issue's <c>obj += -1e-4*L1("mixed4a")</c>.
     /// </summary>
     public static Objective ActivationPenalty(string layer, double weight = 1e-4, PenaltyNorm norm = PenaltyNorm.L1, int? batch = null) =>

@@ -5,7 +5,7 @@ namespace Notebooks.Weights.FeatureVis;
 /// <summary>
 /// A ZCA whitening of a layer's channel space estimated from activations the caller provides: <c>A = Σ^{-1/2}</c>
 /// with Σ the (centered, sample) covariance plus <c>ε·I</c>. Used by <see cref="Objective.WhitenedDirection"/> for the
-/// decorrelated inner product <c>xᵀAᵀA v = xᵀ(Σ+εI)⁻¹v</c> (seed 004). Activations are not centered inside the
+/// decorrelated inner product <c>xᵀAᵀA v = xᵀ(Σ+εI)⁻¹v</c> (Olah, "Research: Feature Visualization Objectives", lucid issue #116). Activations are not centered inside the
 /// objective: it is a linear change of inner product.
 /// </summary>
 public sealed class Whitening

@@ -8,7 +8,7 @@ namespace Notebooks.Weights.Weights;
 public sealed record WeightHistogram(double[] Edges, long[] Counts);
 
 /// <summary>
-/// Statistics of one weight tensor (seed 001: histograms, Frobenius norms, magnitude and sign): <see cref="UnitInputNorms"/>
+/// Statistics of one weight tensor (the basics of reading layer weights: histograms, Frobenius norms, magnitude and sign): <see cref="UnitInputNorms"/>
 /// is the L2 norm of each output unit's incoming weights (row <c>w[o]</c> over all other axes).
 /// <see cref="FractionNearZero"/> counts |w| ≤ <c>nearZero · max|w|</c>.
 /// </summary>
