@@ -1,9 +1,11 @@
 using System.Text;
+using Google.Protobuf;
 
 namespace Notebooks.Weights.Models.Onnx.Proto;
 
 /// <summary>
-/// A minimal protobuf wire-format reader over a byte buffer that knows absolute byte offsets, so a corrupt or
+/// A protobuf wire-format reader over a byte buffer (values decoded by Google.Protobuf's <see cref="CodedInputStream"/>,
+/// the library the TensorFlow GraphDef reader uses too) that knows absolute byte offsets, so a corrupt or
 /// truncated file is reported as "file, offset, what was expected" instead of a bare parse failure.
 /// </summary>
 internal sealed class ProtoReader
@@ -41,19 +43,18 @@ internal sealed class ProtoReader
         return field;
     }
 
-    /// <summary>Reads a base-128 varint.</summary>
+    /// <summary>Reads a base-128 varint (decoded by Google.Protobuf's <see cref="CodedInputStream"/>).</summary>
     public ulong ReadVarint()
     {
         int start = _pos;
-        ulong result = 0;
-        for (int shift = 0; shift < 70; shift += 7)
+        var input = new CodedInputStream(_buffer, _pos, _end - _pos);
+        try { return input.ReadUInt64(); }
+        catch (InvalidProtocolBufferException e) when (e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase))
         {
-            if (_pos >= _end) throw Truncated(start, "a varint runs past the end of its message");
-            byte b = _buffer[_pos++];
-            result |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return result;
+            throw Truncated(start, "a varint runs past the end of its message");
         }
-        throw Corrupt(start, "varint longer than 10 bytes");
+        catch (InvalidProtocolBufferException) { throw Corrupt(start, "varint longer than 10 bytes"); }
+        finally { _pos = (int)input.Position; }
     }
 
     /// <summary>Reads a varint as a signed 64-bit integer (int64/int32/enum fields).</summary>
@@ -97,18 +98,18 @@ internal sealed class ProtoReader
     public uint ReadFixed32()
     {
         if (_end - _pos < 4) throw Truncated(_pos, "a 4-byte value runs past the end of its message");
-        uint v = BitConverter.ToUInt32(_buffer, _pos);
+        var input = new CodedInputStream(_buffer, _pos, 4);
         _pos += 4;
-        return v;
+        return input.ReadFixed32();
     }
 
     /// <summary>Reads a little-endian 64-bit value (wire type 1).</summary>
     public ulong ReadFixed64()
     {
         if (_end - _pos < 8) throw Truncated(_pos, "an 8-byte value runs past the end of its message");
-        ulong v = BitConverter.ToUInt64(_buffer, _pos);
+        var input = new CodedInputStream(_buffer, _pos, 8);
         _pos += 8;
-        return v;
+        return input.ReadFixed64();
     }
 
     /// <summary>Reads a float (wire type 5).</summary>
