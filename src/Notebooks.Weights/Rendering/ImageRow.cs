@@ -23,9 +23,9 @@ public sealed class ImageRow : View
 
     /// <summary>
     /// A batch tensor [N, H, W], [N, H, W, 3] or [N, 3, H, W] as a row; <paramref name="labels"/> (one per image)
-    /// default to the index; <paramref name="width"/> is each image's CSS width.
+    /// default to the index; <paramref name="displayWidth"/> is each image's CSS width.
     /// </summary>
-    public static ImageRow FromTensor(Tensor batch, IReadOnlyList<string>? labels = null, ImageDomain? domain = null, int? width = null)
+    public static ImageRow FromTensor(Tensor batch, IReadOnlyList<string>? labels = null, ImageDomain? domain = null, int? displayWidth = null)
     {
         TensorData.RequireRank(batch, nameof(batch), "a batch [N, H, W], [N, H, W, 3] or [N, 3, H, W]", 3, 4);
         int n = (int)batch.shape[0];
@@ -34,7 +34,7 @@ public sealed class ImageRow : View
         using var scope = NewDisposeScope();
         var images = new List<Image>();
         for (int i = 0; i < n; i++)
-            images.Add(Image.FromTensor(batch[i], domain, width, labels?[i] ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            images.Add(Image.FromTensor(batch[i], domain, displayWidth, labels?[i] ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return new ImageRow(images);
     }
 
@@ -43,7 +43,7 @@ public sealed class ImageRow : View
     /// images with gray as zero: <c>0.5 + 0.05 w / max|w_unit| + 0.45 w / max|w_all|</c> (w optionally scaled per unit by
     /// <paramref name="unitScales"/>, as <c>weights=</c>). Units are drawn in the order given (e.g. a PCA ordering).
     /// </summary>
-    public static ImageRow FirstLayerFilters(Tensor convWeight, IReadOnlyList<int> units, IReadOnlyList<float>? unitScales = null, int width = 64)
+    public static ImageRow FirstLayerFilters(Tensor convWeight, IReadOnlyList<int> units, IReadOnlyList<float>? unitScales = null, int displayWidth = 64)
     {
         TensorData.RequireRank(convWeight, nameof(convWeight), "conv weights [O, 3, kH, kW] (OIHW)", 4);
         if (convWeight.shape[1] != 3) throw new ArgumentException($"first-layer filters need 3 input channels (RGB); got shape {TensorData.Shape(convWeight)}", nameof(convWeight));
@@ -60,7 +60,7 @@ public sealed class ImageRow : View
         if (maxAll == 0) throw new ArgumentException("all filter weights are zero; nothing to show", nameof(convWeight));
         var maxUnit = w.index_select(0, idx).abs().amax([1, 2, 3], keepdim: true).clamp_min(1e-30f);
         var img = 0.5f + 0.05f * ws / maxUnit + 0.45f * ws / maxAll;
-        var row = FromTensor(img, units.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), ImageDomain.Unit, width);
+        var row = FromTensor(img, units.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), ImageDomain.Unit, displayWidth);
         return new ImageRow(row.Images) { LegendText = "gray = 0, lighter = positive, darker = negative (0.5 + 0.05·w/max|w_unit| + 0.45·w/max|w_all|)" };
     }
 

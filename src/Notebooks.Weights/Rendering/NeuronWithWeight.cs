@@ -34,27 +34,27 @@ public sealed class NeuronWithWeight : View
     public static int WidthFor(string layer) => Math.Max(70, LayerWidths.GetValueOrDefault(layer, 60));
 
     /// <summary>A column from a ready weight image.</summary>
-    public NeuronWithWeight(string layer, int unit, Image weight, Image? featureVis = null, string? detail = null, int? width = null)
+    public NeuronWithWeight(string layer, int unit, Image weight, Image? featureVis = null, string? detail = null, int? displayWidth = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(layer);
         ArgumentNullException.ThrowIfNull(weight);
         if (unit < 0) throw new ArgumentOutOfRangeException(nameof(unit), unit, "unit index must be >= 0");
         Layer = layer; Unit = unit; Weight = weight; FeatureVis = featureVis; Detail = detail;
-        Width = width ?? WidthFor(layer);
-        if (Width < 4) throw new ArgumentOutOfRangeException(nameof(width), Width, "width must be at least 4 px");
+        Width = displayWidth ?? WidthFor(layer);
+        if (Width < 4) throw new ArgumentOutOfRangeException(nameof(displayWidth), Width, "displayWidth must be at least 4 CSS px");
     }
 
     /// <summary>
     /// A column from weights: [H, W] → weight heatmap (normalized by <paramref name="normalization"/>, default max |w|);
     /// [H, W, 3] → RGB image that must already lie in [0, 1] (e.g. collapsed NMF factors), shown in domain (0, 1).
     /// </summary>
-    public static NeuronWithWeight FromWeights(string layer, int unit, Tensor weights, WeightNormalization? normalization = null, Image? featureVis = null, int? width = null)
+    public static NeuronWithWeight FromWeights(string layer, int unit, Tensor weights, WeightNormalization? normalization = null, Image? featureVis = null, int? displayWidth = null)
     {
         TensorData.RequireRank(weights, nameof(weights), "[H, W] (weights) or [H, W, 3] (an RGB picture of weights)", 2, 3);
         if (weights.dim() == 2)
         {
             var h = WeightColorScale.Heatmap(weights, normalization);
-            return new NeuronWithWeight(layer, unit, h.Image, featureVis, h.RangeText, width);
+            return new NeuronWithWeight(layer, unit, h.Image, featureVis, h.RangeText, displayWidth);
         }
         if (weights.shape[2] != 3) throw new ArgumentException($"weights must be [H, W] or [H, W, 3]; got {TensorData.Shape(weights)}", nameof(weights));
         var img = Image.FromTensor(weights, ImageDomain.Unit);
@@ -62,7 +62,7 @@ public sealed class NeuronWithWeight : View
         using (NewDisposeScope()) (lo, hi) = (weights.min().item<float>(), weights.max().item<float>());
         if (lo < -0.01 || hi > WeightColorScale.Tolerance)
             throw new ArgumentOutOfRangeException(nameof(weights), $"an RGB weight picture must lie in [0, 1]; got values in [{lo}, {hi}] (divide by the max first, as the notebook's W_nmf /= W_nmf.max())");
-        return new NeuronWithWeight(layer, unit, img, featureVis, $"rgb [{Html.Num(lo)}, {Html.Num(hi)}]", width);
+        return new NeuronWithWeight(layer, unit, img, featureVis, $"rgb [{Html.Num(lo)}, {Html.Num(hi)}]", displayWidth);
     }
 
     /// <summary>"layer:unit".</summary>

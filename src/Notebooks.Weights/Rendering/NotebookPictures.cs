@@ -12,7 +12,7 @@ public static class NotebookPictures
     /// "Visualizing the first layer": the first-layer filters [O, 3, kH, kW] (OIHW) in <paramref name="order"/> (e.g. the
     /// argsort of the first PCA component of |conv2d1_w| at (0, 0)), <paramref name="perRow"/> per row, as <c>show_ws</c>.
     /// </summary>
-    public static ViewStack FirstLayerFilters(Tensor convWeight, IReadOnlyList<int> order, int perRow = 16, int width = 64)
+    public static ViewStack FirstLayerFilters(Tensor convWeight, IReadOnlyList<int> order, int perRow = 16, int displayWidth = 64)
     {
         ArgumentNullException.ThrowIfNull(order);
         if (perRow < 1) throw new ArgumentOutOfRangeException(nameof(perRow), perRow, "perRow must be >= 1");
@@ -22,7 +22,7 @@ public static class NotebookPictures
         var stack = new ViewStack();
         for (int i = 0; i < order.Count; i += perRow)
         {
-            var row = ImageRow.FirstLayerFilters(convWeight, order.Skip(i).Take(perRow).ToList(), width: width);
+            var row = ImageRow.FirstLayerFilters(convWeight, order.Skip(i).Take(perRow).ToList(), displayWidth: displayWidth);
             stack.Add(i + perRow >= order.Count ? row : new ImageRow(row.Images)); // the color note once, under the last row
         }
         return stack;
