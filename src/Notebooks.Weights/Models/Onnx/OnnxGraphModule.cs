@@ -12,7 +12,8 @@ namespace Notebooks.Weights.Models.Onnx;
 /// </summary>
 public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
 {
-    internal sealed record Step(string ModuleName, nn.Module<Tensor, Tensor> Module, string[] Inputs, int Primary, string Output);
+    internal sealed record Step(string ModuleName, nn.Module<Tensor, Tensor> Module, string[] Inputs, int Primary, string Output,
+                                Proto.OnnxNodeProto Node, string NodeName, int Opset, string Source);
 
     readonly List<Step> _steps;
     readonly string _input;
@@ -31,6 +32,21 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
     /// before the graph, so every model looks alike to the rest of the library.
     /// </summary>
     public bool InputIsNhwc { get; }
+
+    /// <summary>The imported nodes in execution order (for graph-level analyses such as expanded weights' closed form).</summary>
+    internal IReadOnlyList<Step> Steps => _steps;
+
+    /// <summary>The ONNX name of the graph input the module takes.</summary>
+    internal string InputName => _input;
+
+    /// <summary>The parameter or buffer holding ONNX initializer <paramref name="onnxName"/>, or null when the value is not an initializer.</summary>
+    internal Tensor? Initializer(string onnxName)
+    {
+        if (!_initializerPaths.TryGetValue(onnxName, out var path)) return null;
+        foreach (var (n, p) in named_parameters(recurse: false)) if (n == path) return p;
+        foreach (var (n, b) in named_buffers(recurse: false)) if (n == path) return b;
+        return null;
+    }
 
     internal void AddParameter(string path, Tensor value) =>
         register_parameter(path, new TorchSharp.Modules.Parameter(value, requires_grad: true));
