@@ -78,6 +78,10 @@ static class BenchExpandModel
         stdout.WriteLine($"  (a2) forced batched backprop:   {a2 * 1000,9:F1} ms   (max |a2 - b| / max |b| = {agreeAutograd:G2})");
         stdout.WriteLine($"  (b) per-channel loop:           {b * 1000,9:F1} ms");
         stdout.WriteLine($"  loop/method (b/a) = {b / a:F1}x   loop/backprop (b/a2) = {b / a2:F1}x");
+        var pr = ExpandedWeights.Profile(model, from, to, width);
+        stdout.WriteLine($"  phases of (a), one profiled run ({pr.TotalSeconds * 1000:F1} ms): crop {pr.CropSeconds * 1000:F1}, prefix probe {pr.PrefixProbeSeconds * 1000:F1}, " +
+                         $"closed form {pr.ClosedFormSeconds * 1000:F1}, check {pr.ClosedFormCheckSeconds * 1000:F1}, forward {pr.ForwardSeconds * 1000:F1}, " +
+                         $"backward {pr.BackwardSeconds * 1000:F1}, assemble {pr.AssembleSeconds * 1000:F1} ms");
         return 0;
     }
 }

@@ -137,15 +137,24 @@ public static class ExpandedWeights
         using var scope = NewDisposeScope();
         var crop = ZeroImageCrop(model, layer1, width);
         observer?.PhaseEnded(Phases.Crop);
-        int prefixSize = PrefixSize(model, layer1, layer2, crop, probes, weightsHash);
-        observer?.PhaseEnded(Phases.PrefixProbe);
-        observer?.Note(Phases.PrefixSizeNote, prefixSize);
+        // The graph-level closed form (ONNX graphs) needs no prefix: it is probed only if backpropagation is used.
+        bool graphRoute = !linearizeClip && method != ExpandedWeightsMethod.Autograd && model.Module is Models.Onnx.OnnxGraphModule
+                          && model.LayerModule(layer2) is not ICenterJacobian;
+        int prefixSize = 0;
+        void Probe()
+        {
+            prefixSize = PrefixSize(model, layer1, layer2, crop, probes, weightsHash);
+            observer?.PhaseEnded(Phases.PrefixProbe);
+            observer?.Note(Phases.PrefixSizeNote, prefixSize);
+        }
+        if (!graphRoute) Probe();
         if (linearizeClip && method == ExpandedWeightsMethod.ClosedForm)
             throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}' with clamps linearized; use ExpandedWeightsMethod.Auto or Autograd.");
         var outIn = linearizeClip ? null : ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, observer, method, probes, weightsHash);
         if (linearizeClip) observer?.Note(Phases.MethodNote, "autograd (Clip linearized as identity)");
         if (outIn is null)
         {
+            if (graphRoute) Probe();
             var parts = new List<Tensor>();
             for (int s = 0; s < unitList.Length; s += chunk)
                 parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, observer, linearizeClip));

@@ -27,7 +27,7 @@ static class ExpandedWeightsClosedForm
         if (model.LayerModule(layer2) is not ICenterJacobian module)
         {
             // An imported graph: its kernels composed node by node (ExpandedWeightsGraphClosedForm), checked the same way.
-            var composed = ExpandedWeightsGraphClosedForm.TryCompute(model, layer1, layer2, width, crop, prefixSize, out reason, out _);
+            var composed = ExpandedWeightsGraphClosedForm.TryCompute(model, layer1, layer2, width, crop, out reason, out _);
             observer?.PhaseEnded(ExpandedWeights.Phases.ClosedForm);
             // Exact by construction where it returns (every window at the center stays inside the maps): no backpropagated check.
             return composed;

@@ -23,7 +23,7 @@ static class ExpandedWeightsGraphClosedForm
     sealed record Eff(Tensor K, long Sh, long Sw, long Oh, long Ow);
 
     /// <summary>[C2, C1, W, W] for all of layer2's channels, or null with the reason (naming the node) it does not apply.</summary>
-    public static Tensor? TryCompute(VisionModel model, string layer1, string layer2, int width, Tensor crop, int prefixSize,
+    public static Tensor? TryCompute(VisionModel model, string layer1, string layer2, int width, Tensor crop,
                                      out string reason, out IReadOnlyList<long>? groups)
     {
         groups = null;
@@ -81,21 +81,31 @@ static class ExpandedWeightsGraphClosedForm
 
             // One forward from the crop gives every node's size; layer2's fixes the center (Lucid's convention, as for backpropagation).
             var sizes = new Dictionary<string, (long H, long W)>(StringComparer.Ordinal) { [v1] = (crop.shape[2], crop.shape[3]) };
-            var hooks = new List<Action>();
-            for (int i = i1 + 1; i <= i2; i++)
+            // The slice layer1 → layer2 evaluated on the crop alone (the same modules), or the whole model when it needs other values.
+            var slice = graph.RunSlice(v1, crop, i1, i2, needed);
+            if (slice is not null)
             {
-                var st = steps[i];
-                if (!eff.ContainsKey(st.Output)) continue;
-                var h = st.Module.register_forward_hook((_, _, o) => { if (o.dim() == 4) sizes[st.Output] = (o.shape[2], o.shape[3]); return null!; });
-                hooks.Add(h.remove);
+                foreach (var (n, t) in slice) if (eff.ContainsKey(n) && t.dim() == 4) sizes[n] = (t.shape[2], t.shape[3]);
             }
-            try
+            else
             {
-                var x = layer1 == VisionModel.InputLayer ? crop : model.Preprocess(zeros(1, model.Input.Channels, prefixSize, prefixSize));
-                var y2 = model.Run(x, new RunOptions { Capture = [layer2], Replace = new Dictionary<string, Tensor> { [layer1] = crop } })[layer2];
-                if (y2.dim() == 4) sizes[steps[i2].Output] = (y2.shape[2], y2.shape[3]); // the run may stop before layer2's own hooks
+                var hooks = new List<Action>();
+                for (int i = i1 + 1; i <= i2; i++)
+                {
+                    var st = steps[i];
+                    if (!eff.ContainsKey(st.Output)) continue;
+                    var h = st.Module.register_forward_hook((_, _, o) => { if (o.dim() == 4) sizes[st.Output] = (o.shape[2], o.shape[3]); return null!; });
+                    hooks.Add(h.remove);
+                }
+                try
+                {
+                    int full = model.Input.DefaultSize;
+                    var x = layer1 == VisionModel.InputLayer ? crop : model.Preprocess(zeros(1, model.Input.Channels, full, full));
+                    var y2 = model.Run(x, new RunOptions { Capture = [layer2], Replace = new Dictionary<string, Tensor> { [layer1] = crop } })[layer2];
+                    if (y2.dim() == 4) sizes[steps[i2].Output] = (y2.shape[2], y2.shape[3]); // the run may stop before layer2's own hooks
+                }
+                finally { foreach (var r in hooks) r(); }
             }
-            finally { foreach (var r in hooks) r(); }
             if (!sizes.TryGetValue(steps[i2].Output, out var size2)) { reason = $"layer2 '{layer2}' is not a spatial map"; return null; }
             long ch = (size2.H - 1) / 2, cw = (size2.W - 1) / 2;
             if (BorderReached(graph, steps, i1, i2, v1, eff, sizes, ch, cw) is { } border) { reason = border; return null; }

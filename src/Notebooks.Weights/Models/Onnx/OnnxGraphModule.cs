@@ -48,6 +48,36 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
         return null;
     }
 
+    /// <summary>
+    /// Runs steps after <paramref name="first"/> up to <paramref name="last"/> (indices into <see cref="Steps"/>) that
+    /// <paramref name="needed"/> lists, from <paramref name="value"/> = <paramref name="x"/> and the initializers alone;
+    /// null when one of them needs another value (one computed before <paramref name="first"/> from the graph input).
+    /// </summary>
+    internal Dictionary<string, Tensor>? RunSlice(string value, Tensor x, int first, int last, IReadOnlySet<string> needed)
+    {
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var named = named_parameters(recurse: false).ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        foreach (var (n, b) in named_buffers(recurse: false)) named[n] = b;
+        foreach (var (onnx, path) in _initializerPaths) values[onnx] = named[path];
+        values[value] = x;
+        for (int i = first + 1; i <= last; i++)
+        {
+            var step = _steps[i];
+            if (!needed.Contains(step.Output)) continue;
+            var ins = new Tensor?[step.Inputs.Length];
+            for (int j = 0; j < ins.Length; j++)
+            {
+                if (step.Inputs[j].Length == 0) continue;
+                if (!values.TryGetValue(step.Inputs[j], out var t)) return null;
+                ins[j] = t;
+            }
+            if (step.Module is OnnxNode node) node.SetInputs(ins);
+            var primary = step.Primary < ins.Length ? ins[step.Primary] : null;
+            values[step.Output] = step.Module.call(primary ?? empty(0));
+        }
+        return values;
+    }
+
     internal void AddParameter(string path, Tensor value) =>
         register_parameter(path, new TorchSharp.Modules.Parameter(value, requires_grad: true));
 
