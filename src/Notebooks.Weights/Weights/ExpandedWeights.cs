@@ -32,7 +32,9 @@ namespace Notebooks.Weights.Weights;
 /// How it is computed (<see cref="ExpandedWeightsMethod"/>): when layer2's module knows its linearized center Jacobian
 /// (<see cref="ICenterJacobian"/>: InceptionV1's mixed blocks and convs) and takes layer1's output as its input, the
 /// result is that closed form — products of the block's kernels — after eight channels spread over layer2 and both ends
-/// of each of its branches are backpropagated and compared with it. Otherwise all output channels are computed in a few batched backward passes
+/// of each of its branches are backpropagated and compared with it. On an imported ONNX graph the kernels are composed
+/// along the graph (<c>ExpandedWeightsGraphClosedForm</c>) where every operator composes and no window at the center
+/// reaches padding. Otherwise all output channels are computed in a few batched backward passes
 /// (the crop is repeated along the batch and each batch entry's gradient is seeded at its own channel), in chunks of
 /// <c>chunk</c> channels (by default about 4 million crop elements per chunk, e.g. 625 channels for a 256-channel W=5
 /// crop, 244 at W=8: bounds memory on wide layers; see docs/benchmarks.md). layer1 must be a cut of the
