@@ -59,6 +59,7 @@ static class ExpandedWeightsGraphClosedForm
                 foreach (var n in steps[i].Inputs) if (n.Length > 0) needed.Add(n);
 
         using var scope = NewDisposeScope();
+        var inits = graph.Initializers();
         long c1 = crop.shape[1];
         var eff = new Dictionary<string, Eff>(StringComparer.Ordinal)
         {
@@ -71,7 +72,7 @@ static class ExpandedWeightsGraphClosedForm
                 var step = steps[i];
                 if (!needed.Contains(step.Output)) continue;
                 if (!step.Inputs.Any(eff.ContainsKey)) continue; // a constant of the graph: no linear part
-                var e = Compose(graph, step, eff, out string why);
+                var e = Compose(inits, step, eff, out string why);
                 if (e is null) { reason = $"node '{step.NodeName}' ({step.Node.OpType}) has no closed form: {why}"; return null; }
                 eff[step.Output] = e;
                 if (step.Node.OpType == "Concat" && i == i2)
@@ -82,7 +83,7 @@ static class ExpandedWeightsGraphClosedForm
             // One forward from the crop gives every node's size; layer2's fixes the center (Lucid's convention, as for backpropagation).
             var sizes = new Dictionary<string, (long H, long W)>(StringComparer.Ordinal) { [v1] = (crop.shape[2], crop.shape[3]) };
             // The slice layer1 → layer2 evaluated on the crop alone (the same modules), or the whole model when it needs other values.
-            var slice = graph.RunSlice(v1, crop, i1, i2, needed);
+            var slice = graph.RunSlice(v1, crop, i1, i2, needed, inits);
             if (slice is not null)
             {
                 foreach (var (n, t) in slice) if (eff.ContainsKey(n) && t.dim() == 4) sizes[n] = (t.shape[2], t.shape[3]);
@@ -108,7 +109,7 @@ static class ExpandedWeightsGraphClosedForm
             }
             if (!sizes.TryGetValue(steps[i2].Output, out var size2)) { reason = $"layer2 '{layer2}' is not a spatial map"; return null; }
             long ch = (size2.H - 1) / 2, cw = (size2.W - 1) / 2;
-            if (BorderReached(graph, steps, i1, i2, v1, eff, sizes, ch, cw) is { } border) { reason = border; return null; }
+            if (BorderReached(inits, steps, i1, i2, v1, eff, sizes, ch, cw) is { } border) { reason = border; return null; }
             var k = last.K;
             long top = last.Sh * ch + last.Oh, left = last.Sw * cw + last.Ow; // crop row/column of kernel index 0
             // Kernel index i sits at crop row top + i: pad/cut the kernel to rows 0..W-1 (F.pad with negative values crops).
@@ -125,7 +126,7 @@ static class ExpandedWeightsGraphClosedForm
     /// layer2, and names the first node whose region leaves its map (null when none does). Padding of layer1 itself is
     /// the crop's edge and is exact for convolutions (the kernel is cut there), not for pooling (its count changes).
     /// </summary>
-    static string? BorderReached(OnnxGraphModule graph, IReadOnlyList<OnnxGraphModule.Step> steps, int i1, int i2, string v1, Dictionary<string, Eff> eff,
+    static string? BorderReached(Dictionary<string, Tensor> inits, IReadOnlyList<OnnxGraphModule.Step> steps, int i1, int i2, string v1, Dictionary<string, Eff> eff,
                                  Dictionary<string, (long H, long W)> sizes, long ch, long cw)
     {
         var region = new Dictionary<string, (long H0, long H1, long W0, long W1)>(StringComparer.Ordinal) { [steps[i2].Output] = (ch, ch, cw, cw) };
@@ -139,7 +140,7 @@ static class ExpandedWeightsGraphClosedForm
             var inR = r;
             if (windowed)
             {
-                var k = a.Ints("kernel_shape") ?? (graph.Initializer(node.Inputs[1]) is { } w ? [w.shape[2], w.shape[3]] : [1, 1]);
+                var k = a.Ints("kernel_shape") ?? (inits.GetValueOrDefault(node.Inputs[1]) is { } w ? [w.shape[2], w.shape[3]] : [1, 1]);
                 var s = a.Ints("strides") ?? [1, 1];
                 var d = a.Ints("dilations") ?? [1, 1];
                 var p = a.String("auto_pad", "NOTSET") == "VALID" ? [0, 0, 0, 0] : a.Ints("pads") ?? [0, 0, 0, 0];
@@ -163,7 +164,7 @@ static class ExpandedWeightsGraphClosedForm
         return null;
     }
 
-    static Eff? Compose(OnnxGraphModule graph, OnnxGraphModule.Step step, Dictionary<string, Eff> eff, out string why)
+    static Eff? Compose(Dictionary<string, Tensor> inits, OnnxGraphModule.Step step, Dictionary<string, Eff> eff, out string why)
     {
         var node = step.Node;
         var a = new OnnxAttrs(node, step.NodeName, step.Source);
@@ -183,7 +184,7 @@ static class ExpandedWeightsGraphClosedForm
             case "BatchNormalization":
             {
                 if (!PrimaryOnly(out why)) return null;
-                var t = node.Inputs.Skip(1).Take(4).Select(graph.Initializer).ToArray();
+                var t = node.Inputs.Skip(1).Take(4).Select(n => inits.GetValueOrDefault(n)).ToArray();
                 if (t.Length < 4 || t.Any(v => v is null)) { why = "its scale and statistics are not initializers"; return null; }
                 double eps = a.Float("epsilon", 1e-5f);
                 var scale = t[0]! / (t[3]! + eps).sqrt();
@@ -193,7 +194,7 @@ static class ExpandedWeightsGraphClosedForm
             case "Conv":
             {
                 if (!PrimaryOnly(out why)) return null;
-                var w = node.Inputs.Count > 1 ? graph.Initializer(node.Inputs[1]) : null;
+                var w = node.Inputs.Count > 1 ? inits.GetValueOrDefault(node.Inputs[1]) : null;
                 if (w is null || w.dim() != 4) { why = "its weight is not a 4-D initializer"; return null; }
                 if (a.Int("group", 1) != 1) { why = $"group {a.Int("group", 1)} (grouped convolutions are not composed)"; return null; }
                 string autoPad = a.String("auto_pad", "NOTSET");

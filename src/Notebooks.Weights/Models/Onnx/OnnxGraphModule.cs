@@ -39,13 +39,14 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
     /// <summary>The ONNX name of the graph input the module takes.</summary>
     internal string InputName => _input;
 
-    /// <summary>The parameter or buffer holding ONNX initializer <paramref name="onnxName"/>, or null when the value is not an initializer.</summary>
-    internal Tensor? Initializer(string onnxName)
+    /// <summary>Every ONNX initializer by its ONNX name: the parameters and buffers holding them now.</summary>
+    internal Dictionary<string, Tensor> Initializers()
     {
-        if (!_initializerPaths.TryGetValue(onnxName, out var path)) return null;
-        foreach (var (n, p) in named_parameters(recurse: false)) if (n == path) return p;
-        foreach (var (n, b) in named_buffers(recurse: false)) if (n == path) return b;
-        return null;
+        var named = named_parameters(recurse: false).ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        foreach (var (n, b) in named_buffers(recurse: false)) named[n] = b;
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (onnx, path) in _initializerPaths) values[onnx] = named[path];
+        return values;
     }
 
     /// <summary>
@@ -53,13 +54,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
     /// <paramref name="needed"/> lists, from <paramref name="value"/> = <paramref name="x"/> and the initializers alone;
     /// null when one of them needs another value (one computed before <paramref name="first"/> from the graph input).
     /// </summary>
-    internal Dictionary<string, Tensor>? RunSlice(string value, Tensor x, int first, int last, IReadOnlySet<string> needed)
+    internal Dictionary<string, Tensor>? RunSlice(string value, Tensor x, int first, int last, IReadOnlySet<string> needed,
+                                                  IReadOnlyDictionary<string, Tensor> initializers)
     {
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var named = named_parameters(recurse: false).ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        foreach (var (n, b) in named_buffers(recurse: false)) named[n] = b;
-        foreach (var (onnx, path) in _initializerPaths) values[onnx] = named[path];
-        values[value] = x;
+        var values = new Dictionary<string, Tensor>(initializers, StringComparer.Ordinal) { [value] = x };
         for (int i = first + 1; i <= last; i++)
         {
             var step = _steps[i];
