@@ -203,9 +203,16 @@ static class ExpandedWeightsGraphClosedForm
                 var d = a.Ints("dilations") ?? [1, 1];
                 var p = autoPad == "VALID" ? [0, 0, 0, 0] : a.Ints("pads") ?? [0, 0, 0, 0];
                 var e = Only();
-                // K'[o, c1, y] = Σ_c Σ_j W[o, c, j] K[c, c1, y - s·d·j]: a transposed convolution over the kernels with C1 as batch.
-                var k = F.conv_transpose2d(e.K.transpose(0, 1), w.to_type(e.K.dtype).transpose(0, 1), dilation: [e.Sh * d[0], e.Sw * d[1]]);
-                return new Eff(k.transpose(0, 1), e.Sh * s[0], e.Sw * s[1], e.Oh - e.Sh * p[0], e.Ow - e.Sw * p[1]);
+                if (w.dtype != e.K.dtype) w = w.to_type(e.K.dtype);
+                long co = w.shape[0], ci = w.shape[1], c1 = e.K.shape[1];
+                Tensor k;
+                if (w.shape[2] == 1 && w.shape[3] == 1) // a 1x1 conv mixes channels: one matrix product
+                    k = w.reshape(co, ci).mm(e.K.reshape(ci, -1)).reshape(co, c1, e.K.shape[2], e.K.shape[3]);
+                else if (e.K.shape[2] == 1 && e.K.shape[3] == 1 && d[0] == 1 && d[1] == 1 && e.Sh == 1 && e.Sw == 1) // a point kernel: W times its channel map
+                    k = w.permute(0, 2, 3, 1).reshape(-1, ci).mm(e.K.reshape(ci, c1)).reshape(co, w.shape[2], w.shape[3], c1).permute(0, 3, 1, 2);
+                else // K'[o, c1, y] = Σ_c Σ_j W[o, c, j] K[c, c1, y - s·d·j]: a transposed convolution over the kernels with C1 as batch.
+                    k = F.conv_transpose2d(e.K.transpose(0, 1), w.transpose(0, 1), dilation: [e.Sh * d[0], e.Sw * d[1]]).transpose(0, 1);
+                return new Eff(k, e.Sh * s[0], e.Sw * s[1], e.Oh - e.Sh * p[0], e.Ow - e.Sw * p[1]);
             }
             case "MaxPool" or "AveragePool":
             {
@@ -221,7 +228,9 @@ static class ExpandedWeightsGraphClosedForm
                 long n = e.K.shape[0] * e.K.shape[1];
                 // Away from borders both are the mean over the window (MaxPool linearized as average pooling).
                 var box = full(1, 1, k[0], k[1], 1.0 / (k[0] * k[1]), dtype: e.K.dtype);
-                var kk = F.conv_transpose2d(e.K.reshape(n, 1, e.K.shape[2], e.K.shape[3]), box, dilation: [e.Sh, e.Sw]);
+                var kk = e.K.shape[2] == 1 && e.K.shape[3] == 1
+                    ? e.K.reshape(n, 1, 1, 1) * box // a point kernel spread over the window
+                    : F.conv_transpose2d(e.K.reshape(n, 1, e.K.shape[2], e.K.shape[3]), box, dilation: [e.Sh, e.Sw]);
                 return new Eff(kk.reshape(e.K.shape[0], e.K.shape[1], kk.shape[2], kk.shape[3]), e.Sh * s[0], e.Sw * s[1], e.Oh - e.Sh * p[0], e.Ow - e.Sw * p[1]);
             }
             case "Concat":
