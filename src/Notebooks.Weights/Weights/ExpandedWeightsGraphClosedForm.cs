@@ -112,9 +112,13 @@ static class ExpandedWeightsGraphClosedForm
             if (BorderReached(inits, steps, i1, i2, v1, eff, sizes, ch, cw) is { } border) { reason = border; return null; }
             var k = last.K;
             long top = last.Sh * ch + last.Oh, left = last.Sw * cw + last.Ow; // crop row/column of kernel index 0
-            // Kernel index i sits at crop row top + i: pad/cut the kernel to rows 0..W-1 (F.pad with negative values crops).
+            // Kernel index i sits at crop row top + i: the part of the kernel over rows and columns 0..W-1 of the crop.
             long kh = k.shape[2], kw = k.shape[3];
-            var cut = F.pad(k, [left, width - left - kw, top, width - top - kh]);
+            var cut = zeros(k.shape[0], k.shape[1], width, width, dtype: k.dtype);
+            long y0 = Math.Max(0, top), y1 = Math.Min(width, top + kh), x0 = Math.Max(0, left), x1 = Math.Min(width, left + kw);
+            if (y0 < y1 && x0 < x1)
+                cut[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(y0, y1), TensorIndex.Slice(x0, x1)] =
+                    k[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(y0 - top, y1 - top), TensorIndex.Slice(x0 - left, x1 - left)];
             reason = "";
             return cut.contiguous().MoveToOuterDisposeScope();
         }
