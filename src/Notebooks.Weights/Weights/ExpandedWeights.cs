@@ -32,7 +32,9 @@ namespace Notebooks.Weights.Weights;
 /// How it is computed (<see cref="ExpandedWeightsMethod"/>): when layer2's module knows its linearized center Jacobian
 /// (<see cref="ICenterJacobian"/>: InceptionV1's mixed blocks and convs) and takes layer1's output as its input, the
 /// result is that closed form — products of the block's kernels — after eight channels spread over layer2 and both ends
-/// of each of its branches are backpropagated and compared with it. Otherwise all output channels are computed in a few batched backward passes
+/// of each of its branches are backpropagated and compared with it. On an imported ONNX graph the kernels are composed
+/// along the graph (<c>ExpandedWeightsGraphClosedForm</c>) where every operator composes and no window at the center
+/// reaches padding. Otherwise all output channels are computed in a few batched backward passes
 /// (the crop is repeated along the batch and each batch entry's gradient is seeded at its own channel), in chunks of
 /// <c>chunk</c> channels (by default about 4 million crop elements per chunk, e.g. 625 channels for a 256-channel W=5
 /// crop, 244 at W=8: bounds memory on wide layers; see docs/benchmarks.md). layer1 must be a cut of the
@@ -137,15 +139,24 @@ public static class ExpandedWeights
         using var scope = NewDisposeScope();
         var crop = ZeroImageCrop(model, layer1, width);
         observer?.PhaseEnded(Phases.Crop);
-        int prefixSize = PrefixSize(model, layer1, layer2, crop, probes, weightsHash);
-        observer?.PhaseEnded(Phases.PrefixProbe);
-        observer?.Note(Phases.PrefixSizeNote, prefixSize);
+        // The graph-level closed form (ONNX graphs) needs no prefix: it is probed only if backpropagation is used.
+        bool graphRoute = !linearizeClip && method != ExpandedWeightsMethod.Autograd && model.Module is Models.Onnx.OnnxGraphModule
+                          && model.LayerModule(layer2) is not ICenterJacobian;
+        int prefixSize = 0;
+        void Probe()
+        {
+            prefixSize = PrefixSize(model, layer1, layer2, crop, probes, weightsHash);
+            observer?.PhaseEnded(Phases.PrefixProbe);
+            observer?.Note(Phases.PrefixSizeNote, prefixSize);
+        }
+        if (!graphRoute) Probe();
         if (linearizeClip && method == ExpandedWeightsMethod.ClosedForm)
             throw new InvalidOperationException($"No closed form for expanded weights from '{layer1}' to '{layer2}' with clamps linearized; use ExpandedWeightsMethod.Auto or Autograd.");
         var outIn = linearizeClip ? null : ClosedFormOrNull(model, layer1, layer2, width, unitList, crop, prefixSize, observer, method, probes, weightsHash);
         if (linearizeClip) observer?.Note(Phases.MethodNote, "autograd (Clip linearized as identity)");
         if (outIn is null)
         {
+            if (graphRoute) Probe();
             var parts = new List<Tensor>();
             for (int s = 0; s < unitList.Length; s += chunk)
                 parts.Add(GradientChunk(model, layer1, layer2, crop, unitList[s..Math.Min(unitList.Length, s + chunk)], prefixSize, observer, linearizeClip));

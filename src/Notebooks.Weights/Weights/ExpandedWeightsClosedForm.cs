@@ -26,8 +26,11 @@ static class ExpandedWeightsClosedForm
     {
         if (model.LayerModule(layer2) is not ICenterJacobian module)
         {
-            reason = $"layer2 '{layer2}' is not a module with a known center Jacobian";
-            return null;
+            // An imported graph: its kernels composed node by node (ExpandedWeightsGraphClosedForm), checked the same way.
+            var composed = ExpandedWeightsGraphClosedForm.TryCompute(model, layer1, layer2, width, crop, out reason, out _);
+            observer?.PhaseEnded(ExpandedWeights.Phases.ClosedForm);
+            // Exact by construction where it returns (every window at the center stays inside the maps): no backpropagated check.
+            return composed;
         }
         bool direct = TakesLayerDirectly(model, layer1, layer2, crop, prefixSize, probes, weightsHash);
         observer?.PhaseEnded(ExpandedWeights.Phases.DirectInputProbe);
@@ -51,7 +54,14 @@ static class ExpandedWeightsClosedForm
             return null;
         }
 
-        var check = CheckUnits(c2, module.ChannelGroups);
+        return Checked(j, model, layer1, layer2, crop, prefixSize, module.ChannelGroups, $"the closed form of {module.GetType().Name}", out reason, observer);
+    }
+
+    /// <summary><paramref name="j"/> when it agrees with backpropagation on <see cref="CheckUnits"/>; otherwise null with the difference as reason.</summary>
+    static Tensor? Checked(Tensor j, VisionModel model, string layer1, string layer2, Tensor crop, int prefixSize, IReadOnlyList<long>? groups,
+                           string what, out string reason, IPhaseObserver? observer)
+    {
+        var check = CheckUnits(j.shape[0], groups);
         var reference = ExpandedWeights.GradientChunk(model, layer1, layer2, crop, check, prefixSize, null);
         var mine = j.index_select(0, tensor(check.Select(u => (long)u).ToArray(), int64)).to_type(reference.dtype);
         double scale = reference.abs().max().to_type(ScalarType.Float64).item<double>();
@@ -59,7 +69,7 @@ static class ExpandedWeightsClosedForm
         observer?.PhaseEnded(ExpandedWeights.Phases.ClosedFormCheck);
         if (!(worst <= CheckTolerance * Math.Max(scale, 1e-30))) // NaN anywhere fails the check too
         {
-            reason = $"the closed form of {module.GetType().Name} differs from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
+            reason = $"{what} differ{(what.StartsWith("the closed form") ? "s" : "")} from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
                      $"on channels {string.Join(", ", check)}";
             return null;
         }

@@ -12,7 +12,8 @@ namespace Notebooks.Weights.Models.Onnx;
 /// </summary>
 public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
 {
-    internal sealed record Step(string ModuleName, nn.Module<Tensor, Tensor> Module, string[] Inputs, int Primary, string Output);
+    internal sealed record Step(string ModuleName, nn.Module<Tensor, Tensor> Module, string[] Inputs, int Primary, string Output,
+                                Proto.OnnxNodeProto Node, string NodeName, int Opset, string Source);
 
     readonly List<Step> _steps;
     readonly string _input;
@@ -31,6 +32,49 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>, IModuleGraph
     /// before the graph, so every model looks alike to the rest of the library.
     /// </summary>
     public bool InputIsNhwc { get; }
+
+    /// <summary>The imported nodes in execution order (for graph-level analyses such as expanded weights' closed form).</summary>
+    internal IReadOnlyList<Step> Steps => _steps;
+
+    /// <summary>The ONNX name of the graph input the module takes.</summary>
+    internal string InputName => _input;
+
+    /// <summary>Every ONNX initializer by its ONNX name: the parameters and buffers holding them now.</summary>
+    internal Dictionary<string, Tensor> Initializers()
+    {
+        var named = named_parameters(recurse: false).ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        foreach (var (n, b) in named_buffers(recurse: false)) named[n] = b;
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (onnx, path) in _initializerPaths) values[onnx] = named[path];
+        return values;
+    }
+
+    /// <summary>
+    /// Runs steps after <paramref name="first"/> up to <paramref name="last"/> (indices into <see cref="Steps"/>) that
+    /// <paramref name="needed"/> lists, from <paramref name="value"/> = <paramref name="x"/> and the initializers alone;
+    /// null when one of them needs another value (one computed before <paramref name="first"/> from the graph input).
+    /// </summary>
+    internal Dictionary<string, Tensor>? RunSlice(string value, Tensor x, int first, int last, IReadOnlySet<string> needed,
+                                                  IReadOnlyDictionary<string, Tensor> initializers)
+    {
+        var values = new Dictionary<string, Tensor>(initializers, StringComparer.Ordinal) { [value] = x };
+        for (int i = first + 1; i <= last; i++)
+        {
+            var step = _steps[i];
+            if (!needed.Contains(step.Output)) continue;
+            var ins = new Tensor?[step.Inputs.Length];
+            for (int j = 0; j < ins.Length; j++)
+            {
+                if (step.Inputs[j].Length == 0) continue;
+                if (!values.TryGetValue(step.Inputs[j], out var t)) return null;
+                ins[j] = t;
+            }
+            if (step.Module is OnnxNode node) node.SetInputs(ins);
+            var primary = step.Primary < ins.Length ? ins[step.Primary] : null;
+            values[step.Output] = step.Module.call(primary ?? empty(0));
+        }
+        return values;
+    }
 
     internal void AddParameter(string path, Tensor value) =>
         register_parameter(path, new TorchSharp.Modules.Parameter(value, requires_grad: true));

@@ -169,7 +169,7 @@ public sealed class OnnxModel
             known.Add(node.Outputs[0]);
             string moduleName = Unique(Sanitize(nodeName), moduleNames);
             var module = OnnxOps.Create(node, moduleName, nodeName, (int)opset, primary, path);
-            steps.Add(new(moduleName, module, node.Inputs.ToArray(), primary, node.Outputs[0]));
+            steps.Add(new(moduleName, module, node.Inputs.ToArray(), primary, node.Outputs[0], node, nodeName, (int)opset, path));
             layers.Add(new OnnxLayer(nodeName, moduleName, node.OpType, node.Outputs[0], isData));
         }
         var output = g.Outputs[0].Name;

@@ -47,6 +47,14 @@ internal static class OnnxShapeOps
                     var shape = OnnxOps.Ints(c.In(ins, 1));
                     for (int i = 0; i < shape.Length; i++)
                         if (shape[i] == 0 && !allowZero) shape[i] = x.shape[i];
+                    // A graph exported at batch 1 with the batch baked into its target shape (e.g. ShuffleNetV2's channel
+                    // shuffle): say so, rather than torch's "shape ... is invalid for input of size ...".
+                    if (shape.Length >= 2 && shape[0] == 1 && x.dim() >= 2 && x.shape[0] > 1 && shape.Skip(1).All(v => v > 0)
+                        && shape.Skip(1).Aggregate(1L, (p, v) => p * v) * x.shape[0] == x.numel())
+                        throw new NotSupportedException(
+                            $"ONNX node '{c.NodeName}' (Reshape) in '{c.Source}' fixes the batch size to 1 (target shape [{string.Join(", ", shape)}]) " +
+                            $"but got a batch of {x.shape[0]} ([{string.Join(", ", x.shape)}]): the graph was exported with a fixed batch size 1. " +
+                            "Run one image at a time (e.g. one unit per feature visualization) or re-export it with a dynamic batch axis.");
                     return x.reshape(shape);
                 });
             }
