@@ -74,7 +74,9 @@ public sealed class ExplorerPlan
             candidates.Add(new ExplorerLayer(info.Name, info.Kind, (int)info.Channels, info.Height, info.Width, convs[0].name, convs[0].shape, shown, source.Name));
             previous = info.Name;
         }
-        if (candidates.Count == 0) candidates.AddRange(CutCandidates(model, expandedWidth));
+        // Models without such conv layers (ResNet18, ONNX imports): the cuts of the graph. Not yet after conv layers
+        // (InceptionV1's mixed blocks): its cuts as WalkthroughGraph finds them end in the auxiliary heads.
+        if (candidates.Count == 0) candidates.AddRange(CutCandidates(model, expandedWidth, null, table));
         if (candidates.Count == 0)
             throw new ArgumentException($"Model '{model.Name}' cannot be explored: none of its layers is a conv layer (a top-level spatial layer with one conv weight [C_out, C_in, kH, kW]) " +
                                         "and its graph has no cut with a kernel before it (a block output such as ResNet's layer1.0 or InceptionV1's mixed3a). " +
@@ -94,30 +96,31 @@ public sealed class ExplorerPlan
     }
 
     /// <summary>
-    /// The cuts of the model's graph with a kernel before them, each reading the cut before it (its
+    /// The cuts of the model's graph with a kernel before them that come after <paramref name="after"/> (the last conv
+    /// layer found by the first rule, whose inputs the first of them shows), each reading the cut before it (its
     /// <see cref="ExplorerLayer.Source"/>; the input for the first). Inputs are shown as the previous explorable layer's
     /// units when only kernel-free cuts with its channels (pooling) lie between. The expanded-weights width is
     /// <paramref name="baseWidth"/> rounded up to a multiple of the stride between the two layers and at
     /// most the source's map size (Derive's rule: fixed-padding graphs need an even window into a stride-2 block).
     /// </summary>
-    static List<ExplorerLayer> CutCandidates(VisionModel model, int baseWidth)
+    static List<ExplorerLayer> CutCandidates(VisionModel model, int baseWidth, ExplorerLayer? after, IReadOnlyList<LayerInfo> table)
     {
         IReadOnlyList<GraphCut> cuts;
         try { cuts = WalkthroughGraph.Cuts(model); }
         catch (ArgumentException) { return []; }
-        var table = model.Layers();
         var input = table.First(l => l.Name == VisionModel.InputLayer);
+        int start = after is null ? -1 : table.ToList().FindIndex(l => l.Name == after.Name);
         var result = new List<ExplorerLayer>();
         for (int i = 0; i < cuts.Count; i++)
         {
             var c = cuts[i];
-            if (!c.Weighted) continue;
+            if (!c.Weighted || c.Position <= start) continue;
             var source = i == 0 ? input : cuts[i - 1].Info;
             string sourceName = i == 0 ? VisionModel.InputLayer : cuts[i - 1].Layer;
-            var previous = result.Count == 0 ? null : result[^1];
+            var previous = result.Count == 0 ? after : result[^1];
             // Only kernel-free cuts (pooling) keeping the previous explorable layer's channels lie between: show its units.
             // (every cut between two explorable ones is kernel-free by construction).
-            bool passThrough = previous is not null && cuts.Take(i).SkipWhile(x => x.Layer != previous.Name).Skip(1).All(x => x.Info.Channels == previous.Channels);
+            bool passThrough = previous is not null && cuts.Take(i).Any(x => x.Layer == previous.Name) && cuts.Take(i).SkipWhile(x => x.Layer != previous.Name).Skip(1).All(x => x.Info.Channels == previous.Channels);
             string shown = i == 0 ? VisionModel.InputLayer : passThrough ? previous!.Name : sourceName;
             long stride = Math.Max(1, source.Height / Math.Max(1, c.Info.Height));
             int width = (int)Math.Min((baseWidth + stride - 1) / stride * stride, Math.Min(source.Height, source.Width));
