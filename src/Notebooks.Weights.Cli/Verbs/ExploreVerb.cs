@@ -88,7 +88,9 @@ public sealed class ExploreVerb : IVerb
     {
         cacheDir ??= Path.Combine(UserCache.Root, "explorer", $"{site.Model.Name}-{site.Model.WeightsHash}-{SettingsKey(site)}");
         stderr.WriteLine($"preparing {site.Plan.Layers.Count} layers (NMF, banding, expanded weights)...");
-        site.Prepare(null, ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        site.Prepare(p => stderr.WriteLine(p.Done < p.Total ? $"  {p.Note} ({p.Done + 1}/{p.Total}) from {clock.Elapsed.TotalSeconds:F1} s"
+                                                            : $"  layers prepared in {clock.Elapsed.TotalSeconds:F1} s"), ct);
         var server = ExplorerServer.StartAsync(site, cacheDir, port).GetAwaiter().GetResult();
         try
         {

@@ -74,7 +74,7 @@ public static class ExplorerPages
               next is null ? null : ExplorerPaths.LayerPage(next.Name), next?.Name);
         b.Add($"<main><h1>{Escape(l.Name)} <span class=\"sub\">{Escape(l.Kind)} · {l.Channels} units · {l.Height}×{l.Width}</span></h1>");
         var bd = d.Banding;
-        b.Add($"<p class=\"lede\">Weight <code>{Escape(l.WeightParameter)}</code> [{string.Join("×", l.WeightShape)}], inputs from {Escape(l.Previous)}" +
+        b.Add($"<p class=\"lede\">Weight <code>{Escape(l.WeightLabel)}</code> [{string.Join("×", l.WeightShape)}], inputs from {Escape(l.Previous)}" +
               (l.Source != l.Previous ? $" (through {Escape(l.Source)})" : "") + ". " +
               (bd is null ? Escape(d.BandingNote ?? "") : $"Banding: horizontal {bd.Horizontal:F2}, vertical {bd.Vertical:F2} (no banding ≈ {bd.BaselineHorizontal:F2}).") + "</p>");
         b.Add("<div class=\"figures\"><figure>" + b.Img(new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name), $"NMF grid of {l.Name}", "mosaic") +

@@ -1,4 +1,5 @@
 using Notebooks.Weights.Models;
+using Notebooks.Weights.Walkthrough;
 
 namespace Notebooks.Weights.Explorer;
 
@@ -8,6 +9,14 @@ namespace Notebooks.Weights.Explorer;
 /// bundled model conv2d0..conv2d3). Each candidate's previous layer is the candidate before it; the expanded weights
 /// run from the layer right before it (<see cref="ExplorerLayer.Source"/>) so they are exactly what
 /// <see cref="Weights.ExpandedWeights"/> computes for the notebook's pairs (<c>maxpool0 → conv2d1</c>, ...).
+/// <para>
+/// Models without such layers (ResNet18, InceptionV1, ONNX imports, whose top-level layers are blocks or graph nodes)
+/// are explored at the <b>cuts</b> of their graph that have a kernel before them (<see cref="WalkthroughGraph.Cuts"/>:
+/// ResNet18's conv1 and block outputs layer1.0 … layer4.x; InceptionV1's conv2d0 … mixed5b), as Lucid's InceptionV1
+/// explorer shows its mixed blocks. Such a layer has no single conv weight: its weights are the expanded weights from the
+/// cut before it (<see cref="ExplorerLayer.WeightParameter"/> is null), and every statistic, banding score and NMF picture
+/// of the layer is taken of them.
+/// </para>
 /// </summary>
 public sealed class ExplorerPlan
 {
@@ -31,7 +40,10 @@ public sealed class ExplorerPlan
     /// Resolves the plan. Unknown layer names throw <see cref="UnknownLayerException"/> (with the nearest names); a known
     /// layer that is not a conv layer, or a model without any, throws <see cref="ArgumentException"/> listing the explorable ones.
     /// </summary>
-    public static ExplorerPlan Create(VisionModel model, IReadOnlyList<string>? layers = null)
+    /// <param name="model">The model.</param>
+    /// <param name="layers">The layers that get pages (null: every candidate).</param>
+    /// <param name="expandedWidth">Crop width of the expanded weights into graph-cut layers (before rounding up to their stride).</param>
+    public static ExplorerPlan Create(VisionModel model, IReadOnlyList<string>? layers = null, int expandedWidth = 5)
     {
         ArgumentNullException.ThrowIfNull(model);
         IReadOnlyList<LayerInfo> table;
@@ -62,8 +74,12 @@ public sealed class ExplorerPlan
             candidates.Add(new ExplorerLayer(info.Name, info.Kind, (int)info.Channels, info.Height, info.Width, convs[0].name, convs[0].shape, shown, source.Name));
             previous = info.Name;
         }
+        // Models without such conv layers (ResNet18, ONNX imports): the cuts of the graph. Not yet after conv layers
+        // (InceptionV1's mixed blocks): its cuts as WalkthroughGraph finds them end in the auxiliary heads.
+        if (candidates.Count == 0) candidates.AddRange(CutCandidates(model, expandedWidth, null, table));
         if (candidates.Count == 0)
-            throw new ArgumentException($"Model '{model.Name}' cannot be explored: none of its layers is a conv layer (a top-level spatial layer with one conv weight [C_out, C_in, kH, kW]). " +
+            throw new ArgumentException($"Model '{model.Name}' cannot be explored: none of its layers is a conv layer (a top-level spatial layer with one conv weight [C_out, C_in, kH, kW]) " +
+                                        "and its graph has no cut with a kernel before it (a block output such as ResNet's layer1.0 or InceptionV1's mixed3a). " +
                                         $"Its layers: {string.Join(", ", top.Skip(1).Select(l => $"{l.Name} ({l.Kind})"))}.");
         if (layers is null) return new ExplorerPlan(candidates, candidates);
         if (layers.Count == 0) throw new ArgumentException("The layer list is empty; name at least one layer or leave it out for every conv layer.", nameof(layers));
@@ -72,10 +88,45 @@ public sealed class ExplorerPlan
         {
             model.Layer(name); // unknown names: nearest valid names
             var c = candidates.FirstOrDefault(l => l.Name == name)
-                    ?? throw new ArgumentException($"Layer '{name}' of {model.Name} is not a conv layer the explorer can show; explorable layers: {string.Join(", ", candidates.Select(l => l.Name))}.", nameof(layers));
+                    ?? throw new ArgumentException($"Layer '{name}' of {model.Name} is not a layer the explorer can show (a conv layer, or a cut of the graph with a kernel before it); explorable layers: {string.Join(", ", candidates.Select(l => l.Name))}.", nameof(layers));
             if (chosen.Contains(c)) throw new ArgumentException($"Layer '{name}' is listed twice.", nameof(layers));
             chosen.Add(c);
         }
         return new ExplorerPlan(candidates, candidates.Where(chosen.Contains).ToList());
+    }
+
+    /// <summary>
+    /// The cuts of the model's graph with a kernel before them that come after <paramref name="after"/> (the last conv
+    /// layer found by the first rule, whose inputs the first of them shows), each reading the cut before it (its
+    /// <see cref="ExplorerLayer.Source"/>; the input for the first). Inputs are shown as the previous explorable layer's
+    /// units when only kernel-free cuts with its channels (pooling) lie between. The expanded-weights width is
+    /// <paramref name="baseWidth"/> rounded up to a multiple of the stride between the two layers and at
+    /// most the source's map size (Derive's rule: fixed-padding graphs need an even window into a stride-2 block).
+    /// </summary>
+    static List<ExplorerLayer> CutCandidates(VisionModel model, int baseWidth, ExplorerLayer? after, IReadOnlyList<LayerInfo> table)
+    {
+        IReadOnlyList<GraphCut> cuts;
+        try { cuts = WalkthroughGraph.Cuts(model); }
+        catch (ArgumentException) { return []; }
+        var input = table.First(l => l.Name == VisionModel.InputLayer);
+        int start = after is null ? -1 : table.ToList().FindIndex(l => l.Name == after.Name);
+        var result = new List<ExplorerLayer>();
+        for (int i = 0; i < cuts.Count; i++)
+        {
+            var c = cuts[i];
+            if (!c.Weighted || c.Position <= start) continue;
+            var source = i == 0 ? input : cuts[i - 1].Info;
+            string sourceName = i == 0 ? VisionModel.InputLayer : cuts[i - 1].Layer;
+            var previous = result.Count == 0 ? after : result[^1];
+            // Only kernel-free cuts (pooling) keeping the previous explorable layer's channels lie between: show its units.
+            // (every cut between two explorable ones is kernel-free by construction).
+            bool passThrough = previous is not null && cuts.Take(i).Any(x => x.Layer == previous.Name) && cuts.Take(i).SkipWhile(x => x.Layer != previous.Name).Skip(1).All(x => x.Info.Channels == previous.Channels);
+            string shown = i == 0 ? VisionModel.InputLayer : passThrough ? previous!.Name : sourceName;
+            long stride = Math.Max(1, source.Height / Math.Max(1, c.Info.Height));
+            int width = (int)Math.Min((baseWidth + stride - 1) / stride * stride, Math.Min(source.Height, source.Width));
+            result.Add(new ExplorerLayer(c.Layer, c.Info.Kind, (int)c.Info.Channels, c.Info.Height, c.Info.Width, null,
+                [c.Info.Channels, source.Channels, width, width], shown, sourceName) { ExpandedWidth = width });
+        }
+        return result;
     }
 }

@@ -48,7 +48,7 @@ public sealed class ExplorerSite : IDisposable
         options.Validate();
         if (model.Input.Channels != 3)
             throw new ArgumentException($"Model '{model.Name}' cannot be visualized: feature visualization optimizes RGB images, but the model takes {model.Input.Channels} input channel(s).");
-        return new ExplorerSite(model, ExplorerPlan.Create(model, options.Layers), options);
+        return new ExplorerSite(model, ExplorerPlan.Create(model, options.Layers, options.ExpandedWidth), options);
     }
 
     /// <summary>The units of <paramref name="layer"/> that get pages (all, or the first <see cref="ExplorerOptions.UnitsPerLayer"/>).</summary>
@@ -90,19 +90,21 @@ public sealed class ExplorerSite : IDisposable
             if (_data.TryGetValue(layer, out var d)) return d;
             var l = Plan.Find(layer) ?? throw new ArgumentException($"'{layer}' is not an explorable layer of {Model.Name}.", nameof(layer));
             using var scope = NewDisposeScope();
-            var weight = Model.Parameters[l.WeightParameter].detach().to_type(ScalarType.Float32).cpu().clone();
-            var stats = LayerStatistics.Of(l.WeightParameter, weight);
+            Tensor expanded;
+            try { expanded = ExpandedWeights.Get(Model, l.Source, l.Name, l.ExpandedWidth ?? Options.ExpandedWidth).detach().to_type(ScalarType.Float32).cpu(); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or System.Runtime.InteropServices.ExternalException)
+            {
+                throw new InvalidOperationException($"Model '{Model.Name}' cannot be explored: the expanded weights {l.Source} -> {l.Name} failed ({e.Message}).", e);
+            }
+            // A graph-cut layer's weights are its expanded weights [W, W, C_prev, C] as [C, C_prev, W, W].
+            var weight = l.WeightParameter is { } p
+                ? Model.Parameters[p].detach().to_type(ScalarType.Float32).cpu().clone()
+                : expanded.permute(3, 2, 0, 1).contiguous();
+            var stats = LayerStatistics.Of(l.WeightLabel, weight);
             LayerBanding? banding = null; string? note = null;
             try { banding = BandingScore.ForLayer(weight); }
             catch (ArgumentException e) { note = e.Message; }
             var grid = LayerFactorGrid.Compute(weight, 3, new NmfOptions { Components = 3, Seed = Options.Seed });
-            Tensor expanded;
-            try { expanded = ExpandedWeights.Get(Model, l.Source, l.Name, Options.ExpandedWidth).detach().to_type(ScalarType.Float32).cpu(); }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or System.Runtime.InteropServices.ExternalException)
-            {
-                grid.Dispose();
-                throw new InvalidOperationException($"Model '{Model.Name}' cannot be explored: the expanded weights {l.Source} -> {l.Name} failed ({e.Message}).", e);
-            }
             d = new ExplorerLayerData
             {
                 Layer = l, Weight = weight.DetachFromDisposeScope(), Statistics = stats, Banding = banding, BandingNote = note,
