@@ -18,7 +18,7 @@ public sealed class InteractionCard : View
     readonly int _width;
     readonly Image _expanded;
     readonly double _expandedTotal;
-    readonly (Image Image, Image Map, double Achieved, string Note)? _best;
+    readonly (Image Image, Image Map, double Achieved, string Note, string Goal)? _best;
     readonly List<(Image Image, Image Map, string Caption, double Y, double X)> _examples = [];
     readonly List<(Image Map, List<(Image Image, string Caption)> Top, string Caption)> _factors = [];
     readonly string? _examplesNote, _factorsNote;
@@ -63,7 +63,8 @@ public sealed class InteractionCard : View
         _expanded = Heat(expanded, $"expanded weight · Σ {Html.Num(_expandedTotal)}");
         if (best is not null)
             _best = (Image.FromTensor(best.Image, label: "best-case image"), Heat(best.Map, $"best case · Σ {Html.Num(best.Achieved)}"), best.Achieved,
-                     $"B at ({best.Position.Y}, {best.Position.X}) = {Html.Num(best.BValue)}" + (best.SmoothedRelus > 0 ? $"; searched with {best.SmoothedRelus} smoothed ReLU gradient(s), re-measured exactly" : ""));
+                     (best.Direction == BestCaseDirection.Inhibitory ? "The inhibitory best case: no image made A excite B; " : "") + $"B at ({best.Position.Y}, {best.Position.X}) = {Html.Num(best.BValue)}" + (best.SmoothedRelus > 0 ? $"; searched with {best.SmoothedRelus} smoothed ReLU gradient(s), re-measured exactly" : ""),
+                     best.Direction == BestCaseDirection.Inhibitory ? "minimize" : "maximize");
         if (examples is not null && images is not null)
         {
             _mapSize = examples.Layer2Size;
@@ -121,7 +122,7 @@ public sealed class InteractionCard : View
             sb.Append(Fig(b.Image.ImgTag(Size, "best-image", null, Size), "best-case image", Size + 10));
             sb.Append(Fig(b.Map.ImgTag(Size, "weight", null, Size), Html.Escape(b.Map.Label), Size + 30));
             string ratio = Math.Abs(_expandedTotal) > 1e-12 ? $" ({Html.Num(b.Achieved / _expandedTotal)}× the expanded weight's Σ {Html.Num(_expandedTotal)})" : $" (expanded weight's Σ {Html.Num(_expandedTotal)})";
-            sb.Append(P($"Best case: an image optimized to maximize Σ ∂B/∂A reaches <b>{Html.Num(b.Achieved)}</b>{ratio}. {Html.Escape(b.Note)}."));
+            sb.Append(P($"Best case: an image optimized to {b.Goal} Σ ∂B/∂A reaches <b>{Html.Num(b.Achieved)}</b>{ratio}. {Html.Escape(b.Note)}."));
         }
         else sb.Append(P("Best case not computed."));
         sb.Append(H($"Per-example interactions ({(_linearized ? "linearized" : "real")} gradients)"));
