@@ -152,6 +152,30 @@ public sealed class InteractionCard : View
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The compact entry point (for a unit page's interaction panel or a notebook cell): the card of A → B computed from
+    /// the model alone. Always the expanded weight; with <paramref name="images01"/> ([N, C, H, W] in [0, 1]) the
+    /// per-example maps of B's <paramref name="top"/> top-activating images and, when <paramref name="factors"/> &gt; 0
+    /// and there are at least 2 of them, their NMF factors; with <paramref name="best"/> the best case.
+    /// </summary>
+    public static InteractionCard ForPair(Models.VisionModel model, UnitRef from, UnitRef to, Tensor? images01 = null, int width = 5,
+                                          int top = 6, int factors = 0, BestCaseOptions? best = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (top < 1) throw new ArgumentOutOfRangeException(nameof(top), $"top must be at least 1; got {top}.");
+        if (factors < 0) throw new ArgumentOutOfRangeException(nameof(factors), $"factors must be 0 (none) or positive; got {factors}.");
+        Interaction.CheckPair(model, from, to, width);
+        using var scope = NewDisposeScope();
+        var expanded = Interaction.ExpandedWeight(model, from, to, width);
+        using var bestCase = best is null ? null : BestCaseInteraction.Optimize(model, from, to, width, best);
+        if (images01 is null) return new InteractionCard(model.Name, from, to, expanded, bestCase);
+        var (idx, _) = Interaction.TopActivating(model, to, images01, top);
+        var chosen = images01.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), ScalarType.Int64));
+        using var examples = Interaction.PerExample(model, from, to, chosen, width);
+        using var found = factors > 0 && examples.Count >= 2 ? InteractionFactors.Compute(examples, Math.Min(factors, examples.Count)) : null;
+        return new InteractionCard(model.Name, from, to, expanded, bestCase, examples, chosen, idx.Select(i => $"image {i}").ToList(), found, shown: top);
+    }
+
     /// <summary>PNG: expanded weight, best case and per-example maps in one row, factor maps in a second row (labels are HTML-only).</summary>
     public override byte[] ToPng()
     {
