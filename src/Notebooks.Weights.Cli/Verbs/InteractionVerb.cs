@@ -54,7 +54,7 @@ public sealed class InteractionVerb : IVerb
         if (!noBest)
         {
             best = BestCaseInteraction.Optimize(model, from, to, width, new BestCaseOptions { Steps = steps, Seed = seed });
-            stdout.WriteLine($"best case after {steps} steps: total gradient {best.Achieved:G4} (expanded weight {best.ExpandedTotal:G4})");
+            stdout.WriteLine($"best case ({best.Direction.ToString().ToLowerInvariant()}) after {steps} steps: total gradient {best.Achieved:G4} (expanded weight {best.ExpandedTotal:G4})");
         }
 
         PerExampleInteractions? examples = null;

@@ -42,10 +42,16 @@ public sealed class BestCaseInteraction : IDisposable
     public (int Y, int X) Position { get; }
     /// <summary>B's value there.</summary>
     public double BValue { get; }
+    /// <summary>Which best case this is: <see cref="BestCaseDirection.Excitatory"/> (largest total) or <see cref="BestCaseDirection.Inhibitory"/> (most negative total).</summary>
+    public BestCaseDirection Direction { get; private init; }
     /// <summary>ReLU modules whose gradient was smoothed during the search.</summary>
     public int SmoothedRelus { get; }
 
-    /// <summary>Runs the search (see the class docs).</summary>
+    /// <summary>
+    /// Runs the search (see the class docs). <see cref="BestCaseOptions.Direction"/> decides the sign: by default the
+    /// excitatory best case, and when that is not positive (an inhibitory pair: maximizing drives B inactive, where the
+    /// gradient is 0) the inhibitory best case, the most negative total with B active (<see cref="Direction"/> says which).
+    /// </summary>
     public static BestCaseInteraction Optimize(VisionModel model, UnitRef from, UnitRef to, int width = 5, BestCaseOptions? options = null)
     {
         Interaction.CheckPair(model, from, to, width);
@@ -53,6 +59,15 @@ public sealed class BestCaseInteraction : IDisposable
         if (options.Steps < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Steps must be at least 1; got {options.Steps}.");
         if (!(options.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(options), $"Learning rate must be positive; got {options.LearningRate}.");
         if (model.Input.Channels != 3) throw new ArgumentException($"The best case is searched over RGB images; {model.Name} takes {model.Input.Channels} channels.", nameof(model));
+        if (options.Direction == BestCaseDirection.Inhibitory) return Search(model, from, to, width, options, BestCaseDirection.Inhibitory);
+        var excitatory = Search(model, from, to, width, options, BestCaseDirection.Excitatory);
+        if (options.Direction == BestCaseDirection.Excitatory || excitatory.Achieved > 0) return excitatory;
+        excitatory.Dispose();
+        return Search(model, from, to, width, options, BestCaseDirection.Inhibitory);
+    }
+
+    static BestCaseInteraction Search(VisionModel model, UnitRef from, UnitRef to, int width, BestCaseOptions options, BestCaseDirection direction)
+    {
         int size = options.ImageSize ?? model.Input.DefaultSize;
         var geometry = InteractionGeometry.Of(model, from.Layer, to.Layer, width);
         var transform = options.Transforms ?? Transforms.Standard;
@@ -61,6 +76,7 @@ public sealed class BestCaseInteraction : IDisposable
         var random = new Random(options.Seed);
         var trace = new double[options.Steps];
         int smoothedCount;
+        bool inhibitory = direction == BestCaseDirection.Inhibitory;
 
         using var gate = FinalizerGate.Hold();
         using var outer = NewDisposeScope();
@@ -69,7 +85,10 @@ public sealed class BestCaseInteraction : IDisposable
         foreach (var p in frozen) p.requires_grad_(false);
         try
         {
-            using var smooth = new SmoothReluGradients(model.Module, options.SmoothReluBeta, [model.LayerModule(from.Layer), model.LayerModule(to.Layer)]);
+            // Inhibitory: B's own ReLU is smoothed too, so that a B which starts (or falls) inactive is pushed back to activity
+            // (the gradient vanishes where B is inactive, and 0 would beat every negative total).
+            var exclude = inhibitory ? new[] { model.LayerModule(from.Layer) } : new[] { model.LayerModule(from.Layer), model.LayerModule(to.Layer) };
+            using var smooth = new SmoothReluGradients(model.Module, options.SmoothReluBeta, exclude);
             smoothedCount = smooth.Count;
             using var optimizer = optim.Adam(param.Parameters, lr: options.LearningRate);
             for (int step = 0; step < options.Steps; step++)
@@ -80,7 +99,7 @@ public sealed class BestCaseInteraction : IDisposable
                 var total = TotalGradient(model, from, to, x, geometry, options.Position);
                 if (double.IsNaN(total.item<float>())) throw new InvalidOperationException($"The best-case objective became NaN at step {step + 1}.");
                 trace[step] = total.item<float>();
-                total.neg().backward();
+                (inhibitory ? total : total.neg()).backward();
                 optimizer.step();
             }
         }
@@ -94,7 +113,7 @@ public sealed class BestCaseInteraction : IDisposable
         var expanded = Interaction.ExpandedWeight(model, from, to, width);
         var hwc = img[0].permute(1, 2, 0).contiguous();
         var result = new BestCaseInteraction(from, to, hwc.DetachFromDisposeScope(), map.DetachFromDisposeScope(), expanded.DetachFromDisposeScope(),
-                                             trace, final.Positions[0], final.BValues[0], smoothedCount);
+                                             trace, final.Positions[0], final.BValues[0], smoothedCount) { Direction = direction };
         return result;
     }
 
@@ -127,5 +146,5 @@ public sealed class BestCaseInteraction : IDisposable
     public void Dispose() { Image.Dispose(); Map.Dispose(); ExpandedWeight.Dispose(); }
 
     /// <inheritdoc/>
-    public override string ToString() => $"BestCaseInteraction {From} -> {To}: total gradient {Achieved:G4} vs expanded weight {ExpandedTotal:G4}";
+    public override string ToString() => $"BestCaseInteraction {From} -> {To} ({Direction.ToString().ToLowerInvariant()}): total gradient {Achieved:G4} vs expanded weight {ExpandedTotal:G4}";
 }

@@ -23,4 +23,6 @@ public sealed class BestCaseOptions
     public double SmoothReluBeta { get; init; } = 10;
     /// <summary>Where B is read; null means the centre of its map ((H2 − 1) / 2, (W2 − 1) / 2), like Lucid's neuron objective.</summary>
     public InteractionPosition? Position { get; init; }
+    /// <summary>Excitatory, inhibitory, or <see cref="BestCaseDirection.Auto"/> (default: excitatory, inhibitory when no excitation is achievable).</summary>
+    public BestCaseDirection Direction { get; init; } = BestCaseDirection.Auto;
 }

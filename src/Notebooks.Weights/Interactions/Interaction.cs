@@ -36,8 +36,9 @@ public static class Interaction
     /// by default) with respect to A's activation map at that image, cropped to [W, W] around B's position like the expanded
     /// weight. Real (non-linear) gradients by default; <paramref name="linearize"/> uses Lucid's linearized ones (ReLU →
     /// identity, max pool → average pool), the expanded weight's. Images are [N, C, H, W] in [0, 1] (before the model's
-    /// preprocessing), processed <paramref name="batchSize"/> at a time with one forward to layer1 and one forward/backward
-    /// from layer1 to layer2 per batch: B at image n depends on image n only, so the gradient of the batch's sum of B
+    /// preprocessing), processed <paramref name="batchSize"/> at a time with one forward to layer2 (A made a gradient leaf
+    /// where layer1 produces it; with <paramref name="linearize"/>, a forward to layer1 and one from layer1 with A substituted)
+    /// and one backward from B to A per batch, parameters frozen: B at image n depends on image n only, so the gradient of the batch's sum of B
     /// values is every image's own gradient.
     /// </summary>
     public static PerExampleInteractions PerExample(VisionModel model, UnitRef from, UnitRef to, Tensor images01, int width = 5,
@@ -96,9 +97,7 @@ public static class Interaction
     {
         using var scope = NewDisposeScope();
         var input = model.Preprocess(x);
-        Tensor a;
-        using (no_grad()) a = model.Run(input, new RunOptions { Capture = [from.Layer] })[from.Layer].detach();
-        var leaf = a.clone().requires_grad_(true);
+        Tensor? leaf = null;
         Tensor y;
         using (enable_grad())
         {
@@ -106,7 +105,28 @@ public static class Interaction
             foreach (var p in frozen) p.requires_grad_(false);
             try
             {
-                y = model.Run(input, new RunOptions { Capture = [to.Layer], Replace = new Dictionary<string, Tensor> { [from.Layer] = leaf }, Linearize = linearize })[to.Layer];
+                var layer1Module = linearize ? null : model.LayerModule(from.Layer);
+                if (layer1Module is null)
+                {
+                    // The linearization hooks layer1's own module too (and a layer may have no module of its own), so A is computed first and substituted.
+                    Tensor a;
+                    using (no_grad()) a = model.Run(input, new RunOptions { Capture = [from.Layer] })[from.Layer].detach();
+                    leaf = a.clone().requires_grad_(true);
+                    y = model.Run(input, new RunOptions { Capture = [to.Layer], Replace = new Dictionary<string, Tensor> { [from.Layer] = leaf }, Linearize = linearize })[to.Layer];
+                }
+                else
+                {
+                    // One forward: A becomes a leaf where layer1 produces it (nothing before it needs grad: parameters are frozen),
+                    // so the prefix up to layer1 is computed once and the backward stops at A.
+                    var hook = layer1Module.register_forward_hook((_, _, o) =>
+                    {
+                        leaf = o.detach().requires_grad_(true);
+                        return leaf.alias();
+                    });
+                    try { y = model.Run(input, new RunOptions { Capture = [to.Layer] })[to.Layer]; }
+                    finally { hook.remove(); }
+                    if (leaf is null) throw new InvalidOperationException($"Layer '{from.Layer}' of {model.Name} was not computed on the way to '{to.Layer}'.");
+                }
             }
             finally { foreach (var p in frozen) p.requires_grad_(true); }
         }
@@ -123,7 +143,7 @@ public static class Interaction
         }
         var idx = tensor(flat, int64).unsqueeze(1);
         var picked = bmap.gather(1, idx).squeeze(1);                 // [b]
-        var grad = autograd.grad([picked.sum()], [leaf])[0][.., from.Unit];   // [b, H1, W1]
+        var grad = autograd.grad([picked.sum()], [leaf!])[0][.., from.Unit];   // [b, H1, W1]
         var vals = picked.detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
         int wd = geometry.Width;
         var padded = nn.functional.pad(grad.detach(), [wd, wd, wd, wd]);

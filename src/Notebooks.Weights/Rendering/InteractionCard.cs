@@ -18,7 +18,7 @@ public sealed class InteractionCard : View
     readonly int _width;
     readonly Image _expanded;
     readonly double _expandedTotal;
-    readonly (Image Image, Image Map, double Achieved, string Note)? _best;
+    readonly (Image Image, Image Map, double Achieved, string Note, string Goal)? _best;
     readonly List<(Image Image, Image Map, string Caption, double Y, double X)> _examples = [];
     readonly List<(Image Map, List<(Image Image, string Caption)> Top, string Caption)> _factors = [];
     readonly string? _examplesNote, _factorsNote;
@@ -63,7 +63,8 @@ public sealed class InteractionCard : View
         _expanded = Heat(expanded, $"expanded weight · Σ {Html.Num(_expandedTotal)}");
         if (best is not null)
             _best = (Image.FromTensor(best.Image, label: "best-case image"), Heat(best.Map, $"best case · Σ {Html.Num(best.Achieved)}"), best.Achieved,
-                     $"B at ({best.Position.Y}, {best.Position.X}) = {Html.Num(best.BValue)}" + (best.SmoothedRelus > 0 ? $"; searched with {best.SmoothedRelus} smoothed ReLU gradient(s), re-measured exactly" : ""));
+                     (best.Direction == BestCaseDirection.Inhibitory ? "The inhibitory best case: no image made A excite B; " : "") + $"B at ({best.Position.Y}, {best.Position.X}) = {Html.Num(best.BValue)}" + (best.SmoothedRelus > 0 ? $"; searched with {best.SmoothedRelus} smoothed ReLU gradient(s), re-measured exactly" : ""),
+                     best.Direction == BestCaseDirection.Inhibitory ? "minimize" : "maximize");
         if (examples is not null && images is not null)
         {
             _mapSize = examples.Layer2Size;
@@ -121,7 +122,7 @@ public sealed class InteractionCard : View
             sb.Append(Fig(b.Image.ImgTag(Size, "best-image", null, Size), "best-case image", Size + 10));
             sb.Append(Fig(b.Map.ImgTag(Size, "weight", null, Size), Html.Escape(b.Map.Label), Size + 30));
             string ratio = Math.Abs(_expandedTotal) > 1e-12 ? $" ({Html.Num(b.Achieved / _expandedTotal)}× the expanded weight's Σ {Html.Num(_expandedTotal)})" : $" (expanded weight's Σ {Html.Num(_expandedTotal)})";
-            sb.Append(P($"Best case: an image optimized to maximize Σ ∂B/∂A reaches <b>{Html.Num(b.Achieved)}</b>{ratio}. {Html.Escape(b.Note)}."));
+            sb.Append(P($"Best case: an image optimized to {b.Goal} Σ ∂B/∂A reaches <b>{Html.Num(b.Achieved)}</b>{ratio}. {Html.Escape(b.Note)}."));
         }
         else sb.Append(P("Best case not computed."));
         sb.Append(H($"Per-example interactions ({(_linearized ? "linearized" : "real")} gradients)"));
@@ -149,6 +150,30 @@ public sealed class InteractionCard : View
         }
         sb.Append("</div>");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The compact entry point (for a unit page's interaction panel or a notebook cell): the card of A → B computed from
+    /// the model alone. Always the expanded weight; with <paramref name="images01"/> ([N, C, H, W] in [0, 1]) the
+    /// per-example maps of B's <paramref name="top"/> top-activating images and, when <paramref name="factors"/> &gt; 0
+    /// and there are at least 2 of them, their NMF factors; with <paramref name="best"/> the best case.
+    /// </summary>
+    public static InteractionCard ForPair(Models.VisionModel model, UnitRef from, UnitRef to, Tensor? images01 = null, int width = 5,
+                                          int top = 6, int factors = 0, BestCaseOptions? best = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (top < 1) throw new ArgumentOutOfRangeException(nameof(top), $"top must be at least 1; got {top}.");
+        if (factors < 0) throw new ArgumentOutOfRangeException(nameof(factors), $"factors must be 0 (none) or positive; got {factors}.");
+        Interaction.CheckPair(model, from, to, width);
+        using var scope = NewDisposeScope();
+        var expanded = Interaction.ExpandedWeight(model, from, to, width);
+        using var bestCase = best is null ? null : BestCaseInteraction.Optimize(model, from, to, width, best);
+        if (images01 is null) return new InteractionCard(model.Name, from, to, expanded, bestCase);
+        var (idx, _) = Interaction.TopActivating(model, to, images01, top);
+        var chosen = images01.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), ScalarType.Int64));
+        using var examples = Interaction.PerExample(model, from, to, chosen, width);
+        using var found = factors > 0 && examples.Count >= 2 ? InteractionFactors.Compute(examples, Math.Min(factors, examples.Count)) : null;
+        return new InteractionCard(model.Name, from, to, expanded, bestCase, examples, chosen, idx.Select(i => $"image {i}").ToList(), found, shown: top);
     }
 
     /// <summary>PNG: expanded weight, best case and per-example maps in one row, factor maps in a second row (labels are HTML-only).</summary>

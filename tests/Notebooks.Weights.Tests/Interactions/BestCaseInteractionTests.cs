@@ -62,6 +62,45 @@ public class BestCaseInteractionTests
         var g = best.Image[6..9, 6..9, 1];
         Assert.True((g - 0.8).abs().max().item<float>() < 0.05, $"green on B's window: {g.min().item<float>()}..{g.max().item<float>()}");
         Assert.Equal(new long[] { 16, 16, 3 }, best.Image.shape);
+        Assert.Equal(BestCaseDirection.Excitatory, best.Direction);
+    }
+
+    /// <summary>
+    /// An inhibitory pair: A = R (a 1x1 conv of the image), B = relu(conv3x3_K(A) + 0.2) with every K &lt; 0, so the expanded
+    /// weight's total is ΣK &lt; 0 and no image makes the total gradient positive: maximizing drives B inactive, where
+    /// ∂B/∂A = 0 (the degenerate 0). The default search then reports the inhibitory best case: with B active the total is
+    /// exactly ΣK, which B's smoothed ReLU gradient reaches from an inactive start (B needs mean R on its window below 0.08).
+    /// </summary>
+    [Fact]
+    public void NegativeExpandedWeightGivesTheInhibitoryBestCaseNotZero()
+    {
+        var k = tensor(new float[] { -0.2f, -0.5f, -0.1f, -0.4f, -0.3f, -0.3f, -0.2f, -0.3f, -0.3f }).reshape(1, 1, 3, 3);
+        double sumK = k.sum().item<float>();   // −2.6
+        var select = nn.Conv2d(3, 1, 1, bias: false);
+        var conv = nn.Conv2d(1, 1, 3, padding: 1);
+        using (no_grad())
+        {
+            select.weight!.zero_(); select.weight[0, 0, 0, 0] = 1;
+            conv.weight!.copy_(k); conv.bias!.fill_(0.2);
+        }
+        var seq = nn.Sequential(("a", select), ("conv", conv), ("b", nn.ReLU()));
+        using var model = new VisionModel("inhibitory", seq, InputSpec.Unit(3, 16), [new LayerSpec("a", "a", "Conv"), new LayerSpec("b", "b", "Relu")]);
+        var from = new UnitRef("a", 0); var to = new UnitRef("b", 0);
+        var options = new BestCaseOptions { Steps = 150, LearningRate = 0.1, Transforms = Transforms.Identity, Fft = false, Decorrelate = false, Seed = 1 };
+
+        using var best = BestCaseInteraction.Optimize(model, from, to, width: 3, options);
+        Assert.Equal(sumK, best.ExpandedTotal, 4);
+        Assert.Equal(BestCaseDirection.Inhibitory, best.Direction);
+        Assert.True(best.Trace[0] > 0.1 * sumK, $"B starts (nearly) inactive: smoothed total {best.Trace[0]}");
+        Assert.True(best.BValue > 0, $"B is active at the best case ({best.BValue})");
+        Assert.True(best.Achieved < 0 && Math.Abs(best.Achieved - sumK) <= 0.01 * Math.Abs(sumK), $"achieved {best.Achieved} vs ΣK {sumK}");
+
+        // Asked for the excitatory case only, the search ends at the degenerate 0 (what the default used to report).
+        using var excitatory = BestCaseInteraction.Optimize(model, from, to, width: 3, new BestCaseOptions
+        {
+            Steps = 20, LearningRate = 0.1, Transforms = Transforms.Identity, Fft = false, Decorrelate = false, Seed = 1, Direction = BestCaseDirection.Excitatory,
+        });
+        Assert.Equal(0, excitatory.Achieved);
     }
 
     [Fact]
