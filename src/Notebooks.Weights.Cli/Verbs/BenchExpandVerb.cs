@@ -18,21 +18,24 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// interleaved in rounds in one run; each time is the minimum over rounds (robust to other load). Also prints the phase
 /// profile of (a) (<see cref="ExpandedWeights.Profile"/>).
 /// </summary>
-[Notebooks.Weights.Cli.Flags("json")]
 public sealed class BenchExpandVerb : IVerb
 {
     public string Name => "bench expand";
     public string Summary => "time expanded weights (closed form and batched backprop) vs the per-channel Lucid loop on an InceptionV1-shaped block";
-    public string Usage => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]";
+    readonly Option<int?> _chunk = Opt.OptionalInt("--chunk", "");
+    readonly Option<int> _width = Opt.Width(5);
+    readonly Option<int> _repeat = Opt.Int("--repeat", "", 3);
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        int width = args.GetInt("width", 5);
-        int repeat = args.GetInt("repeat", 3);
-        int seed = args.GetInt("seed", 0);
-        int? chunkOpt = args.Get("chunk") is not null ? args.GetInt("chunk", 0) : null;
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
+        int width = args.Get(_width);
+        int repeat = args.Get(_repeat);
+        int seed = args.Get(_seed);
+        int? chunkOpt = args.Get(_chunk);
+        bool json = args.Get(_json);
         if (chunkOpt is < 1) throw new CliUsageException($"option --chunk: expected at least 1, got {chunkOpt}");
         if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
         if (width < 1 || width > 28) throw new CliUsageException($"option --width: expected 1..28 (mixed3a is 28x28), got {width}");
