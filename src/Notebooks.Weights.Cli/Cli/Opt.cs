@@ -37,6 +37,27 @@ public static class Opt
     public static Option<int[]?> Units(string description = "units: a list like 1,2,5 or a range 0-9", bool required = false) =>
         IntList("--units", description, required);
 
+    /// <summary><c>--from L1</c>: the earlier layer (a layer name; some verbs take <c>L1:unit</c>).</summary>
+    public static Option<string> From(bool required = true) => Text("--from", "the earlier layer (name, or LAYER:UNIT where the verb takes a unit)", required: required);
+
+    /// <summary><c>--to L2</c>: the later layer.</summary>
+    public static Option<string> To(bool required = true) => Text("--to", "the later layer (name, or LAYER:UNIT where the verb takes a unit)", required: required);
+
+    /// <summary><c>--layer L</c>: a layer name (see <c>weights layers</c>).</summary>
+    public static Option<string> Layer() => Text("--layer", "a layer name (see weights layers)", required: true);
+
+    /// <summary><c>--unit N</c>: a unit (channel) index, at least 0.</summary>
+    public static Option<int> Unit() => RequiredInt("--unit", "a unit (channel) index", min: 0);
+
+    /// <summary><c>--repeat N</c>: timed repetitions of a benchmark (at least 1).</summary>
+    public static Option<int> Repeat(int defaultValue) => Int("--repeat", "timed repetitions (the best is reported)", defaultValue, min: 1);
+
+    /// <summary><c>--batch N</c>: images per batch (at least 1).</summary>
+    public static Option<int> Batch(int defaultValue) => Int("--batch", "images per batch", defaultValue, min: 1);
+
+    /// <summary><c>--cache DIR</c>: the feature-visualization cache folder.</summary>
+    public static Option<string?> Cache() => Text("--cache", "feature-visualization cache folder (default: the user cache)");
+
     /// <summary><c>--port P</c>: a TCP port, 0..65535 (0: any free port).</summary>
     public static Option<int?> Port() => OptionalInt("--port", "TCP port on 127.0.0.1 (0..65535; 0: any free port)", 0, 65535, "a port number 0..65535");
 

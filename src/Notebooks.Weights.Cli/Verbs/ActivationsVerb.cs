@@ -15,7 +15,7 @@ public sealed class ActivationsVerb : IVerb
     public string Name => "activations";
     public string Summary => "write the activations of named layers for an image (.npy or .png) as .npy files (NCHW float32)";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Text("--layer", "", required: true);
+    readonly Option<string> _layer = Opt.Layer();
     readonly Option<string> _in = Opt.Text("--in", "", required: true);
     readonly Option<string> _out = Opt.Out("output path", required: true);
     readonly Option<bool> _raw = Opt.Flag("--raw", "");

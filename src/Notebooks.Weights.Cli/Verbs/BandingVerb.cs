@@ -17,7 +17,7 @@ public sealed class BandingVerb : IVerb
     public string Name => "banding";
     public string Summary => "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Text("--layer", "", required: true);
+    readonly Option<string> _layer = Opt.Layer();
     readonly Option<string?> _out = Opt.Out("output path", required: false);
     readonly Option<string?> _png = Opt.Text("--png", "");
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);

@@ -24,7 +24,7 @@ public sealed class BenchExpandVerb : IVerb
     public string Summary => "time expanded weights (closed form and batched backprop) vs the per-channel Lucid loop on an InceptionV1-shaped block";
     readonly Option<int?> _chunk = Opt.OptionalInt("--chunk", "");
     readonly Option<int> _width = Opt.Width(5);
-    readonly Option<int> _repeat = Opt.Int("--repeat", "", 3);
+    readonly Option<int> _repeat = Opt.Repeat(3);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<bool> _json = Opt.Json();
     public string Notes => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]";
@@ -37,7 +37,6 @@ public sealed class BenchExpandVerb : IVerb
         int? chunkOpt = args.Get(_chunk);
         bool json = args.Get(_json);
         if (chunkOpt is < 1) throw new CliUsageException($"option --chunk: expected at least 1, got {chunkOpt}");
-        if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
         if (width < 1 || width > 28) throw new CliUsageException($"option --width: expected 1..28 (mixed3a is 28x28), got {width}");
 
         manual_seed(seed);

@@ -15,12 +15,12 @@ public sealed class BenchInteractionVerb : IVerb
     public string Name => "bench interaction";
     public string Summary => "time per-example interactions: batched vs one image at a time (ratio side by side)";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _from = Opt.Text("--from", "", required: true);
-    readonly Option<string> _to = Opt.Text("--to", "", required: true);
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
     readonly Option<int> _images = Opt.Int("--images", "", 256);
-    readonly Option<int> _batch = Opt.Int("--batch", "", 64);
+    readonly Option<int> _batch = Opt.Batch(64);
     readonly Option<int> _width = Opt.Width(5);
-    readonly Option<int> _repeat = Opt.Int("--repeat", "", 2);
+    readonly Option<int> _repeat = Opt.Repeat(2);
     readonly Option<int> _seed = Opt.Seed(0);
     public string Notes => "  weights bench interaction --model M --from L1:a --to L2:b [--images N (default 256)] [--batch 64] [--width 5] [--repeat 2] [--seed 0]";
 
@@ -33,8 +33,6 @@ public sealed class BenchInteractionVerb : IVerb
         int n = args.Get(_images), batch = args.Get(_batch), width = args.Get(_width);
         int repeat = args.Get(_repeat), seed = args.Get(_seed);
         if (n < 1) throw new CliUsageException($"option --images: expected a positive count; got {n}");
-        if (batch < 1) throw new CliUsageException($"option --batch: expected at least 1; got {batch}");
-        if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1; got {repeat}");
         if (model.Input.Channels != 3) throw new ArgumentException($"bench interaction generates RGB scenes; {model.Name} takes {model.Input.Channels} channels.");
         Interaction.CheckPair(model, from, to, width);
         int size = model.Input.DefaultSize;

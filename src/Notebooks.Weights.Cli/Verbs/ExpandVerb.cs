@@ -11,8 +11,8 @@ public sealed class ExpandVerb : IVerb
     public string Name => "expand";
     public string Summary => "expanded weights between two layers (get_expanded_weights) to a [W,W,C1,C2] .npy";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _from = Opt.Text("--from", "", required: true);
-    readonly Option<string> _to = Opt.Text("--to", "", required: true);
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
     readonly Option<string> _out = Opt.Out("output path", required: true);
     readonly Option<string?> _method = Opt.Text("--method", "");
     readonly Option<int> _width = Opt.Width(5);

@@ -18,7 +18,7 @@ public sealed class ExploreVerb : IVerb
     readonly Option<string?> _out = Opt.Out("output path", required: false);
     readonly Option<int?> _port = Opt.Port();
     readonly Option<string?> _layers = Opt.Text("--layers", "");
-    readonly Option<string?> _cache = Opt.Text("--cache", "");
+    readonly Option<string?> _cache = Opt.Cache();
     readonly Option<int> _featureVisSteps = Opt.Int("--feature-vis-steps", "", 48);
     readonly Option<int> _top = Opt.Int("--top", "", 8);
     readonly Option<int> _width = Opt.Width(5);

@@ -9,10 +9,10 @@ public sealed class FeatureVisVerb : IVerb
     public string Name => "featurevis";
     public string Summary => "render feature visualizations of units (Lucid optvis; cached) and write PNGs";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Text("--layer", "", required: true);
+    readonly Option<string> _layer = Opt.Layer();
     readonly Option<string> _out = Opt.Out("output path", required: true);
     readonly Option<string> _objective = Opt.Text("--objective", "", "channel");
-    readonly Option<string?> _cache = Opt.Text("--cache", "");
+    readonly Option<string?> _cache = Opt.Cache();
     readonly Option<int> _steps = Opt.Steps(512);
     readonly Option<int> _size = Opt.Int("--size", "image size in pixels", 128, min: 8);
     readonly Option<int> _seed = Opt.Seed(0);

@@ -16,8 +16,8 @@ public sealed class InteractionVerb : IVerb
     public string Name => "interaction";
     public string Summary => "interaction card of two units: expanded weight, best case, per-example gradients over images and their factors (HTML)";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _from = Opt.Text("--from", "", required: true);
-    readonly Option<string> _to = Opt.Text("--to", "", required: true);
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
     readonly Option<string> _out = Opt.Out("output path", required: true);
     readonly Option<string?> _images = Opt.Text("--images", "");
     readonly Option<string?> _algorithm = Opt.Text("--algorithm", "");
@@ -27,7 +27,7 @@ public sealed class InteractionVerb : IVerb
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _bestSteps = Opt.Int("--best-steps", "", 128);
     readonly Option<int> _seed = Opt.Seed(0);
-    readonly Option<int> _batch = Opt.Int("--batch", "", Interaction.DefaultBatchSize);
+    readonly Option<int> _batch = Opt.Batch(Interaction.DefaultBatchSize);
     readonly Option<bool> _linearize = Opt.Flag("--linearize", "");
     readonly Option<bool> _noBest = Opt.Flag("--no-best", "");
     public string Notes =>
@@ -55,7 +55,6 @@ public sealed class InteractionVerb : IVerb
         if (show < 1) throw new CliUsageException($"option --show: expected at least 1; got {show}");
         if (k < 0) throw new CliUsageException($"option --factors: expected 0 (none) or a positive count; got {k}");
         if (steps < 1) throw new CliUsageException($"option --best-steps: expected at least 1; got {steps}");
-        if (batch < 1) throw new CliUsageException($"option --batch: expected at least 1; got {batch}");
 
         OutputPaths.File(outPath);
         using var model = args.Models.LoadModel(modelName);

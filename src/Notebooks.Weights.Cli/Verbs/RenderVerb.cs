@@ -16,10 +16,10 @@ public sealed class RenderVerb : IVerb
 {
     public string Name => "render";
     public string Summary => "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page";
-    readonly Option<string> _from = Opt.Text("--from", "", required: true);
-    readonly Option<string> _to = Opt.Text("--to", "", required: true);
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
     readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<int> _unit = Opt.RequiredInt("--unit", "");
+    readonly Option<int> _unit = Opt.Unit();
     readonly Option<string?> _model = Opt.Model(required: false);
     readonly Option<string?> _weights = Opt.Text("--weights", "");
     readonly Option<string?> _next = Opt.Text("--next", "");

@@ -11,11 +11,11 @@ public sealed class TopVerb : IVerb
     public string Name => "top";
     public string Summary => "strongest input (or output) neurons of a unit by expanded-weight norm";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Text("--layer", "", required: true);
-    readonly Option<int> _unit = Opt.RequiredInt("--unit", "");
+    readonly Option<string> _layer = Opt.Layer();
+    readonly Option<int> _unit = Opt.Unit();
     readonly Option<string> _direction = Opt.Text("--direction", "", "in");
-    readonly Option<string?> _from = Opt.Text("--from", "");
-    readonly Option<string?> _to = Opt.Text("--to", "");
+    readonly Option<string?> _from = Opt.From(required: false);
+    readonly Option<string?> _to = Opt.To(required: false);
     readonly Option<int> _k = Opt.Int("--k", "", 10);
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<bool> _json = Opt.Json();
