@@ -1,17 +1,25 @@
-using Notebooks.Weights.Models;
-using System.Reflection;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Text.RegularExpressions;
 using Notebooks.Weights.Cli;
+using Notebooks.Weights.Models;
 
 Notebooks.Weights.Runtime.TorchRuntime.EnsureLoaded();
 return CliHost.Run(args, Console.Out, Console.Error);
 
 namespace Notebooks.Weights.Cli
 {
-    /// <summary>Dispatches <c>weights VERB ...</c> to the <see cref="IVerb"/> whose name matches the most leading words.</summary>
-    public static class CliHost
+    /// <summary>
+    /// The <c>weights</c> tool on System.CommandLine: one <see cref="Command"/> per <see cref="IVerb"/> (multi-word verbs
+    /// are subcommands), its options taken from the verb's <see cref="Option"/> fields.
+    /// Exit codes: 0 success, 1 the verb failed (bad model, file, value), 2 bad command line.
+    /// </summary>
+    public static partial class CliHost
     {
         /// <summary>All verbs in this assembly, by name.</summary>
-        public static IReadOnlyList<IVerb> Verbs { get; } = typeof(CliHost).Assembly.GetTypes()
+        public static IReadOnlyList<IVerb> Verbs => NewVerbs();
+
+        static List<IVerb> NewVerbs() => typeof(CliHost).Assembly.GetTypes()
             .Where(t => typeof(IVerb).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             .Select(t => (IVerb)Activator.CreateInstance(t)!)
             .OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
@@ -22,72 +30,141 @@ namespace Notebooks.Weights.Cli
         /// </summary>
         public static int Run(string[] args, TextWriter stdout, TextWriter stderr, ModelRegistry? models = null)
         {
-            if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+            var (root, verbs) = BuildRoot();
+            if (args.Length == 0) { root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr }); return 2; }
+            if (args[0] == "help") args = [.. args.Skip(1), "--help"];
+            var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            var command = result.CommandResult.Command;
+            verbs.TryGetValue(command, out var verb);
+            string prefix = verb is null ? "weights" : $"weights {verb.Name}";
+            var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+
+            if (verb is null && result.UnmatchedTokens.Count == 0 && result.GetResult(root.Options.First(o => o.Name == "--version")) is not null) { stdout.WriteLine(Version); return 0; }
+            if ((result.Errors.Count > 0 && result.Action is not HelpAction) || (verb is null && result.UnmatchedTokens.Count > 0)
+                || (verb is null && result.Action is not HelpAction))
             {
-                var topic = args.Skip(1).ToArray();
-                var verbHelp = topic.Length > 0 ? Match(topic).verb : null;
-                if (verbHelp != null) { stdout.WriteLine($"{verbHelp.Summary}\n\nusage:\n{verbHelp.Usage}"); return 0; }
-                PrintHelp(stdout);
-                return args.Length == 0 ? 2 : 0;
-            }
-            var (verb, used) = Match(args);
-            if (verb is null)
-            {
-                stderr.WriteLine($"weights: unknown command '{string.Join(' ', args.TakeWhile(a => !a.StartsWith("--")))}'.");
-                var near = Verbs.Select(v => v.Name).OrderBy(n => Notebooks.Weights.Text.Nearest.Distance(n, args[0])).Take(3);
-                stderr.WriteLine($"nearest commands: {string.Join(", ", near)}; run 'weights help' for the list.");
+                var unmatched = result.UnmatchedTokens;
+                if (verb is null)
+                {
+                    var word = unmatched.FirstOrDefault() ?? "";
+                    stderr.WriteLine(word.Length == 0
+                        ? $"{CommandPath(command)}: give a command." : $"{CommandPath(command)}: unknown command '{word}'.");
+                    var names = command.Subcommands.Select(c => c.Name).ToList();
+                    if (names.Count > 0)
+                    {
+                        var near = names.OrderBy(n => Notebooks.Weights.Text.Nearest.Distance(n, word)).Take(3);
+                        stderr.WriteLine($"nearest commands: {string.Join(", ", near)}; run 'weights --help' for the list.");
+                    }
+                    return 2;
+                }
+                stderr.WriteLine($"{prefix}: {string.Join("\n", Messages(result, command))}\nusage:\n{Usage(command, root)}");
                 return 2;
             }
+            if (verb is null || result.Action is HelpAction) return result.Invoke(invocation);   // --help
             try
             {
-                var rest = args.Skip(used).ToArray();
-                if (rest.Contains("--help")) { stdout.WriteLine($"{verb.Summary}\n\nusage:\n{verb.Usage}"); return 0; }
-                var parsed = new CliArgs(rest, FlagNames(verb)) { Models = models ?? ModelRegistry.Default };
                 using var finalizersHeld = Notebooks.Weights.Runtime.FinalizerGate.Hold();
-                return verb.Run(parsed, stdout, stderr);
+                return verb.Run(new CliArgs(result, models ?? ModelRegistry.Default), stdout, stderr);
             }
             catch (CliUsageException e)
             {
-                stderr.WriteLine($"weights {verb.Name}: {e.Message}\nusage:\n{verb.Usage}");
+                stderr.WriteLine($"{prefix}: {e.Message}\nusage:\n{Usage(command, root)}");
                 return 2;
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException
                                         or KeyNotFoundException or NotSupportedException or UnauthorizedAccessException or HttpRequestException)
             {
-                stderr.WriteLine($"weights {verb.Name}: {e.Message}");
+                stderr.WriteLine($"{prefix}: {Message(e)}");
                 return 1;
             }
         }
 
-        static IEnumerable<string> FlagNames(IVerb verb) =>
-            verb.GetType().GetCustomAttributes<FlagsAttribute>().SelectMany(a => a.Names);
+        /// <summary>The version <c>weights --version</c> prints: this assembly's (System.CommandLine's own option reports the entry assembly's, the test host's in tests).</summary>
+        public static string Version => typeof(CliHost).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
 
-        static (IVerb? verb, int used) Match(string[] args)
+        /// <summary>The exception's message without .NET's " (Parameter 'x')" suffix.</summary>
+        public static string Message(Exception e) =>
+            e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+
+        /// <summary>The root command with every verb as a (sub)command, and the verb behind each command.</summary>
+        static (Command Root, Dictionary<Command, IVerb> Verbs) BuildRoot()
         {
-            IVerb? best = null; int bestLen = 0;
-            foreach (var v in Verbs)
+            // Not named "weights" as the executable is: the verb `weights weights` must not read as the root command's name.
+            // U+2060 (word joiner) is invisible, so help still reads "weights ...".
+            var root = new Command("weights\u2060", "weights: look at the weights of neural networks (Notebooks.Weights)") { new HelpOption(), Opt.Flag("--version", "show the version of weights") };
+            var map = new Dictionary<Command, IVerb>();
+            foreach (var verb in NewVerbs())
             {
-                var words = v.Name.Split(' ');
-                if (words.Length > args.Length || words.Length <= bestLen) continue;
-                if (words.Select((w, i) => w == args[i]).All(b => b)) { best = v; bestLen = words.Length; }
+                var words = verb.Name.Split(' ');
+                Command parent = root;
+                foreach (var group in words[..^1])
+                {
+                    var existing = parent.Subcommands.FirstOrDefault(c => c.Name == group);
+                    if (existing is null) { existing = new Command(group, $"{group} commands"); parent.Subcommands.Add(existing); }
+                    parent = existing;
+                }
+                var command = new Command(words[^1], verb.Summary + (verb.Notes.Length > 0 ? "\n" + verb.Notes : ""));
+                foreach (var field in verb.GetType().GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
+                {
+                    switch (field.GetValue(verb))
+                    {
+                        case Option o: command.Options.Add(o); break;
+                        case Argument a: command.Arguments.Add(a); break;
+                    }
+                }
+                parent.Subcommands.Add(command);
+                map[command] = verb;
             }
-            return (best, bestLen);
+            return (root, map);
         }
 
-        static void PrintHelp(TextWriter o)
+        /// <summary>Our wording of the parse errors: unknown options with the nearest valid one, missing required options.</summary>
+        static IEnumerable<string> Messages(ParseResult result, Command command)
         {
-            o.WriteLine("weights: look at the weights of neural networks (Notebooks.Weights)\n\ncommands:");
-            int w = Verbs.Max(v => v.Name.Length);
-            foreach (var v in Verbs) o.WriteLine($"  {v.Name.PadRight(w)}  {v.Summary}");
-            o.WriteLine("\nrun 'weights help COMMAND' for its options.");
+            var valid = command.Options.Where(o => o is not HelpOption).Select(o => o.Name).ToList();
+            var missing = command.Options.Where(o => o.Required && result.GetResult(o) is null).Select(o => o.Name).ToHashSet();
+            foreach (var name in missing) yield return $"missing required option {name}";
+            bool afterUnknownOption = false;
+            foreach (var token in result.UnmatchedTokens)
+            {
+                if (afterUnknownOption && !token.StartsWith('-')) { afterUnknownOption = false; continue; }   // its value
+                afterUnknownOption = token.StartsWith('-');
+                if (token.StartsWith('-'))
+                {
+                    var near = valid.OrderBy(v => Notebooks.Weights.Text.Nearest.Distance(v, token)).FirstOrDefault();
+                    yield return $"unknown option {token}" + (near is null ? "" : $" (did you mean {near}?)") + $"; valid: {string.Join(", ", valid.Order())}";
+                }
+                else yield return $"unexpected argument '{token}'";
+            }
+            foreach (var error in result.Errors)
+            {
+                if (result.UnmatchedTokens.Any(t => error.Message.Contains($"'{t}'"))) continue;
+                if (missing.Any(m => error.Message.Contains($"'{m}'"))) continue;
+                yield return RequiredWording().Replace(error.Message, "missing required option $1");
+            }
         }
-    }
 
-    /// <summary>Declares which options of a verb are boolean flags (take no value).</summary>
-    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
-    public sealed class FlagsAttribute(params string[] names) : Attribute
-    {
-        /// <summary>Option names without the leading dashes.</summary>
-        public string[] Names { get; } = names;
+        [GeneratedRegex(@"^Option '(--[a-z0-9-]+)' is required\.$")]
+        private static partial Regex RequiredWording();
+
+        static string CommandPath(Command c) => string.Join(' ', CommandPathWords(c).Prepend("weights"));
+
+        /// <summary>The help text of a command (its usage line, options and notes), as System.CommandLine writes it.</summary>
+        static string Usage(Command command, Command root)
+        {
+            var o = new StringWriter();
+            var help = root.Parse(CommandPathWords(command).Append("--help").ToArray(), new ParserConfiguration { ResponseFileTokenReplacer = null });
+            help.Invoke(new InvocationConfiguration { Output = o, Error = o });
+            return o.ToString().TrimEnd();
+        }
+
+        static IEnumerable<string> CommandPathWords(Command c)
+        {
+            var words = new List<string>();
+            for (Command? x = c; x is not null && x.Parents.Any(); x = x.Parents.OfType<Command>().FirstOrDefault()) words.Insert(0, x.Name);
+            return words;
+        }
     }
 }

@@ -10,9 +10,9 @@ public class PackTests
     /// <summary>Release or Debug: the configuration this test assembly was built in (packing reuses those outputs).</summary>
     static string Configuration => typeof(PackTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
-    static void Pack(string project, string outDir)
+    static void Pack(string project, string outDir, params string[] extra)
     {
-        var psi = new ProcessStartInfo("dotnet", ["pack", project, "-c", Configuration, "--no-build", "--nologo", "-o", outDir])
+        var psi = new ProcessStartInfo("dotnet", ["pack", project, "-c", Configuration, "--no-build", "--nologo", "-o", outDir, .. extra])
         { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Util.RepoRoot() };
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -84,5 +84,44 @@ public class PackTests
             }
         }
         finally { dir.Delete(true); }
+    }
+
+    static (int Code, string Out, string Err) Exec(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Util.RepoRoot() };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), $"{file} {string.Join(' ', args)} timed out");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The CLI packs as a .NET tool: <c>dotnet tool install</c> into a tool path gives a working <c>weights</c> command.</summary>
+    [Fact]
+    public void Cli_packs_as_a_dotnet_tool_that_installs_and_runs()
+    {
+        var dir = Directory.CreateTempSubdirectory("nw-tool-");
+        try
+        {
+            var packages = Path.Combine(dir.FullName, "packages");
+            var version = "1.0.0-tooltest." + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+            Pack("src/Notebooks.Weights.Cli/Notebooks.Weights.Cli.csproj", packages, $"-p:Version={version}");
+            var tools = Path.Combine(dir.FullName, "tools");
+            var install = Exec("dotnet", "tool", "install", "Notebooks.Weights.Cli", "--tool-path", tools, "--add-source", packages, "--version", version);
+            Assert.True(install.Code == 0, $"dotnet tool install failed ({install.Code}):\n{install.Out}\n{install.Err}");
+
+            var weights = Path.Combine(tools, "weights");
+            var v = Exec(weights, "--version");
+            Assert.True(v.Code == 0, v.Err);
+            // --no-build packs the built assembly: the tool reports its informational version (not the package's).
+            var built = FileVersionInfo.GetVersionInfo(Path.Combine(Util.RepoRoot(), "src/Notebooks.Weights.Cli/bin", Configuration, "net10.0/weights.dll")).ProductVersion;
+            Assert.False(string.IsNullOrEmpty(built));
+            Assert.Equal(built, v.Out.Trim());
+            var layers = Exec(weights, "layers", "--model", "default");
+            Assert.True(layers.Code == 0, layers.Err);
+            Assert.Contains("conv2d0_pre_relu", layers.Out);
+            Assert.Contains("at 64 px", layers.Out);
+        }
+        finally { dir.Delete(recursive: true); }
     }
 }

@@ -1,8 +1,12 @@
+using System.CommandLine;
+
 namespace Notebooks.Weights.Cli;
 
 /// <summary>
-/// One command of the <c>weights</c> tool. Implementations are discovered by reflection, so adding a verb
-/// is adding one file under <c>Verbs/</c>. <see cref="Name"/> may have several words ("bench expand").
+/// One command of the <c>weights</c> tool. Implementations are discovered by reflection, so adding a verb is adding one
+/// file under <c>Verbs/</c>. <see cref="Name"/> may have several words ("bench expand": subcommand <c>expand</c> of
+/// <c>bench</c>). The verb's options and arguments are its <see cref="Option"/> / <see cref="Argument"/> fields,
+/// declared once (shared ones come from <see cref="Opt"/>); System.CommandLine parses, validates and documents them.
 /// </summary>
 public interface IVerb
 {
@@ -10,8 +14,8 @@ public interface IVerb
     string Name { get; }
     /// <summary>One line for the help listing.</summary>
     string Summary { get; }
-    /// <summary>Usage line(s) shown by <c>weights help VERB</c> and on argument errors.</summary>
-    string Usage { get; }
-    /// <summary>Runs the verb; returns the process exit code.</summary>
+    /// <summary>Notes shown under the summary in <c>weights VERB --help</c> (what the options do together), or empty.</summary>
+    string Notes => "";
+    /// <summary>Runs the verb on a parsed, validated command line; returns the process exit code.</summary>
     int Run(CliArgs args, TextWriter stdout, TextWriter stderr);
 }

@@ -10,12 +10,16 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights activations --model M --layer L[,L2] --in image.npy|png --out DIR</c>: the activations of named layers as
 /// .npy files (NCHW float32), so they can be compared with other frameworks without writing code.
 /// </summary>
-[Flags("raw")]
 public sealed class ActivationsVerb : IVerb
 {
     public string Name => "activations";
     public string Summary => "write the activations of named layers for an image (.npy or .png) as .npy files (NCHW float32)";
-    public string Usage =>
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _layer = Opt.Layer();
+    readonly Option<string> _in = Opt.Text("--in", "", required: true);
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<bool> _raw = Opt.Flag("--raw", "");
+    public string Notes =>
         "  weights activations --model M --layer L[,L2,...] --in image.npy|image.png --out DIR [--raw]\n" +
         "  --in: a .npy of shape [N, C, H, W] or [C, H, W] (float32/float64), or a PNG/JPEG (RGB); values are a [0, 1] image,\n" +
         "        mapped to the model's input range as every verb does (an ONNX file's input is fed as it is unless its\n" +
@@ -24,12 +28,11 @@ public sealed class ActivationsVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        var layers = (args.Require("layer")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToArray();
-        var inPath = args.Require("in");
-        var outDir = args.Require("out");
-        bool raw = args.Flag("raw");
-        args.EnsureAllUsed();
+        var modelName = args.Get(_model);
+        var layers = (args.Get(_layer)).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToArray();
+        var inPath = args.Get(_in);
+        var outDir = args.Get(_out);
+        bool raw = args.Get(_raw);
         if (layers.Length == 0) throw new CliUsageException("option --layer: name at least one layer");
         if (!File.Exists(inPath)) throw new FileNotFoundException($"--in: file not found: {Path.GetFullPath(inPath)}", inPath);
         string ext = Path.GetExtension(inPath).ToLowerInvariant();
@@ -45,6 +48,7 @@ public sealed class ActivationsVerb : IVerb
             files[l] = file;
         }
 
+        OutputPaths.Folder(outDir);
         using var model = args.Models.LoadModel(modelName);
         foreach (var l in layers) model.Layer(l); // unknown names fail here, with the nearest valid ones
         using var scope = NewDisposeScope();

@@ -12,26 +12,31 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights banding</c>: the weight-banding analysis of one conv weight: horizontal / vertical banding scores and the
 /// color-consistent, similarity-sorted grid of per-neuron one-sided NMF images.
 /// </summary>
-[Flags("json")]
 public sealed class BandingVerb : IVerb
 {
     public string Name => "banding";
     public string Summary => "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)";
-    public string Usage => "  weights banding --model M --layer L [--components 3] [--columns 32] [--out grid.npy] [--png grid.png] [--scale 8] [--json]\n" +
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _layer = Opt.Layer();
+    readonly Option<string?> _out = Opt.Out("output path", required: false);
+    readonly Option<string?> _png = Opt.Text("--png", "");
+    readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
+    readonly Option<int> _columns = Opt.Int("--columns", "units per grid row", 32, min: 1);
+    readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the PNG", 8, min: 1, max: 64);
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights banding --model M --layer L [--components 3] [--columns 32] [--out grid.npy] [--png grid.png] [--scale 8] [--json]\n" +
                            "  L: a conv layer (layer4.2.conv2, mixed5b_3x3), a layer alias (Convolution387) or a conv weight name (mixed5b_3x3_w, Parameter10)";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        var layer = args.Require("layer");
-        int k = args.GetInt("components", 3), columns = args.GetInt("columns", 32), scale = args.GetInt("scale", 8);
-        var outNpy = args.Get("out"); var outPng = args.Get("png");
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
-        if (k < 1) throw new CliUsageException($"--components must be ≥ 1; got {k}");
-        if (columns < 1) throw new CliUsageException($"--columns must be ≥ 1; got {columns}");
-        if (scale < 1 || scale > 64) throw new CliUsageException($"--scale must be in 1..64; got {scale}");
+        var modelName = args.Get(_model);
+        var layer = args.Get(_layer);
+        int k = args.Get(_components), columns = args.Get(_columns), scale = args.Get(_scale);
+        var outNpy = args.Get(_out); var outPng = args.Get(_png);
+        bool json = args.Get(_json);
 
+        if (outNpy is not null) OutputPaths.File(outNpy);
+        if (outPng is not null) OutputPaths.File(outPng, "--png");
         using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
         var (weightName, weight) = ResolveWeight(model, layer);

@@ -18,32 +18,36 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// interleaved in rounds in one run; each time is the minimum over rounds (robust to other load). Also prints the phase
 /// profile of (a) (<see cref="ExpandedWeights.Profile"/>).
 /// </summary>
-[Notebooks.Weights.Cli.Flags("json")]
 public sealed class BenchExpandVerb : IVerb
 {
     public string Name => "bench expand";
     public string Summary => "time expanded weights (closed form and batched backprop) vs the per-channel Lucid loop on an InceptionV1-shaped block";
-    public string Usage => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]\n" +
+    readonly Option<int?> _chunk = Opt.OptionalInt("--chunk", "channels per backprop chunk (default: ExpandedWeights.AutoChunk)", min: 1);
+    readonly Option<int> _width = Opt.Width(5);
+    readonly Option<int> _repeat = Opt.Repeat(3);
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<bool> _json = Opt.Json();
+    readonly Option<string?> _model = Opt.Model(required: false);
+    readonly Option<string?> _from = Opt.From(required: false);
+    readonly Option<string?> _to = Opt.To(required: false);
+    public string Notes => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]\n" +
                            "  weights bench expand --model FILE|NAME --from LAYER1 --to LAYER2 [--width 5] [--repeat 3]   (closed form, batched backprop and the per-channel loop on a real model)";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        int width = args.GetInt("width", 5);
-        int repeat = args.GetInt("repeat", 3);
-        int seed = args.GetInt("seed", 0);
-        int? chunkOpt = args.Get("chunk") is not null ? args.GetInt("chunk", 0) : null;
-        bool json = args.Flag("json");
-        string? modelName = args.Get("model"), from = args.Get("from"), to = args.Get("to");
-        args.EnsureAllUsed();
+        int width = args.Get(_width);
+        int repeat = args.Get(_repeat);
+        int seed = args.Get(_seed);
+        int? chunkOpt = args.Get(_chunk);
+        bool json = args.Get(_json);
+        string? modelName = args.Get(_model), from = args.Get(_from), to = args.Get(_to);
         if (modelName is not null || from is not null || to is not null)
         {
             if (modelName is null || from is null || to is null) throw new CliUsageException("options --model, --from and --to go together (bench a model's layer1 -> layer2)");
-            if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
             using var loaded = args.Models.LoadModel(modelName);
             return BenchExpandModel.Run(loaded, from, to, width, repeat, json, stdout);
         }
         if (chunkOpt is < 1) throw new CliUsageException($"option --chunk: expected at least 1, got {chunkOpt}");
-        if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1, got {repeat}");
         if (width < 1 || width > 28) throw new CliUsageException($"option --width: expected 1..28 (mixed3a is 28x28), got {width}");
 
         manual_seed(seed);

@@ -7,22 +7,28 @@ using Notebooks.Weights.Models;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights bench featurevis</c>: time per step of one render of N units in a batch vs N single-unit renders, same run.</summary>
-[Flags("json", "profile")]
 public sealed class BenchFeatureVisVerb : IVerb
 {
     public string Name => "bench featurevis";
     public string Summary => "time per step: a batch of N units vs N single-unit renders (same run), and their ratio";
-    public string Usage => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n" +
+    readonly Option<int?> _threads = Opt.OptionalInt("--threads", "");
+    readonly Option<string> _model = Opt.Model("default");
+    readonly Option<string?> _layer = Opt.Text("--layer", "");
+    readonly Option<int> _units = Opt.Int("--units", "", 8);
+    readonly Option<int> _size = Opt.Int("--size", "", 128);
+    readonly Option<int> _steps = Opt.Steps(8);
+    readonly Option<bool> _json = Opt.Json();
+    readonly Option<bool> _profile = Opt.Flag("--profile", "");
+    public string Notes => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n" +
         "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get("model", "default")!;
-        var layerOpt = args.Get("layer");
-        int n = args.GetInt("units", 8), size = args.GetInt("size", 128), steps = args.GetInt("steps", 8);
-        bool json = args.Flag("json"), profile = args.Flag("profile");
-        int? threads = args.Get("threads") is null ? null : args.GetInt("threads", 0);
-        args.EnsureAllUsed();
+        var modelName = args.Get(_model);
+        var layerOpt = args.Get(_layer);
+        int n = args.Get(_units), size = args.Get(_size), steps = args.Get(_steps);
+        bool json = args.Get(_json), profile = args.Get(_profile);
+        int? threads = args.Get(_threads);
         if (threads is int t && t < 1) throw new CliUsageException($"option --threads: must be at least 1, got {t}");
         if (threads is int nt) TorchSharp.torch.set_num_threads(nt);
         if (n < 1 || steps < 1 || size < 8) throw new CliUsageException("--units and --steps must be at least 1, --size at least 8");

@@ -14,20 +14,25 @@ public sealed class BenchInteractionVerb : IVerb
 {
     public string Name => "bench interaction";
     public string Summary => "time per-example interactions: batched vs one image at a time (ratio side by side)";
-    public string Usage => "  weights bench interaction --model M --from L1:a --to L2:b [--images N (default 256)] [--batch 64] [--width 5] [--repeat 2] [--seed 0]";
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
+    readonly Option<int> _images = Opt.Int("--images", "", 256);
+    readonly Option<int> _batch = Opt.Batch(64);
+    readonly Option<int> _width = Opt.Width(5);
+    readonly Option<int> _repeat = Opt.Repeat(2);
+    readonly Option<int> _seed = Opt.Seed(0);
+    public string Notes => "  weights bench interaction --model M --from L1:a --to L2:b [--images N (default 256)] [--batch 64] [--width 5] [--repeat 2] [--seed 0]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var model = args.Models.LoadModel(args.Require("model"));
+        var model = args.Models.LoadModel(args.Get(_model));
         using var _m = model;
-        var from = UnitRef.Parse(args.Require("from"), "--from");
-        var to = UnitRef.Parse(args.Require("to"), "--to");
-        int n = args.GetInt("images", 256), batch = args.GetInt("batch", 64), width = args.GetInt("width", 5);
-        int repeat = args.GetInt("repeat", 2), seed = args.GetInt("seed", 0);
-        args.EnsureAllUsed();
+        var from = UnitRef.Parse(args.Get(_from), "--from");
+        var to = UnitRef.Parse(args.Get(_to), "--to");
+        int n = args.Get(_images), batch = args.Get(_batch), width = args.Get(_width);
+        int repeat = args.Get(_repeat), seed = args.Get(_seed);
         if (n < 1) throw new CliUsageException($"option --images: expected a positive count; got {n}");
-        if (batch < 1) throw new CliUsageException($"option --batch: expected at least 1; got {batch}");
-        if (repeat < 1) throw new CliUsageException($"option --repeat: expected at least 1; got {repeat}");
         if (model.Input.Channels != 3) throw new ArgumentException($"bench interaction generates RGB scenes; {model.Name} takes {model.Input.Channels} channels.");
         Interaction.CheckPair(model, from, to, width);
         int size = model.Input.DefaultSize;

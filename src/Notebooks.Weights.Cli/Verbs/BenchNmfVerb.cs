@@ -11,21 +11,27 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights bench nmf</c>: one-sided NMF of a whole conv layer, batched vs one neuron at a time (ours, and sklearn
 /// through python3 when it is installed), all measured in the same run on the same seeded weights.
 /// </summary>
-[Flags("json", "no-sklearn")]
 public sealed class BenchNmfVerb : IVerb
 {
     public string Name => "bench nmf";
     public string Summary => "time batched one-sided NMF of a 1024-neuron layer vs one neuron at a time (ours and sklearn)";
-    public string Usage => "  weights bench nmf [--neurons 1024] [--in-channels 832] [--kernel 3] [--components 3] [--seed 0]\n" +
+    readonly Option<int> _neurons = Opt.Int("--neurons", "", 1024);
+    readonly Option<int> _inChannels = Opt.Int("--in-channels", "", 832);
+    readonly Option<int> _kernel = Opt.Int("--kernel", "", 3);
+    readonly Option<int> _components = Opt.Int("--components", "", 3);
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<int?> _single = Opt.OptionalInt("--single", "neurons timed one at a time (default all)", min: 1);
+    readonly Option<bool> _json = Opt.Json();
+    readonly Option<bool> _noSklearn = Opt.Flag("--no-sklearn", "");
+    public string Notes => "  weights bench nmf [--neurons 1024] [--in-channels 832] [--kernel 3] [--components 3] [--seed 0]\n" +
                            "                    [--single N (neurons timed one at a time; default all)] [--no-sklearn] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        int neurons = args.GetInt("neurons", 1024), inCh = args.GetInt("in-channels", 832), kernel = args.GetInt("kernel", 3);
-        int k = args.GetInt("components", 3), seed = args.GetInt("seed", 0);
-        int single = args.GetInt("single", neurons);
-        bool json = args.Flag("json"), noSk = args.Flag("no-sklearn");
-        args.EnsureAllUsed();
+        int neurons = args.Get(_neurons), inCh = args.Get(_inChannels), kernel = args.Get(_kernel);
+        int k = args.Get(_components), seed = args.Get(_seed);
+        int single = args.Get(_single) ?? neurons;
+        bool json = args.Get(_json), noSk = args.Get(_noSklearn);
         if (neurons < 1 || inCh < 1 || kernel < 1) throw new CliUsageException("--neurons, --in-channels and --kernel must be ≥ 1");
         if (single < 1 || single > neurons) throw new CliUsageException($"--single must be in 1..{neurons}; got {single}");
 

@@ -8,11 +8,10 @@ public sealed class DoctorVerb : IVerb
 {
     public string Name => "doctor";
     public string Summary => "check the TorchSharp native runtime (load, GLIBCXX patch, oneDNN guard, conv gradient)";
-    public string Usage => "  weights doctor";
+    public string Notes => "  weights doctor";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        args.EnsureAllUsed();
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var x = ones(2, 3, 6, 6).requires_grad_(true);

@@ -8,12 +8,23 @@ using Notebooks.Weights.Runtime;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights explore</c>: a browsable weight explorer of a model, written as a static site or served on 127.0.0.1.</summary>
-[Flags("serve")]
 public sealed class ExploreVerb : IVerb
 {
     public string Name => "explore";
     public string Summary => "a browsable weight explorer of a model (Lucid's InceptionV1 explorer, for any model): static site or --serve";
-    public string Usage =>
+    readonly Option<int?> _featureVisSize = Opt.OptionalInt("--feature-vis-size", "");
+    readonly Option<int?> _unitsPerLayer = Opt.OptionalInt("--units-per-layer", "");
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string?> _out = Opt.Out("output path", required: false);
+    readonly Option<int?> _port = Opt.Port();
+    readonly Option<string?> _layers = Opt.Text("--layers", "");
+    readonly Option<string?> _cache = Opt.Cache();
+    readonly Option<int> _featureVisSteps = Opt.Int("--feature-vis-steps", "", 48);
+    readonly Option<int> _top = Opt.Int("--top", "", 8);
+    readonly Option<int> _width = Opt.Width(5);
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<bool> _serve = Opt.Flag("--serve", "");
+    public string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
         "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
@@ -23,32 +34,29 @@ public sealed class ExploreVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        bool serve = args.Flag("serve");
-        var outDir = args.Get("out");
-        var portText = args.Get("port");
-        var layers = args.Get("layers")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var modelName = args.Get(_model);
+        bool serve = args.Get(_serve);
+        var outDir = args.Get(_out);
+        var portOption = args.Get(_port);
+        var layers = args.Get(_layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var options = new ExplorerOptions
         {
             Layers = layers,
-            FeatureVisSteps = args.GetInt("feature-vis-steps", 48),
-            FeatureVisSize = args.Get("feature-vis-size") is null ? null : args.GetInt("feature-vis-size", 0),
-            UnitsPerLayer = args.Get("units-per-layer") is null ? null : args.GetInt("units-per-layer", 0),
-            TopK = args.GetInt("top", 8),
-            ExpandedWidth = args.GetInt("width", 5),
-            Seed = args.GetInt("seed", 0),
-            FeatureVisCacheRoot = args.Get("cache"),
+            FeatureVisSteps = args.Get(_featureVisSteps),
+            FeatureVisSize = args.Get(_featureVisSize),
+            UnitsPerLayer = args.Get(_unitsPerLayer),
+            TopK = args.Get(_top),
+            ExpandedWidth = args.Get(_width),
+            Seed = args.Get(_seed),
+            FeatureVisCacheRoot = args.Get(_cache),
         };
-        args.EnsureAllUsed();
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
         if (!serve && outDir is null) throw new CliUsageException("give --out SITE for a static site, or --serve");
-        if (!serve && portText is not null) throw new CliUsageException("--port only applies with --serve");
+        if (!serve && portOption is not null) throw new CliUsageException("--port only applies with --serve");
         if (layers is { Length: 0 }) throw new CliUsageException("option --layers: expected a comma-separated list of layer names");
-        int port = 8080;
-        if (portText is not null && (!int.TryParse(portText, out port) || port is < 0 or > 65535))
-            throw new CliUsageException($"option --port: expected a port number 0..65535, got '{portText}'");
+        int port = portOption ?? 8080;
         try { options.Validate(); }
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }
+        if (outDir is not null) OutputPaths.Folder(outDir);
         if (outDir is not null) ExplorerSiteWriter.CheckFolder(outDir);
 
         using var model = args.Models.LoadModel(modelName);

@@ -4,12 +4,24 @@ using Notebooks.Weights.Models;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights featurevis</c>: renders (or reads from the cache) feature visualizations of units and writes PNGs.</summary>
-[Flags("lucid-hosted", "no-cache", "no-relu-override")]
 public sealed class FeatureVisVerb : IVerb
 {
     public string Name => "featurevis";
     public string Summary => "render feature visualizations of units (Lucid optvis; cached) and write PNGs";
-    public string Usage =>
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _layer = Opt.Layer();
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string> _objective = Opt.Text("--objective", "", "channel");
+    readonly Option<string?> _cache = Opt.Cache();
+    readonly Option<int> _steps = Opt.Steps(512);
+    readonly Option<int> _size = Opt.Int("--size", "image size in pixels", 128, min: 8);
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<int[]?> _units = Opt.Units(required: true);
+    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "");
+    readonly Option<bool> _noCache = Opt.Flag("--no-cache", "");
+    readonly Option<bool> _noPreRelu = Opt.Flag("--no-pre-relu", "");
+    readonly Option<bool> _noReluOverride = Opt.Flag("--no-relu-override", "");
+    public string Notes =>
         "  weights featurevis --model M --layer L --units a,b [--steps 512] [--size 128] [--seed S]\n" +
         "                     [--objective channel|neuron] [--no-pre-relu] [--no-relu-override] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +
         "  --no-relu-override: ordinary ReLU gradients from the first step (Lucid's default redirects them for 17 steps).\n" +
@@ -18,24 +30,22 @@ public sealed class FeatureVisVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        var layer = args.Require("layer");
-        var units = args.GetIntList("units") ?? throw new CliUsageException("missing required option --units");
-        int steps = args.GetInt("steps", 512), size = args.GetInt("size", 128), seed = args.GetInt("seed", 0);
-        var objective = args.Get("objective", "channel")!.ToLowerInvariant() switch
+        var modelName = args.Get(_model);
+        var layer = args.Get(_layer);
+        var units = args.Get(_units)!;
+        int steps = args.Get(_steps), size = args.Get(_size), seed = args.Get(_seed);
+        var objective = args.Get(_objective).ToLowerInvariant() switch
         {
             "channel" => UnitObjective.Channel,
             "neuron" => UnitObjective.Neuron,
             var o => throw new CliUsageException($"option --objective: expected channel or neuron, got '{o}'"),
         };
-        bool hosted = args.Flag("lucid-hosted"), noCache = args.Flag("no-cache"), noPreRelu = args.Flag("no-pre-relu"), noReluOverride = args.Flag("no-relu-override");
-        var cacheDir = args.Get("cache");
-        var outDir = args.Require("out");
-        args.EnsureAllUsed();
-        if (steps < 1) throw new CliUsageException($"option --steps: must be at least 1, got {steps}");
-        if (size < 8) throw new CliUsageException($"option --size: must be at least 8, got {size}");
+        bool hosted = args.Get(_lucidHosted), noCache = args.Get(_noCache), noPreRelu = args.Get(_noPreRelu), noReluOverride = args.Get(_noReluOverride);
+        var cacheDir = args.Get(_cache);
+        var outDir = args.Get(_out);
         if (noCache && cacheDir is not null) throw new CliUsageException("--no-cache and --cache exclude each other");
 
+        OutputPaths.Folder(outDir);
         using var model = args.Models.LoadModel(modelName);
         string? temp = noCache ? Directory.CreateTempSubdirectory("featurevis-").FullName : null;
         using var cts = new CancellationTokenSource();

@@ -11,27 +11,40 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights interaction</c>: the interaction card of a unit pair — expanded weight, best case, per-example gradient maps
 /// for B's top images from a folder and their factors — as a standalone HTML page.
 /// </summary>
-[Notebooks.Weights.Cli.Flags("linearize", "no-best")]
 public sealed class InteractionVerb : IVerb
 {
     public string Name => "interaction";
     public string Summary => "interaction card of two units: expanded weight, best case, per-example gradients over images and their factors (HTML)";
-    public string Usage =>
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string?> _images = Opt.Text("--images", "");
+    readonly Option<string?> _algorithm = Opt.Text("--algorithm", "");
+    readonly Option<int> _top = Opt.Int("--top", "", 64);
+    readonly Option<int> _show = Opt.Int("--show", "", 8);
+    readonly Option<int> _factors = Opt.Int("--factors", "", 3);
+    readonly Option<int> _width = Opt.Width(5);
+    readonly Option<int> _bestSteps = Opt.Int("--best-steps", "", 128);
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<int> _batch = Opt.Batch(Interaction.DefaultBatchSize);
+    readonly Option<bool> _linearize = Opt.Flag("--linearize", "");
+    readonly Option<bool> _noBest = Opt.Flag("--no-best", "");
+    public string Notes =>
         "  weights interaction --model M --from L1:a --to L2:b [--images DIR] [--top N (default 64; 0 = all)] [--show 8] [--factors K (default 3)]\n" +
         "                      [--algorithm nmf|pca] [--width 5] [--linearize] [--best-steps 128] [--no-best] [--seed 0] [--batch 32] --out page.html";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        var from = UnitRef.Parse(args.Require("from"), "--from");
-        var to = UnitRef.Parse(args.Require("to"), "--to");
-        var dir = args.Get("images");
-        int top = args.GetInt("top", 64), show = args.GetInt("show", 8), k = args.GetInt("factors", 3), width = args.GetInt("width", 5);
-        int steps = args.GetInt("best-steps", 128), seed = args.GetInt("seed", 0), batch = args.GetInt("batch", Interaction.DefaultBatchSize);
-        var algorithmName = args.Get("algorithm") ?? "nmf";
-        bool linearize = args.Flag("linearize"), noBest = args.Flag("no-best");
-        var outPath = args.Require("out");
-        args.EnsureAllUsed();
+        var modelName = args.Get(_model);
+        var from = UnitRef.Parse(args.Get(_from), "--from");
+        var to = UnitRef.Parse(args.Get(_to), "--to");
+        var dir = args.Get(_images);
+        int top = args.Get(_top), show = args.Get(_show), k = args.Get(_factors), width = args.Get(_width);
+        int steps = args.Get(_bestSteps), seed = args.Get(_seed), batch = args.Get(_batch);
+        var algorithmName = args.Get(_algorithm) ?? "nmf";
+        bool linearize = args.Get(_linearize), noBest = args.Get(_noBest);
+        var outPath = args.Get(_out);
         var algorithm = algorithmName switch
         {
             "nmf" => ReductionAlgorithm.Nmf,
@@ -42,8 +55,8 @@ public sealed class InteractionVerb : IVerb
         if (show < 1) throw new CliUsageException($"option --show: expected at least 1; got {show}");
         if (k < 0) throw new CliUsageException($"option --factors: expected 0 (none) or a positive count; got {k}");
         if (steps < 1) throw new CliUsageException($"option --best-steps: expected at least 1; got {steps}");
-        if (batch < 1) throw new CliUsageException($"option --batch: expected at least 1; got {batch}");
 
+        OutputPaths.File(outPath);
         using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
         Interaction.CheckPair(model, from, to, width);

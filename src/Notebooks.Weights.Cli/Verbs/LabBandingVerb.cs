@@ -16,46 +16,43 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <see cref="BandingScore"/> (verdicts by <see cref="BandingLab.Verdict"/>), checks the article's four claims, and draws
 /// the color-consistent NMF grid of every layer (<see cref="LayerFactorGrid"/>) as PNGs and one HTML page.
 /// </summary>
-[Flags("retrain")]
 public sealed class LabBandingVerb : IVerb
 {
     public string Name => "lab banding";
+    static readonly TrainOptions Defaults = new();
     public string Summary => "train the weight-banding variants (gap, flatten, xpool, rotated) and score banding per layer";
-    public string Usage => "  weights lab banding --out DIR [--seed 1] [--steps 600] [--batch 32] [--variants baseline,flatten,xpool,rotated]\n" +
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string?> _variants = Opt.Text("--variants", "");
+    readonly Option<int> _seed = Opt.Seed((int)Defaults.Seed);
+    readonly Option<int> _steps = Opt.Steps(Defaults.Steps);
+    readonly Option<int> _batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
+    readonly Option<int> _validation = Opt.Int("--validation", "validation images", Defaults.ValidationSize, min: 1);
+    readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
+    readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the grids", 8, min: 1, max: 64);
+    readonly Option<bool> _retrain = Opt.Flag("--retrain", "");
+    public string Notes => "  weights lab banding --out DIR [--seed 1] [--steps 600] [--batch 32] [--variants baseline,flatten,xpool,rotated]\n" +
                            "                      [--validation 1000] [--components 3] [--scale 8] [--retrain]\n" +
                            "  writes DIR/VARIANT.weights + .json, DIR/banding.json, DIR/banding.md, DIR/banding.html and\n" +
                            "  DIR/grids/VARIANT-LAYER.png (color-consistent NMF grids); reuses matching weights unless --retrain";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new TrainOptions();
-        var dir = args.Require("out");
-        long seed = args.GetInt("seed", (int)defaults.Seed);
-        int steps = args.GetInt("steps", defaults.Steps);
-        int batch = args.GetInt("batch", defaults.BatchSize);
-        int validation = args.GetInt("validation", defaults.ValidationSize);
-        int components = args.GetInt("components", 3);
-        int scale = args.GetInt("scale", 8);
-        var variantNames = args.Get("variants");
-        bool retrain = args.Flag("retrain");
-        args.EnsureAllUsed();
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
-        if (steps < 1) throw new CliUsageException($"option --steps: expected a positive integer, got {steps}");
-        if (batch < 1) throw new CliUsageException($"option --batch: expected a positive integer, got {batch}");
-        if (validation < 1) throw new CliUsageException($"option --validation: expected a positive integer, got {validation}");
-        if (components < 1) throw new CliUsageException($"option --components: expected a positive integer, got {components}");
-        if (scale is < 1 or > 64) throw new CliUsageException($"option --scale: expected an integer in 1..64, got {scale}");
+        var dir = args.Get(_out);
+        long seed = args.Get(_seed);
+        int steps = args.Get(_steps);
+        int batch = args.Get(_batch);
+        int validation = args.Get(_validation);
+        int components = args.Get(_components);
+        int scale = args.Get(_scale);
+        var variantNames = args.Get(_variants);
+        bool retrain = args.Get(_retrain);
         var variants = variantNames is null ? BandingVariant.All
             : variantNames.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BandingVariant.Get).Distinct().ToList();
         if (variants.Count == 0) throw new CliUsageException("option --variants: expected a list like baseline,rotated");
-        var full = Path.GetFullPath(dir);
-        if (File.Exists(full)) throw new IOException($"--out '{dir}' is a file; give a folder.");
-        var parent = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar));
-        if (parent is not null && !Directory.Exists(parent)) throw new DirectoryNotFoundException($"Cannot create --out '{dir}': folder '{parent}' does not exist.");
-        Directory.CreateDirectory(full);
+        var full = OutputPaths.Folder(dir);
         Directory.CreateDirectory(Path.Combine(full, "grids"));
 
-        var baseOptions = defaults with { Seed = seed, Steps = steps, BatchSize = batch, ValidationSize = validation };
+        var baseOptions = Defaults with { Seed = seed, Steps = steps, BatchSize = batch, ValidationSize = validation };
         var results = new List<VariantResult>();
         var pictures = new List<(string Variant, string Layer, Image Picture)>();
         var total = System.Diagnostics.Stopwatch.StartNew();

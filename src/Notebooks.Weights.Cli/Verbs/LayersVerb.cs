@@ -4,20 +4,20 @@ using Notebooks.Weights.Models;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights layers</c>: the layer table of a model (name, kind, channels, H×W) or JSON.</summary>
-[Flags("json")]
 public sealed class LayersVerb : IVerb
 {
     public string Name => "layers";
     public string Summary => "list a model's layers: name, kind, channels, height x width";
-    public string Usage => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
+    readonly Option<string> _model = Opt.Model("default");
+    readonly Option<string?> _size = Opt.Text("--size", "");
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get("model", "default")!;
-        var sizeText = args.Get("size");
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}' (use --model NAME)");
+        var modelName = args.Get(_model);
+        var sizeText = args.Get(_size);
+        bool json = args.Get(_json);
         int? size = null;
         if (sizeText is not null)
         {

@@ -8,30 +8,39 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights nmf</c>: Lucid's ChannelReducer on a .npy array (last axis reduced), optionally one-sided (posneg).</summary>
-[Flags("json")]
 public sealed class NmfVerb : IVerb
 {
     public string Name => "nmf";
     public string Summary => "reduce the last axis of a .npy array with NMF (or PCA/SVD); one-sided NMF with --posneg-axis";
-    public string Usage => "  weights nmf --in X.npy --components K --out F.npy [--posneg-axis A] [--seed S] [--algorithm nmf|pca|svd]\n" +
+    readonly Option<string> _in = Opt.Text("--in", "", required: true);
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<int> _components = Opt.RequiredInt("--components", "number of components", min: 1);
+    readonly Option<string> _algorithm = Opt.Text("--algorithm", "", "nmf");
+    readonly Option<string> _init = Opt.Text("--init", "", "nndsvda");
+    readonly Option<string?> _posnegAxis = Opt.Text("--posneg-axis", "");
+    readonly Option<string?> _componentsOut = Opt.Text("--components-out", "");
+    readonly Option<int> _seed = Opt.Seed(0);
+    readonly Option<int> _maxIter = Opt.Int("--max-iter", "", 200);
+    readonly Option<double> _tol = Opt.Double("--tol", "", 1e-4);
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights nmf --in X.npy --components K --out F.npy [--posneg-axis A] [--seed S] [--algorithm nmf|pca|svd]\n" +
                            "              [--init nndsvda|nndsvd|random] [--tol 1e-4] [--max-iter 200] [--components-out C.npy] [--json]\n" +
                            "  --posneg-axis A: split signs along axis A first (last axis = channels of one neuron;\n" +
                            "                  another axis, e.g. 0 = neurons of a group, is recombined as W[:N] - W[N:])";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var input = args.Require("in");
-        int k = args.RequireInt("components");
-        var output = args.Require("out");
-        var posnegText = args.Get("posneg-axis");
-        int seed = args.GetInt("seed", 0);
-        var algText = args.Get("algorithm", "nmf")!;
-        var initText = args.Get("init", "nndsvda")!;
-        double tol = args.GetDouble("tol", 1e-4);
-        int maxIter = args.GetInt("max-iter", 200);
-        var compOut = args.Get("components-out");
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
+        var input = args.Get(_in);
+        int k = args.Get(_components);
+        var output = args.Get(_out);
+        var posnegText = args.Get(_posnegAxis);
+        int seed = args.Get(_seed);
+        var algText = args.Get(_algorithm);
+        var initText = args.Get(_init);
+        double tol = args.Get(_tol);
+        int maxIter = args.Get(_maxIter);
+        var compOut = args.Get(_componentsOut);
+        bool json = args.Get(_json);
 
         var alg = algText.ToLowerInvariant() switch
         {
@@ -47,8 +56,9 @@ public sealed class NmfVerb : IVerb
         if (posnegText is not null)
             posnegAxis = int.TryParse(posnegText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var a)
                 ? a : throw new CliUsageException($"--posneg-axis: expected an integer axis, got '{posnegText}'");
-        if (k < 1) throw new CliUsageException($"--components must be ≥ 1; got {k}");
         if (!File.Exists(input)) throw new FileNotFoundException($"input file not found: {input}", input);
+        OutputPaths.File(output);
+        if (compOut is not null) OutputPaths.File(compOut, "--components-out");
 
         using var scope = NewDisposeScope();
         var x = Npy.Load(input);

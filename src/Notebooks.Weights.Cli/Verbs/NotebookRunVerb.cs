@@ -3,38 +3,36 @@ using Notebooks.Weights.Cli.Notebook;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights notebook run</c>: executes a notebook's cells in the real .NET Interactive C# kernel.</summary>
-[Flags("save-outputs", "quiet", "no-package-outputs")]
 public sealed class NotebookRunVerb : IVerb
 {
     public string Name => "notebook run";
     public string Summary => "run a notebook's cells in order in the .NET Interactive C# kernel and save its outputs into the notebook and/or an HTML page";
-    public string Usage => """
-          weights notebook run NOTEBOOK.ipynb [--param name=value]... [--html out.html] [--save-outputs] [--out other.ipynb] [--no-package-outputs] [--quiet]
-            --param name=value     override a variable of the cell tagged 'parameters' (papermill style; repeat or separate with ';')
-            --html FILE            write a standalone HTML page of the notebook with its outputs
-            --save-outputs         write the outputs back into NOTEBOOK.ipynb
-            --out FILE             write the notebook with outputs to FILE instead
-            --no-package-outputs   leave out the outputs of package cells (#r "nuget:", #i, #!import): the kernel's package
-                                   list names folders of this machine (restore sources, extension scripts)
-            --quiet                no per-cell progress lines, no cell stderr (render progress) while cells run
+    readonly Argument<string> _notebook = new("NOTEBOOK.ipynb") { Description = "the notebook to run" };
+    readonly Option<string?> _param = Opt.Text("--param", "name=value: override a variable of the cell tagged 'parameters' (papermill style; separate several with ';')");
+    readonly Option<string?> _html = Opt.Text("--html", "write a standalone HTML page of the notebook with its outputs to this file");
+    readonly Option<bool> _saveOutputs = Opt.Flag("--save-outputs", "write the outputs back into NOTEBOOK.ipynb");
+    readonly Option<string?> _out = Opt.Out("write the notebook with outputs to this file instead", required: false);
+    readonly Option<bool> _noPackageOutputs = Opt.Flag("--no-package-outputs", "leave out the outputs of package cells (#r \"nuget:\", #i, #!import): the kernel's package list names folders of this machine");
+    readonly Option<bool> _quiet = Opt.Flag("--quiet", "no per-cell progress lines, no cell stderr (render progress) while cells run");
+    public string Notes => """
           The kernel runs in the notebook's folder, as in VS Code and Jupyter.
           exit code 1 when a cell fails ("cell N, line L `source`: error"); outputs up to that cell are still written.
         """;
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Positional.Count != 1) throw new CliUsageException($"expected one notebook path, got {args.Positional.Count} ({string.Join(" ", args.Positional)})");
-        var path = args.Positional[0];
-        var parameters = (args.Get("param") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
+        var path = args.Get(_notebook);
+        var parameters = (args.Get(_param) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(NotebookParameters.ParseOption).ToList();
-        var html = args.Get("html");
-        var save = args.Flag("save-outputs");
-        var outPath = args.Get("out");
-        var quiet = args.Flag("quiet");
-        var noPackageOutputs = args.Flag("no-package-outputs");
-        args.EnsureAllUsed();
+        var html = args.Get(_html);
+        var save = args.Get(_saveOutputs);
+        var outPath = args.Get(_out);
+        var quiet = args.Get(_quiet);
+        var noPackageOutputs = args.Get(_noPackageOutputs);
         if (save && outPath != null) throw new CliUsageException("--save-outputs and --out both say where to write the notebook; give one");
         if (!path.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)) throw new CliUsageException($"expected a .ipynb notebook, got '{path}'");
+        if (html is not null) OutputPaths.File(html, "--html");
+        if (outPath is not null) OutputPaths.File(outPath);
 
         var notebook = NotebookRunner.Load(path);
         var options = new NotebookRunOptions

@@ -7,20 +7,22 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights onnx --model m.onnx</c>: what the ONNX importer makes of a file — producer, opset, input layout, every
 /// layer with its operator, friendly aliases and output shape, and the parameter aliases.
 /// </summary>
-[Flags("json")]
 public sealed class OnnxVerb : IVerb
 {
     public string Name => "onnx";
     public string Summary => "import an .onnx file and list its layers (node names, op types, aliases, shapes) and parameters";
-    public string Usage => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
+    readonly Option<int?> _size = Opt.OptionalInt("--size", "");
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string?> _layout = Opt.Text("--layout", "");
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var path = args.Require("model");
-        int? size = args.Get("size") is null ? null : args.GetInt("size", 0);
-        var layout = args.Get("layout");
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
+        var path = args.Get(_model);
+        int? size = args.Get(_size);
+        var layout = args.Get(_layout);
+        bool json = args.Get(_json);
 
         var onnx = OnnxModel.Load(path, layout);
         using var model = onnx.ToVisionModel();

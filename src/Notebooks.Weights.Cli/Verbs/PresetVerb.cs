@@ -4,12 +4,14 @@ using Notebooks.Weights.Walkthrough;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights preset</c>: the walkthrough's choices (layers, widths, units) for a model.</summary>
-[Flags("derive", "derive-units")]
 public sealed class PresetVerb : IVerb
 {
     public string Name => "preset";
     public string Summary => "the walkthrough's layers, widths and units for a model (its preset, or derived from its graph)";
-    public string Usage => """
+    readonly Option<string> _model = Opt.Model("default");
+    readonly Option<bool> _derive = Opt.Flag("--derive", "");
+    readonly Option<bool> _deriveUnits = Opt.Flag("--derive-units", "");
+    public string Notes => """
           weights preset [--model default|inceptionv1|resnet18|PATH] [--derive]
             --derive         derive everything from the model's graph even when it has a preset (WalkthroughPreset.Derive)
             --derive-units   keep the preset's layers, derive its units by the rule (to check or refresh a preset)
@@ -17,10 +19,8 @@ public sealed class PresetVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get("model", "default")!;
-        bool derive = args.Flag("derive"), deriveUnits = args.Flag("derive-units");
-        args.EnsureAllUsed();
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}' (use --model NAME)");
+        var modelName = args.Get(_model);
+        bool derive = args.Get(_derive), deriveUnits = args.Get(_deriveUnits);
         using var model = ModelRegistry.Load(modelName);
         if (derive && deriveUnits) throw new CliUsageException("--derive and --derive-units exclude each other");
         var known = WalkthroughPreset.Known(model.Name);

@@ -16,7 +16,18 @@ public sealed class RenderVerb : IVerb
 {
     public string Name => "render";
     public string Summary => "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page";
-    public string Usage =>
+    readonly Option<string> _from = Opt.From();
+    readonly Option<string> _to = Opt.To();
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<int> _unit = Opt.Unit();
+    readonly Option<string?> _model = Opt.Model(required: false);
+    readonly Option<string?> _weights = Opt.Text("--weights", "");
+    readonly Option<string?> _next = Opt.Text("--next", "");
+    readonly Option<string?> _nextWeights = Opt.Text("--next-weights", "");
+    readonly Option<string?> _nextFrom = Opt.Text("--next-from", "");
+    readonly Option<int> _top = Opt.Int("--top", "", 10);
+    readonly Option<int> _width = Opt.Width(5);
+    public string Notes =>
         "  weights render --model M --from L1 --to L2 --unit N [--next L3 [--next-from L2b]] [--width 5] [--top 10] --out report.html|.png\n" +
         "    N is a unit of L2; rows: expanded weights L1 -> L2 into N, and (with --next) N's weights into L3\n" +
         "    (--next-from: expand from another layer holding the same units, e.g. maxpool4 for mixed3b -> mixed4a).\n" +
@@ -26,27 +37,26 @@ public sealed class RenderVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get("model");
-        var prevPath = args.Get("weights");
-        var from = args.Require("from");
-        var to = args.Require("to");
-        int unit = args.RequireInt("unit");
-        int top = args.GetInt("top", 10);
-        var next = args.Get("next");
-        var nextPath = args.Get("next-weights");
-        var nextFrom = args.Get("next-from");
-        int width = args.GetInt("width", 5);
-        var outPath = args.Require("out");
-        args.EnsureAllUsed();
+        var modelName = args.Get(_model);
+        var prevPath = args.Get(_weights);
+        var from = args.Get(_from);
+        var to = args.Get(_to);
+        int unit = args.Get(_unit);
+        int top = args.Get(_top);
+        var next = args.Get(_next);
+        var nextPath = args.Get(_nextWeights);
+        var nextFrom = args.Get(_nextFrom);
+        int width = args.Get(_width);
+        var outPath = args.Get(_out);
         if ((modelName is null) == (prevPath is null)) throw new CliUsageException("give either --model (expanded weights computed from the model) or --weights (a saved .npy)");
         if (modelName is not null && nextPath is not null) throw new CliUsageException("--next-weights goes with --weights; with --model the next-layer weights are computed");
         if (prevPath is not null && nextFrom is not null) throw new CliUsageException("--next-from goes with --model");
         if (prevPath is not null && (next is null) != (nextPath is null)) throw new CliUsageException("--next and --next-weights go together");
-        if (width < 1) throw new CliUsageException($"option --width: expected a positive width, got {width}");
         if (top < 1) throw new CliUsageException($"option --top: expected a positive count, got {top}");
         var ext = Path.GetExtension(outPath).ToLowerInvariant();
         if (ext is not (".html" or ".htm" or ".png")) throw new CliUsageException($"option --out: expected a .html or .png file, got '{outPath}'");
 
+        OutputPaths.File(outPath);
         using var scope = NewDisposeScope();
         string source;
         Tensor toPrevious;

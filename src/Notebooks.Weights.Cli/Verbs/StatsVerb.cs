@@ -5,20 +5,22 @@ using Notebooks.Weights.Weights;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights stats</c>: per-weight Frobenius norm, magnitude/sign summary and histogram of a model.</summary>
-[Notebooks.Weights.Cli.Flags("json")]
 public sealed class StatsVerb : IVerb
 {
     public string Name => "stats";
     public string Summary => "weight statistics per layer: Frobenius norm, mean |w|, sign fractions, histogram, per-unit norms";
-    public string Usage => "  weights stats --model M [--bins 50] [--near-zero 1e-3] [--json]";
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<int> _bins = Opt.Int("--bins", "", 50);
+    readonly Option<double> _nearZero = Opt.Double("--near-zero", "", 1e-3);
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights stats --model M [--bins 50] [--near-zero 1e-3] [--json]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        int bins = args.GetInt("bins", 50);
-        double nearZero = args.GetDouble("near-zero", 1e-3);
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
+        var modelName = args.Get(_model);
+        int bins = args.Get(_bins);
+        double nearZero = args.Get(_nearZero);
+        bool json = args.Get(_json);
         if (bins < 1) throw new CliUsageException($"option --bins: expected at least 1, got {bins}");
         using var model = args.Models.LoadModel(modelName);
         var stats = LayerStatistics.Compute(model, bins, nearZero);

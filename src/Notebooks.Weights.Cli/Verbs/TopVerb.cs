@@ -6,27 +6,34 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights top</c>: the notebook's "top connections" of one unit, by the L2 norm of its expanded weights.</summary>
-[Notebooks.Weights.Cli.Flags("json")]
 public sealed class TopVerb : IVerb
 {
     public string Name => "top";
     public string Summary => "strongest input (or output) neurons of a unit by expanded-weight norm";
-    public string Usage => "  weights top --model M --layer L2 --unit N [--k 10] [--direction in|out] [--from L1 | --to L3] [--width 5] [--json]\n" +
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _layer = Opt.Layer();
+    readonly Option<int> _unit = Opt.Unit();
+    readonly Option<string> _direction = Opt.Text("--direction", "", "in");
+    readonly Option<string?> _from = Opt.From(required: false);
+    readonly Option<string?> _to = Opt.To(required: false);
+    readonly Option<int> _k = Opt.Int("--k", "", 10);
+    readonly Option<int> _width = Opt.Width(5);
+    readonly Option<bool> _json = Opt.Json();
+    public string Notes => "  weights top --model M --layer L2 --unit N [--k 10] [--direction in|out] [--from L1 | --to L3] [--width 5] [--json]\n" +
                            "    in: layer1 defaults to the previous top-level layer; out: layer2 defaults to the next top-level\n" +
                            "    layer that is not a pooling layer (a pooling layer right after L2 becomes layer1, as in the notebook's maxpool4->mixed4a).";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        var layer = args.Require("layer");
-        int unit = args.RequireInt("unit");
-        int k = args.GetInt("k", 10);
-        var direction = args.Get("direction", "in")!;
-        var from = args.Get("from");
-        var to = args.Get("to");
-        int width = args.GetInt("width", 5);
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
+        var modelName = args.Get(_model);
+        var layer = args.Get(_layer);
+        int unit = args.Get(_unit);
+        int k = args.Get(_k);
+        var direction = args.Get(_direction);
+        var from = args.Get(_from);
+        var to = args.Get(_to);
+        int width = args.Get(_width);
+        bool json = args.Get(_json);
         if (direction is not ("in" or "out")) throw new CliUsageException($"option --direction: expected 'in' or 'out', got '{direction}'");
         if (direction == "in" && to is not null) throw new CliUsageException("option --to only applies to --direction out");
         if (direction == "out" && from is not null) throw new CliUsageException("option --from only applies to --direction in");

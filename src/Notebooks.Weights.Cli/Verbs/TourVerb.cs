@@ -14,7 +14,10 @@ public sealed class TourVerb : IVerb
 
     public string Name => "tour";
     public string Summary => "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page";
-    public string Usage => """
+    readonly Option<string> _model = Opt.Model("default");
+    readonly Option<string> _out = Opt.Out("output path", required: false, defaultValue: "tour.html");
+    readonly Option<int?> _featureVisSteps = Opt.OptionalInt("--feature-vis-steps", "optimization steps per feature visualization (default: the notebook's)", min: 1);
+    public string Notes => """
           weights tour [--model default] [--out tour.html] [--feature-vis-steps 256]
             --model NAME|PATH         model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units;
                                       'resnet18' = an ImageNet ResNet18 from NuGet; other models: layers and units derived from their graph)
@@ -27,17 +30,12 @@ public sealed class TourVerb : IVerb
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
-        var model = args.Get("model", "default")!;
-        var outPath = args.Get("out", "tour.html")!;
-        var steps = args.Get("feature-vis-steps");
-        args.EnsureAllUsed();
+        var model = args.Get(_model);
+        var outPath = args.Get(_out);
+        var steps = args.Get(_featureVisSteps);
         var parameters = new List<KeyValuePair<string, string>> { new("modelName", model) };
-        if (steps is not null)
-        {
-            if (!int.TryParse(steps, out var n) || n < 1) throw new CliUsageException($"option --feature-vis-steps: expected a positive integer, got '{steps}'");
-            parameters.Add(new("featureVisSteps", steps));
-        }
+        if (steps is not null) parameters.Add(new("featureVisSteps", steps.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        OutputPaths.File(outPath);
         var watch = Stopwatch.StartNew();
         var notebook = LoadNotebook();
         // The embedded notebook runs where the committed one lives, so its package cell finds the local pack.

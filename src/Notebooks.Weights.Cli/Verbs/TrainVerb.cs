@@ -4,37 +4,37 @@ using Notebooks.Weights.Training;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
-/// <summary><c>weights train default</c>: trains the default model on generated data (reproduces the shipped weights with the defaults).</summary>
-[Flags("rotate90")]
+/// <summary><c>weights train default</c>: trains the default model on generated data (reproduces the shipped weights with the Defaults).</summary>
 public sealed class TrainVerb : IVerb
 {
     public string Name => "train default";
+    static readonly TrainOptions Defaults = new();
     public string Summary => "train the default model on generated scenes (the defaults reproduce the shipped weights)";
-    public string Usage => "  weights train default --out PATH.weights [--seed 1] [--steps 600] [--batch 32] [--head gap|flatten|xpool] [--rotate90] [--threads 2]\n" +
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string> _head = Opt.Text("--head", "", "gap");
+    readonly Option<int> _seed = Opt.Seed((int)Defaults.Seed);
+    readonly Option<int> _steps = Opt.Steps(Defaults.Steps);
+    readonly Option<int> _batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
+    readonly Option<bool> _rotate90 = Opt.Flag("--rotate90", "train on images rotated by 90 degrees");
+    readonly Option<int> _threads = Opt.Int("--threads", "torch threads", Defaults.Threads, min: 1);
+    public string Notes => "  weights train default --out PATH.weights [--seed 1] [--steps 600] [--batch 32] [--head gap|flatten|xpool] [--rotate90] [--threads 2]\n" +
                            "  writes PATH.weights (TorchSharp module format) and PATH.json (seed, steps, accuracies, weights hash)";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var defaults = new TrainOptions();
-        var outPath = args.Require("out");
-        long seed = args.GetInt("seed", (int)defaults.Seed);
-        int steps = args.GetInt("steps", defaults.Steps);
-        int batch = args.GetInt("batch", defaults.BatchSize);
-        var head = ParseHead(args.Get("head", "gap")!);
-        bool rotate = args.Flag("rotate90");
-        int threads = args.GetInt("threads", defaults.Threads);
-        args.EnsureAllUsed();
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
-        if (steps < 1) throw new CliUsageException($"option --steps: expected a positive integer, got {steps}");
-        if (threads < 1) throw new CliUsageException($"option --threads: expected a positive integer, got {threads}");
-        if (batch < 1) throw new CliUsageException($"option --batch: expected a positive integer, got {batch}");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Output folder does not exist: {dir}");
+        var outPath = args.Get(_out);
+        long seed = args.Get(_seed);
+        int steps = args.Get(_steps);
+        int batch = args.Get(_batch);
+        var head = ParseHead(args.Get(_head));
+        bool rotate = args.Get(_rotate90);
+        int threads = args.Get(_threads);
+        OutputPaths.File(outPath);
 
-        var options = defaults with { Seed = seed, Steps = steps, BatchSize = batch, Rotate90 = rotate, Threads = threads, Config = DefaultNetConfig.Standard with { Head = head } };
-        var command = "weights train default --out PATH" + (seed != defaults.Seed ? $" --seed {seed}" : "") + (steps != defaults.Steps ? $" --steps {steps}" : "")
-                      + (batch != defaults.BatchSize ? $" --batch {batch}" : "") + (head != PoolingHead.GlobalAverage ? $" --head {HeadName(head)}" : "") + (rotate ? " --rotate90" : "")
-                      + (threads != defaults.Threads ? $" --threads {threads}" : "");
+        var options = Defaults with { Seed = seed, Steps = steps, BatchSize = batch, Rotate90 = rotate, Threads = threads, Config = DefaultNetConfig.Standard with { Head = head } };
+        var command = "weights train default --out PATH" + (seed != Defaults.Seed ? $" --seed {seed}" : "") + (steps != Defaults.Steps ? $" --steps {steps}" : "")
+                      + (batch != Defaults.BatchSize ? $" --batch {batch}" : "") + (head != PoolingHead.GlobalAverage ? $" --head {HeadName(head)}" : "") + (rotate ? " --rotate90" : "")
+                      + (threads != Defaults.Threads ? $" --threads {threads}" : "");
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var (model, record) = DefaultModelTrainer.Train(options, (s, l) => stdout.WriteLine($"step {s,5}  loss {l:F4}  ({sw.Elapsed.TotalSeconds:F0} s)"), command);
         using (model)

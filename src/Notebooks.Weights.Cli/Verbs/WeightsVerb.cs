@@ -9,20 +9,22 @@ public sealed class WeightsVerb : IVerb
 {
     public string Name => "weights";
     public string Summary => "export a named weight (e.g. conv2d0_w, or a layer: layer4.2.conv2) as a NumPy .npy file";
-    public string Usage => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
+    readonly Option<string> _model = Opt.Model();
+    readonly Option<string> _name = Opt.Text("--name", "", required: true);
+    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string> _layout = Opt.Text("--layout", "", "oihw");
+    public string Notes => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
                            "  --name: a weight name or alias, or a conv/dense layer (its kernel, [out, in, ...])\n" +
                            "  oihw (default): conv [out, in, kH, kW], dense [out, in]; hwio (Lucid/TF): conv [kH, kW, in, out], dense [in, out]";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Require("model");
-        var name = args.Require("name");
-        var outPath = args.Require("out");
-        var layout = args.Get("layout", "oihw")!.ToLowerInvariant();
-        args.EnsureAllUsed();
-        if (args.Positional.Count > 0) throw new CliUsageException($"unexpected argument '{args.Positional[0]}'");
+        var modelName = args.Get(_model);
+        var name = args.Get(_name);
+        var outPath = args.Get(_out);
+        var layout = args.Get(_layout).ToLowerInvariant();
         if (layout is not ("oihw" or "hwio")) throw new CliUsageException($"option --layout: expected oihw or hwio, got '{layout}'");
-        CheckWritable(outPath);
+        OutputPaths.File(outPath);
 
         using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
@@ -50,13 +52,5 @@ public sealed class WeightsVerb : IVerb
         }
         stdout.WriteLine($"wrote {outPath}: {model.Name} {name} ({model.Parameters.PathOf(weightName)}) {w.dtype} [{string.Join(", ", w.shape)}], layout {note}");
         return 0;
-    }
-
-    static void CheckWritable(string path)
-    {
-        if (Directory.Exists(path)) throw new IOException($"Cannot write --out '{path}': it is a directory; give a file name like conv2d0_w.npy.");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (File.Exists(dir)) throw new IOException($"Cannot write --out '{path}': '{dir}' is a file, not a folder.");
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Cannot write --out '{path}': folder '{dir}' does not exist.");
     }
 }

@@ -18,8 +18,8 @@ public class TrainVerbTests
     [Fact]
     public void MissingOutputFolderIsNamed()
     {
-        var (code, _, e) = CliRun.Run("train", "default", "--out", "/nonexistent-folder/x.weights", "--steps", "1");
+        var (code, _, e) = CliRun.Run("train", "default", "--out", "/nonexistent-folder/sub/x.weights", "--steps", "1");
         Assert.Equal(1, code);
-        Assert.Contains("Output folder does not exist: /nonexistent-folder", e);
+        Assert.Contains("folder '/nonexistent-folder' does not exist", e);
     }
 }

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Tests.Cli;
 using System.Text.Json;
 using Notebooks.Weights.Cli;
 using Notebooks.Weights.Decomposition;
@@ -9,12 +10,6 @@ namespace Notebooks.Weights.Tests.Decomposition;
 
 public class DecompositionVerbTests
 {
-    static (int code, string stdout, string stderr) Cli(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliHost.Run(args, o, e, Models);
-        return (code, o.ToString(), e.ToString());
-    }
 
     static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"nw-decomp-{Environment.ProcessId}-{name}");
 
@@ -24,7 +19,7 @@ public class DecompositionVerbTests
         var c = SklearnFixture.Root.GetProperty("nmf")[2]; // nmf_lowrank_60x30, K = 4, default init
         var input = Path.Combine(SklearnFixture.Dir, "nmf_lowrank_60x30.npy");
         var output = Temp("nmf.npy");
-        var (code, stdout, stderr) = Cli("nmf", "--in", input, "--components", "4", "--out", output, "--json");
+        var (code, stdout, stderr) = CliRun.With(Models, "nmf", "--in", input, "--components", "4", "--out", output, "--json");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         double rel = doc.RootElement.GetProperty("relative_error").GetDouble();
@@ -44,16 +39,16 @@ public class DecompositionVerbTests
         var input = Temp("signed.npy");
         Npy.Save(input, randn(6, 3, 3, 10, generator: new Generator(8)));
         var output = Temp("signed-out.npy");
-        var bad = Cli("nmf", "--in", input, "--components", "2", "--out", output);
-        Assert.Equal(1, bad.code);
-        Assert.Contains("--posneg-axis", bad.stderr);
-        var ok = Cli("nmf", "--in", input, "--components", "2", "--out", output, "--posneg-axis", "0");
-        Assert.True(ok.code == 0, ok.stderr);
+        var bad = CliRun.With(Models, "nmf", "--in", input, "--components", "2", "--out", output);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("--posneg-axis", bad.Err);
+        var ok = CliRun.With(Models, "nmf", "--in", input, "--components", "2", "--out", output, "--posneg-axis", "0");
+        Assert.True(ok.Code == 0, ok.Err);
         var reduced = Npy.Load(output);
         Assert.Equal(new long[] { 6, 3, 3, 2 }, reduced.shape);
         Assert.True(reduced.min().item<float>() < 0); // recombined W[:N] - W[N:] is signed
-        Assert.Equal(2, Cli("nmf", "--in", input, "--components", "2", "--out", output, "--posneg-axis", "x").code);
-        Assert.Contains("min(", Cli("nmf", "--in", input, "--components", "25", "--out", output, "--posneg-axis", "-1").stderr);
+        Assert.Equal(2, CliRun.With(Models, "nmf", "--in", input, "--components", "2", "--out", output, "--posneg-axis", "x").Code);
+        Assert.Contains("min(", CliRun.With(Models, "nmf", "--in", input, "--components", "25", "--out", output, "--posneg-axis", "-1").Err);
         File.Delete(input); File.Delete(output);
     }
 
@@ -92,7 +87,7 @@ public class DecompositionVerbTests
     public void BandingVerbScoresTheLayerAndSortsTheGrid()
     {
         var npy = Temp("grid.npy"); var png = Temp("grid.png");
-        var (code, stdout, stderr) = Cli("banding", "--model", "banding-test", "--layer", "conv1", "--json", "--out", npy, "--png", png, "--columns", "3");
+        var (code, stdout, stderr) = CliRun.With(Models, "banding", "--model", "banding-test", "--layer", "conv1", "--json", "--out", npy, "--png", png, "--columns", "3");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
@@ -111,18 +106,18 @@ public class DecompositionVerbTests
     [Fact]
     public void BandingVerbExplainsBadLayers()
     {
-        var none = Cli("banding", "--model", "banding-test", "--layer", "conv2");
-        Assert.Equal(1, none.code);
-        Assert.Contains("kH", none.stderr);
-        var unknown = Cli("banding", "--model", "banding-test", "--layer", "conv9");
-        Assert.Equal(1, unknown.code);
-        Assert.Contains("conv1", unknown.stderr);
+        var none = CliRun.With(Models, "banding", "--model", "banding-test", "--layer", "conv2");
+        Assert.Equal(1, none.Code);
+        Assert.Contains("kH", none.Err);
+        var unknown = CliRun.With(Models, "banding", "--model", "banding-test", "--layer", "conv9");
+        Assert.Equal(1, unknown.Code);
+        Assert.Contains("conv1", unknown.Err);
     }
 
     [Fact]
     public void BenchNmfRunsBatchedAndSingleOnTheSameData()
     {
-        var (code, stdout, stderr) = Cli("bench", "nmf", "--neurons", "6", "--in-channels", "16", "--no-sklearn", "--json");
+        var (code, stdout, stderr) = CliRun.With(Models, "bench", "nmf", "--neurons", "6", "--in-channels", "16", "--no-sklearn", "--json");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Tests.Cli;
 using Notebooks.Weights.Cli;
 using Notebooks.Weights.Cli.Verbs;
 using Notebooks.Weights.FeatureVis;
@@ -17,12 +18,6 @@ public sealed class ActivationsVerbTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("nw-activations-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     /// <summary>Runs the verb on <paramref name="input"/> and checks every written layer against ONNX Runtime.</summary>
     void CheckAgainstOrt(string fixture, string inFile, float[] ortInput, long[] shape, string[] layers)
@@ -30,7 +25,7 @@ public sealed class ActivationsVerbTests : IDisposable
         var path = Fixture(fixture);
         var onnx = OnnxModel.Load(path);
         var outDir = Path.Combine(_dir, "out");
-        var (code, stdout, stderr) = Run("activations", "--model", path, "--layer", string.Join(",", layers), "--in", inFile, "--out", outDir);
+        var (code, stdout, stderr) = CliRun.Run("activations", "--model", path, "--layer", string.Join(",", layers), "--in", inFile, "--out", outDir);
         Assert.True(code == 0, stderr);
         var outputs = layers.ToDictionary(l => l, l => onnx.Nodes.Single(n => n.Name == (onnx.LayerAliases.TryGetValue(l, out var real) ? real : l)).Output);
         var bytes = OnnxWriter.WithExtraOutputs(File.ReadAllBytes(path), outputs.Values.Distinct().Where(o => o != onnx.OutputName));
@@ -77,19 +72,19 @@ public sealed class ActivationsVerbTests : IDisposable
         var model = Fixture("torchvision/shufflenet_v2_opset13.onnx");
         var good = Path.Combine(_dir, "x.npy");
         Npy.Save(good, new float[3 * 64 * 64], 3, 64, 64);
-        var (code, _, stderr) = Run("activations", "--model", model, "--layer", "stage9", "--in", good, "--out", _dir);
+        var (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage9", "--in", good, "--out", _dir);
         Assert.Equal(1, code);
         Assert.Contains("stage9", stderr);
         Assert.Contains("stage2", stderr); // nearest names
         var gray = Path.Combine(_dir, "gray.npy");
         Npy.Save(gray, new float[64 * 64], 1, 1, 64, 64);
-        (code, _, stderr) = Run("activations", "--model", model, "--layer", "stage2", "--in", gray, "--out", _dir);
+        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage2", "--in", gray, "--out", _dir);
         Assert.Equal(1, code);
         Assert.Contains("has 1 channels; the model takes 3 (NCHW)", stderr);
-        (code, _, stderr) = Run("activations", "--model", model, "--layer", "stage2", "--in", Path.Combine(_dir, "missing.npy"), "--out", _dir);
+        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage2", "--in", Path.Combine(_dir, "missing.npy"), "--out", _dir);
         Assert.Equal(1, code);
         Assert.Contains("--in: file not found", stderr);
-        (code, _, stderr) = Run("activations", "--model", model, "--layer", "a/b,a_b", "--in", good, "--out", _dir);
+        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "a/b,a_b", "--in", good, "--out", _dir);
         Assert.Equal(2, code);
         Assert.Contains("would both be written to a_b.npy", stderr);
         Assert.DoesNotContain(Directory.GetFiles(_dir, "*.npy"), f => !f.EndsWith("x.npy") && !f.EndsWith("gray.npy"));

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Tests.Cli;
 using Notebooks.Weights.Cli;
 using Notebooks.Weights.Models.Onnx;
 using Notebooks.Weights.Weights;
@@ -38,12 +39,6 @@ public sealed class ExpandedWeightsSemanticsTests : IDisposable
         Assert.True(linear.allclose(W2, 1e-6, 1e-6));
     }
 
-    static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void FoldedBatchNormIsDetectedInPyTorchExportsOnly()
@@ -69,13 +64,13 @@ public sealed class ExpandedWeightsSemanticsTests : IDisposable
     [Fact]
     public void OnnxVerbStatesFoldingAndClipSemantics()
     {
-        var (code, stdout, stderr) = Run("onnx", "--model", Fixture("mobilenetv2_opset13.onnx"));
+        var (code, stdout, stderr) = CliRun.Run("onnx", "--model", Fixture("mobilenetv2_opset13.onnx"));
         Assert.True(code == 0, stderr);
         Assert.Contains("BatchNormalization folded by the exporter into 52 convolution(s)", stdout);
         Assert.Matches(@"features\.18\.0\.weight  \[folded BN\]", stdout);
         Assert.Contains("Clip: 35 node(s) (how ReLU6 is exported); expanded weights keep their real gradient", stdout);
         Assert.Contains("--linearize-clip", stdout);
-        (code, stdout, stderr) = Run("onnx", "--model", Fixture("vgg_opset13.onnx"));
+        (code, stdout, stderr) = CliRun.Run("onnx", "--model", Fixture("vgg_opset13.onnx"));
         Assert.True(code == 0, stderr);
         Assert.Contains("BatchNormalization folding: none", stdout);
         Assert.DoesNotContain("[folded BN]", stdout);

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Tests.Cli;
 using System.Text.Json;
 using Notebooks.Weights.Cli;
 using static Notebooks.Weights.Tests.Onnx.OnnxTestSupport;
@@ -7,17 +8,11 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// <summary><c>weights onnx</c>: the layer table of an imported file, as text and JSON, and its errors.</summary>
 public class OnnxVerbTests
 {
-    static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void ListsLayersWithOpsAliasesAndShapes()
     {
-        var (code, stdout, stderr) = Run("onnx", "--model", Fixture("resnet_opset13.onnx"));
+        var (code, stdout, stderr) = CliRun.Run("onnx", "--model", Fixture("resnet_opset13.onnx"));
         Assert.True(code == 0, stderr);
         Assert.Contains("pytorch 1.13.0, opset 13, input 'input' [1, 3, 32, 32] NCHW", stdout);
         Assert.Matches(@"/layer2/layer2\.2/conv3/Conv +Conv +layer2\.2\.conv3 +\[1, 64, 4, 4\]", stdout);
@@ -28,7 +23,7 @@ public class OnnxVerbTests
     [Fact]
     public void JsonHasEveryLayerWithShapes()
     {
-        var (code, stdout, stderr) = Run("onnx", "--model", Fixture("vgg_opset13.onnx"), "--json", "--size", "32");
+        var (code, stdout, stderr) = CliRun.Run("onnx", "--model", Fixture("vgg_opset13.onnx"), "--json", "--size", "32");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var layers = doc.RootElement.GetProperty("layers").EnumerateArray().ToList();
@@ -42,17 +37,17 @@ public class OnnxVerbTests
     [Fact]
     public void BadInputsGiveClearErrors()
     {
-        var (code, _, stderr) = Run("onnx");
+        var (code, _, stderr) = CliRun.Run("onnx");
         Assert.Equal(2, code);
         Assert.Contains("missing required option --model", stderr);
-        (code, _, stderr) = Run("onnx", "--model", "no/such/model.onnx");
+        (code, _, stderr) = CliRun.Run("onnx", "--model", "no/such/model.onnx");
         Assert.Equal(1, code);
         Assert.Contains("ONNX model file not found", stderr);
-        (code, _, stderr) = Run("onnx", "--model", Fixture("resnet_opset13.onnx"), "--layout", "HWC");
+        (code, _, stderr) = CliRun.Run("onnx", "--model", Fixture("resnet_opset13.onnx"), "--layout", "HWC");
         Assert.Equal(1, code);
         Assert.Contains("Input layout must be \"NCHW\" or \"NHWC\"", stderr);
         // VGG's fixed-size classifier cannot take 48x48 inputs: the error names the size and the failing node.
-        (code, _, stderr) = Run("onnx", "--model", Fixture("vgg_opset13.onnx"), "--size", "48");
+        (code, _, stderr) = CliRun.Run("onnx", "--model", Fixture("vgg_opset13.onnx"), "--size", "48");
         Assert.Equal(1, code);
         Assert.Contains("Input size 48x48 does not fit vgg_opset13 (default 32)", stderr);
         Assert.Contains("ONNX node '/classifier/classifier.0/Gemm': cannot multiply matrices shaped [1, 1152] and [512, 32]", stderr);

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Tests.Cli;
 using Notebooks.Weights.Cli;
 using Notebooks.Weights.IO;
 using static TorchSharp.torch;
@@ -7,12 +8,6 @@ namespace Notebooks.Weights.Tests.Rendering;
 
 public class RenderVerbTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliHost.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void Render_writes_previous_and_next_rows_as_a_standalone_page_and_png()
@@ -27,7 +22,7 @@ public class RenderVerbTests
             Npy.Save(Path.Combine(dir.FullName, "prev.npy"), prev);
             Npy.Save(Path.Combine(dir.FullName, "next.npy"), next);
             var html = Path.Combine(dir.FullName, "r.html");
-            var (code, stdout, err) = Run("render", "--weights", Path.Combine(dir.FullName, "prev.npy"), "--from", "mixed3a", "--to", "mixed3b", "--unit", "2",
+            var (code, stdout, err) = CliRun.Run("render", "--weights", Path.Combine(dir.FullName, "prev.npy"), "--from", "mixed3a", "--to", "mixed3b", "--unit", "2",
                 "--next", "mixed4a", "--next-weights", Path.Combine(dir.FullName, "next.npy"), "--top", "5", "--out", html);
             Assert.True(code == 0, err);
             Assert.Equal(html, stdout.Trim());
@@ -39,7 +34,7 @@ public class RenderVerbTests
             Assert.Equal(5, rows[1].QuerySelectorAll("img.weight").Length);
             using (var bmp = DecodeDataUri(rows[0].QuerySelector("img.weight")!.GetAttribute("src")!)) AssertPixel(bmp, 1, 1, Expected8(1));
             var png = Path.Combine(dir.FullName, "r.png");
-            Assert.Equal(0, Run("render", "--weights", Path.Combine(dir.FullName, "prev.npy"), "--from", "mixed3a", "--to", "mixed3b", "--unit", "2", "--out", png).Code);
+            Assert.Equal(0, CliRun.Run("render", "--weights", Path.Combine(dir.FullName, "prev.npy"), "--from", "mixed3a", "--to", "mixed3b", "--unit", "2", "--out", png).Code);
             using var pb = Decode(File.ReadAllBytes(png));
             Assert.True(pb.Width >= 10 * 70 - 2);
         }
@@ -54,22 +49,22 @@ public class RenderVerbTests
         {
             var p = Path.Combine(dir.FullName, "w.npy");
             Npy.Save(p, ones(3, 3, 4, 2));
-            var r = Run("render", "--weights", p, "--from", "a", "--to", "b", "--unit", "2", "--out", Path.Combine(dir.FullName, "o.html"));
+            var r = CliRun.Run("render", "--weights", p, "--from", "a", "--to", "b", "--unit", "2", "--out", Path.Combine(dir.FullName, "o.html"));
             Assert.Equal(1, r.Code); Assert.Contains("unit 2 is out of range for layer b", r.Err);
-            r = Run("render", "--weights", p, "--from", "a", "--to", "b", "--unit", "0", "--top", "5", "--out", Path.Combine(dir.FullName, "o.html"));
+            r = CliRun.Run("render", "--weights", p, "--from", "a", "--to", "b", "--unit", "0", "--top", "5", "--out", Path.Combine(dir.FullName, "o.html"));
             Assert.Equal(1, r.Code); Assert.Contains("top 5 is more than the 4 units", r.Err);
             var p3 = Path.Combine(dir.FullName, "w3.npy");
             Npy.Save(p3, ones(3, 4, 2));
-            r = Run("render", "--weights", p3, "--from", "a", "--to", "b", "--unit", "0", "--out", Path.Combine(dir.FullName, "o.html"));
+            r = CliRun.Run("render", "--weights", p3, "--from", "a", "--to", "b", "--unit", "0", "--out", Path.Combine(dir.FullName, "o.html"));
             Assert.Equal(1, r.Code); Assert.Contains("got shape [3, 4, 2]", r.Err);
             var pn = Path.Combine(dir.FullName, "nan.npy");
             var nan = ones(3, 3, 4, 2); nan[0, 1, 2, 0] = tensor(float.NaN);
             Npy.Save(pn, nan);
-            r = Run("render", "--weights", pn, "--from", "a", "--to", "b", "--unit", "0", "--top", "2", "--out", Path.Combine(dir.FullName, "o.html"));
+            r = CliRun.Run("render", "--weights", pn, "--from", "a", "--to", "b", "--unit", "0", "--top", "2", "--out", Path.Combine(dir.FullName, "o.html"));
             Assert.Equal(1, r.Code); Assert.Contains("NaN", r.Err); Assert.Contains("[0, 1, 2]", r.Err);
-            r = Run("render", "--weights", p, "--from", "a", "--to", "b", "--unit", "0", "--out", Path.Combine(dir.FullName, "o.txt"));
+            r = CliRun.Run("render", "--weights", p, "--from", "a", "--to", "b", "--unit", "0", "--out", Path.Combine(dir.FullName, "o.txt"));
             Assert.Equal(2, r.Code); Assert.Contains(".html or .png", r.Err);
-            r = Run("render", "--weights", Path.Combine(dir.FullName, "missing.npy"), "--from", "a", "--to", "b", "--unit", "0", "--out", "x.html");
+            r = CliRun.Run("render", "--weights", Path.Combine(dir.FullName, "missing.npy"), "--from", "a", "--to", "b", "--unit", "0", "--out", "x.html");
             Assert.Equal(1, r.Code); Assert.Contains("file not found", r.Err);
         }
         finally { dir.Delete(true); }

@@ -1,3 +1,4 @@
+using Notebooks.Weights.Tests.Cli;
 using System.Text.Json;
 using Notebooks.Weights.Cli;
 using Notebooks.Weights.IO;
@@ -25,13 +26,6 @@ public class WeightsVerbTests
 
     static readonly ModelRegistry Models = new([new TestProvider(), .. new ModelRegistry().Providers]);
 
-    static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliHost.Run(args, o, e, Models);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void ExpandWritesTheNotebookLayoutNpy()
@@ -39,7 +33,7 @@ public class WeightsVerbTests
         var path = Path.Combine(Path.GetTempPath(), $"expand-{Guid.NewGuid():N}.npy");
         try
         {
-            var (code, stdout, stderr) = Run("expand", "--model", "weights-verb-test", "--from", "pool1", "--to", "conv3", "--width", "6", "--units", "4,0", "--out", path);
+            var (code, stdout, stderr) = CliRun.With(Models, "expand", "--model", "weights-verb-test", "--from", "pool1", "--to", "conv3", "--width", "6", "--units", "4,0", "--out", path);
             Assert.True(code == 0, stderr);
             Assert.Contains("[6, 6, 4, 2]", stdout);
             using var saved = Npy.Load(path);
@@ -53,7 +47,7 @@ public class WeightsVerbTests
     [Fact]
     public void TopJsonListsTheStrongestInputsAndOutputs()
     {
-        var (code, stdout, stderr) = Run("top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "2", "--k", "3", "--from", "relu2", "--json");
+        var (code, stdout, stderr) = CliRun.With(Models, "top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "2", "--k", "3", "--from", "relu2", "--json");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var top = doc.RootElement.GetProperty("top").EnumerateArray().ToList();
@@ -65,7 +59,7 @@ public class WeightsVerbTests
         Assert.Equal(expected[0].Norm, top[0].GetProperty("norm").GetSingle(), 4);
 
         // out from relu2: the next top-level layer (conv3) is not a pooling layer, so it is layer2.
-        var (code2, stdout2, stderr2) = Run("top", "--model", "weights-verb-test", "--layer", "relu2", "--unit", "1", "--direction", "out", "--json");
+        var (code2, stdout2, stderr2) = CliRun.With(Models, "top", "--model", "weights-verb-test", "--layer", "relu2", "--unit", "1", "--direction", "out", "--json");
         Assert.True(code2 == 0, stderr2);
         using var doc2 = JsonDocument.Parse(stdout2);
         Assert.Equal("conv3", doc2.RootElement.GetProperty("layer2").GetString());
@@ -75,19 +69,19 @@ public class WeightsVerbTests
     [Fact]
     public void StatsAndErrors()
     {
-        var (code, stdout, stderr) = Run("stats", "--model", "weights-verb-test", "--json");
+        var (code, stdout, stderr) = CliRun.With(Models, "stats", "--model", "weights-verb-test", "--json");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var names = doc.RootElement.GetProperty("weights").EnumerateArray().Select(w => w.GetProperty("Name").GetString()).ToList();
         Assert.Equal(new[] { "conv1.weight", "conv2.weight", "conv3.weight" }, names);
 
-        var (c1, _, e1) = Run("expand", "--model", "weights-verb-test", "--from", "conv3", "--to", "conv1", "--out", "x.npy");
+        var (c1, _, e1) = CliRun.With(Models, "expand", "--model", "weights-verb-test", "--from", "conv3", "--to", "conv1", "--out", "x.npy");
         Assert.NotEqual(0, c1);
         Assert.Contains("comes before layer1 'conv3'", e1);
-        var (c2, _, e2) = Run("top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "9", "--from", "relu2");
+        var (c2, _, e2) = CliRun.With(Models, "top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "9", "--from", "relu2");
         Assert.NotEqual(0, c2);
         Assert.Contains("valid 0..4", e2);
-        var (c3, _, e3) = Run("top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "1", "--direction", "sideways");
+        var (c3, _, e3) = CliRun.With(Models, "top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "1", "--direction", "sideways");
         Assert.NotEqual(0, c3);
         Assert.Contains("'in' or 'out'", e3);
     }
@@ -95,7 +89,7 @@ public class WeightsVerbTests
     [Fact]
     public void BenchExpandTimesTheClosedFormBackpropAndTheLoopOnTheSameBlock()
     {
-        var (code, stdout, stderr) = Run("bench", "expand", "--width", "2", "--repeat", "1", "--json");
+        var (code, stdout, stderr) = CliRun.With(Models, "bench", "expand", "--width", "2", "--repeat", "1", "--json");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
