@@ -88,6 +88,9 @@ namespace Notebooks.Weights.Cli
         public static string Message(Exception e) =>
             e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
 
+        /// <summary>The root command <see cref="Run"/> parses with: every verb as a (sub)command, with its options.</summary>
+        public static Command RootCommand() => BuildRoot().Root;
+
         /// <summary>The root command with every verb as a (sub)command, and the verb behind each command.</summary>
         static (Command Root, Dictionary<Command, IVerb> Verbs) BuildRoot()
         {

@@ -16,9 +16,9 @@ public sealed class ActivationsVerb : IVerb
     public string Summary => "write the activations of named layers for an image (.npy or .png) as .npy files (NCHW float32)";
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _layer = Opt.Layer();
-    readonly Option<string> _in = Opt.Text("--in", "", required: true);
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<bool> _raw = Opt.Flag("--raw", "");
+    readonly Option<string> _in = Opt.Text("--in", "the input image: a .npy [N, C, H, W] or [C, H, W] of [0, 1] values, or a PNG/JPEG", required: true);
+    readonly Option<string> _out = Opt.Out("DIR: folder for one <layer>.npy per layer", required: true);
+    readonly Option<bool> _raw = Opt.Flag("--raw", "feed a .npy's values to the model unchanged (no mapping from [0, 1] to the model's input range)");
     public string Notes =>
         "  weights activations --model M --layer L[,L2,...] --in image.npy|image.png --out DIR [--raw]\n" +
         "  --in: a .npy of shape [N, C, H, W] or [C, H, W] (float32/float64), or a PNG/JPEG (RGB); values are a [0, 1] image,\n" +

@@ -18,8 +18,8 @@ public sealed class BandingVerb : IVerb
     public string Summary => "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)";
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _layer = Opt.Layer();
-    readonly Option<string?> _out = Opt.Out("output path", required: false);
-    readonly Option<string?> _png = Opt.Text("--png", "");
+    readonly Option<string?> _out = Opt.Out("grid.npy: also write the NMF grid (RGB [H, W, 3]) as .npy", required: false);
+    readonly Option<string?> _png = Opt.Text("--png", "also write the NMF grid as a PNG image to this file");
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
     readonly Option<int> _columns = Opt.Int("--columns", "units per grid row", 32, min: 1);
     readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the PNG", 8, min: 1, max: 64);

@@ -11,14 +11,14 @@ public sealed class BenchFeatureVisVerb : IVerb
 {
     public string Name => "bench featurevis";
     public string Summary => "time per step: a batch of N units vs N single-unit renders (same run), and their ratio";
-    readonly Option<int?> _threads = Opt.OptionalInt("--threads", "");
+    readonly Option<int?> _threads = Opt.OptionalInt("--threads", "torch threads T (at least 1; default: TorchSharp's)");
     readonly Option<string> _model = Opt.Model("default");
-    readonly Option<string?> _layer = Opt.Text("--layer", "");
-    readonly Option<int> _units = Opt.Int("--units", "", 8);
-    readonly Option<int> _size = Opt.Int("--size", "", 128);
+    readonly Option<string?> _layer = Opt.Text("--layer", "layer to render (default: the last spatial layer with at least --units channels)");
+    readonly Option<int> _units = Opt.Int("--units", "N: units rendered as one batch, and one at a time", 8);
+    readonly Option<int> _size = Opt.Int("--size", "image size in pixels (at least 8)", 128);
     readonly Option<int> _steps = Opt.Steps(8);
     readonly Option<bool> _json = Opt.Json();
-    readonly Option<bool> _profile = Opt.Flag("--profile", "");
+    readonly Option<bool> _profile = Opt.Flag("--profile", "also time each phase of a step (image, transforms, forward, objective, backward, Adam)");
     public string Notes => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n" +
         "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.";
 

@@ -17,7 +17,7 @@ public sealed class BenchInteractionVerb : IVerb
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _from = Opt.From();
     readonly Option<string> _to = Opt.To();
-    readonly Option<int> _images = Opt.Int("--images", "", 256);
+    readonly Option<int> _images = Opt.Int("--images", "N: generated scenes (seeded) whose per-example interactions are timed", 256);
     readonly Option<int> _batch = Opt.Batch(64);
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _repeat = Opt.Repeat(2);

@@ -15,14 +15,14 @@ public sealed class BenchNmfVerb : IVerb
 {
     public string Name => "bench nmf";
     public string Summary => "time batched one-sided NMF of a 1024-neuron layer vs one neuron at a time (ours and sklearn)";
-    readonly Option<int> _neurons = Opt.Int("--neurons", "", 1024);
-    readonly Option<int> _inChannels = Opt.Int("--in-channels", "", 832);
-    readonly Option<int> _kernel = Opt.Int("--kernel", "", 3);
-    readonly Option<int> _components = Opt.Int("--components", "", 3);
+    readonly Option<int> _neurons = Opt.Int("--neurons", "neurons (output channels) of the synthetic conv layer", 1024);
+    readonly Option<int> _inChannels = Opt.Int("--in-channels", "input channels of the synthetic conv layer", 832);
+    readonly Option<int> _kernel = Opt.Int("--kernel", "kernel height and width of the synthetic conv layer", 3);
+    readonly Option<int> _components = Opt.Int("--components", "NMF components K per neuron", 3);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<int?> _single = Opt.OptionalInt("--single", "neurons timed one at a time (default all)", min: 1);
     readonly Option<bool> _json = Opt.Json();
-    readonly Option<bool> _noSklearn = Opt.Flag("--no-sklearn", "");
+    readonly Option<bool> _noSklearn = Opt.Flag("--no-sklearn", "skip the scikit-learn baseline (python3 with sklearn)");
     public string Notes => "  weights bench nmf [--neurons 1024] [--in-channels 832] [--kernel 3] [--components 3] [--seed 0]\n" +
                            "                    [--single N (neurons timed one at a time; default all)] [--no-sklearn] [--json]";
 

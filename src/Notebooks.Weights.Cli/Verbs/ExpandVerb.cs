@@ -13,11 +13,11 @@ public sealed class ExpandVerb : IVerb
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _from = Opt.From();
     readonly Option<string> _to = Opt.To();
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<string?> _method = Opt.Text("--method", "");
+    readonly Option<string> _out = Opt.Out("W.npy: the expanded weights, [W, W, C1, C2] float32", required: true);
+    readonly Option<string?> _method = Opt.Text("--method", "how to compute them: auto, autograd or closed-form (default auto)");
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int[]?> _units = Opt.Units();
-    readonly Option<bool> _linearizeClip = Opt.Flag("--linearize-clip", "");
+    readonly Option<bool> _linearizeClip = Opt.Flag("--linearize-clip", "give clamps (ONNX Clip, exported ReLU6) ReLU's identity gradient too");
     public string Notes => "  weights expand --model M --from L1 --to L2 [--width 5] [--units a,b,c] [--method auto|autograd|closed-form] [--linearize-clip] --out W.npy\n" +
         "  ReLU is linearized (identity gradient) and max pooling becomes average pooling, as in Lucid; clamps (ONNX Clip, i.e.\n" +
         "  exported ReLU6) keep their real gradient unless --linearize-clip gives them ReLU's identity gradient too.";

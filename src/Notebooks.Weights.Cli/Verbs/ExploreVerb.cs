@@ -12,18 +12,18 @@ public sealed class ExploreVerb : IVerb
 {
     public string Name => "explore";
     public string Summary => "a browsable weight explorer of a model (Lucid's InceptionV1 explorer, for any model): static site or --serve";
-    readonly Option<int?> _featureVisSize = Opt.OptionalInt("--feature-vis-size", "");
-    readonly Option<int?> _unitsPerLayer = Opt.OptionalInt("--units-per-layer", "");
+    readonly Option<int?> _featureVisSize = Opt.OptionalInt("--feature-vis-size", "PX: feature visualization size in pixels, at least 8 (default: the model's input size, at most 128)");
+    readonly Option<int?> _unitsPerLayer = Opt.OptionalInt("--units-per-layer", "N: only the first N units of each layer get pages (default: all)");
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string?> _out = Opt.Out("output path", required: false);
+    readonly Option<string?> _out = Opt.Out("SITE: folder of the static site; with --serve, the picture cache folder", required: false);
     readonly Option<int?> _port = Opt.Port();
-    readonly Option<string?> _layers = Opt.Text("--layers", "");
+    readonly Option<string?> _layers = Opt.Text("--layers", "comma-separated layers to explore (default: every conv layer)");
     readonly Option<string?> _cache = Opt.Cache();
-    readonly Option<int> _featureVisSteps = Opt.Int("--feature-vis-steps", "", 48);
-    readonly Option<int> _top = Opt.Int("--top", "", 8);
+    readonly Option<int> _featureVisSteps = Opt.Int("--feature-vis-steps", "optimization steps per feature visualization", 48);
+    readonly Option<int> _top = Opt.Int("--top", "strongest inputs and outputs shown on each unit page", 8);
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _seed = Opt.Seed(0);
-    readonly Option<bool> _serve = Opt.Flag("--serve", "");
+    readonly Option<bool> _serve = Opt.Flag("--serve", "serve the explorer on 127.0.0.1, rendering pictures on demand, instead of writing a static site");
     public string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
         "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +

@@ -10,17 +10,17 @@ public sealed class FeatureVisVerb : IVerb
     public string Summary => "render feature visualizations of units (Lucid optvis; cached) and write PNGs";
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _layer = Opt.Layer();
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<string> _objective = Opt.Text("--objective", "", "channel");
+    readonly Option<string> _out = Opt.Out("DIR: folder for one LAYER_UNIT.png per unit", required: true);
+    readonly Option<string> _objective = Opt.Text("--objective", "channel (mean of the unit's channel) or neuron (its center position)", "channel");
     readonly Option<string?> _cache = Opt.Cache();
     readonly Option<int> _steps = Opt.Steps(512);
     readonly Option<int> _size = Opt.Int("--size", "image size in pixels", 128, min: 8);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<int[]?> _units = Opt.Units(required: true);
-    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "");
-    readonly Option<bool> _noCache = Opt.Flag("--no-cache", "");
-    readonly Option<bool> _noPreRelu = Opt.Flag("--no-pre-relu", "");
-    readonly Option<bool> _noReluOverride = Opt.Flag("--no-relu-override", "");
+    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "download the images Lucid hosted (InceptionV1 only, needs network) instead of rendering");
+    readonly Option<bool> _noCache = Opt.Flag("--no-cache", "render into a temporary cache deleted afterwards (excludes --cache)");
+    readonly Option<bool> _noPreRelu = Opt.Flag("--no-pre-relu", "optimize the layer itself, not its pre-ReLU tensor (Lucid's convention)");
+    readonly Option<bool> _noReluOverride = Opt.Flag("--no-relu-override", "ordinary ReLU gradients from the first step (Lucid redirects them for the first 17 steps)");
     public string Notes =>
         "  weights featurevis --model M --layer L --units a,b [--steps 512] [--size 128] [--seed S]\n" +
         "                     [--objective channel|neuron] [--no-pre-relu] [--no-relu-override] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +

@@ -18,18 +18,18 @@ public sealed class InteractionVerb : IVerb
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _from = Opt.From();
     readonly Option<string> _to = Opt.To();
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<string?> _images = Opt.Text("--images", "");
-    readonly Option<string?> _algorithm = Opt.Text("--algorithm", "");
-    readonly Option<int> _top = Opt.Int("--top", "", 64);
-    readonly Option<int> _show = Opt.Int("--show", "", 8);
-    readonly Option<int> _factors = Opt.Int("--factors", "", 3);
+    readonly Option<string> _out = Opt.Out("page.html: the interaction card", required: true);
+    readonly Option<string?> _images = Opt.Text("--images", "DIR: a folder of images for per-example interactions and their factors (none: expanded weight and best case only)");
+    readonly Option<string?> _algorithm = Opt.Text("--algorithm", "factorization of the per-example maps: nmf or pca (default nmf)");
+    readonly Option<int> _top = Opt.Int("--top", "N: the images that activate the --to unit most (0: all images)", 64);
+    readonly Option<int> _show = Opt.Int("--show", "per-example maps drawn on the card (at least 1)", 8);
+    readonly Option<int> _factors = Opt.Int("--factors", "K: factors of the per-example maps (0: none)", 3);
     readonly Option<int> _width = Opt.Width(5);
-    readonly Option<int> _bestSteps = Opt.Int("--best-steps", "", 128);
+    readonly Option<int> _bestSteps = Opt.Int("--best-steps", "optimization steps of the best-case interaction (at least 1)", 128);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<int> _batch = Opt.Batch(Interaction.DefaultBatchSize);
-    readonly Option<bool> _linearize = Opt.Flag("--linearize", "");
-    readonly Option<bool> _noBest = Opt.Flag("--no-best", "");
+    readonly Option<bool> _linearize = Opt.Flag("--linearize", "per-example gradients with ReLU linearized (identity gradient), as expanded weights do");
+    readonly Option<bool> _noBest = Opt.Flag("--no-best", "skip the best-case (optimized input) interaction");
     public string Notes =>
         "  weights interaction --model M --from L1:a --to L2:b [--images DIR] [--top N (default 64; 0 = all)] [--show 8] [--factors K (default 3)]\n" +
         "                      [--algorithm nmf|pca] [--width 5] [--linearize] [--best-steps 128] [--no-best] [--seed 0] [--batch 32] --out page.html";

@@ -21,15 +21,15 @@ public sealed class LabBandingVerb : IVerb
     public string Name => "lab banding";
     static readonly TrainOptions Defaults = new();
     public string Summary => "train the weight-banding variants (gap, flatten, xpool, rotated) and score banding per layer";
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<string?> _variants = Opt.Text("--variants", "");
+    readonly Option<string> _out = Opt.Out("DIR: folder for weights, records, reports and grids", required: true);
+    readonly Option<string?> _variants = Opt.Text("--variants", "comma-separated variants to run: baseline, flatten, xpool, rotated (default: all)");
     readonly Option<int> _seed = Opt.Seed((int)Defaults.Seed);
     readonly Option<int> _steps = Opt.Steps(Defaults.Steps);
     readonly Option<int> _batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
     readonly Option<int> _validation = Opt.Int("--validation", "validation images", Defaults.ValidationSize, min: 1);
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
     readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the grids", 8, min: 1, max: 64);
-    readonly Option<bool> _retrain = Opt.Flag("--retrain", "");
+    readonly Option<bool> _retrain = Opt.Flag("--retrain", "train every variant again even when matching weights are in --out");
     public string Notes => "  weights lab banding --out DIR [--seed 1] [--steps 600] [--batch 32] [--variants baseline,flatten,xpool,rotated]\n" +
                            "                      [--validation 1000] [--components 3] [--scale 8] [--retrain]\n" +
                            "  writes DIR/VARIANT.weights + .json, DIR/banding.json, DIR/banding.md, DIR/banding.html and\n" +

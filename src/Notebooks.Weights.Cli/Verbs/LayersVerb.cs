@@ -9,7 +9,7 @@ public sealed class LayersVerb : IVerb
     public string Name => "layers";
     public string Summary => "list a model's layers: name, kind, channels, height x width";
     readonly Option<string> _model = Opt.Model("default");
-    readonly Option<string?> _size = Opt.Text("--size", "");
+    readonly Option<string?> _size = Opt.Text("--size", "PIXELS: input size the layer shapes are computed for (default: the model's)");
     readonly Option<bool> _json = Opt.Json();
     public string Notes => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
 

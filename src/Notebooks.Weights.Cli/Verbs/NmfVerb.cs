@@ -12,16 +12,16 @@ public sealed class NmfVerb : IVerb
 {
     public string Name => "nmf";
     public string Summary => "reduce the last axis of a .npy array with NMF (or PCA/SVD); one-sided NMF with --posneg-axis";
-    readonly Option<string> _in = Opt.Text("--in", "", required: true);
-    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string> _in = Opt.Text("--in", "X.npy: the array whose last axis is reduced", required: true);
+    readonly Option<string> _out = Opt.Out("F.npy: the reduced array (last axis replaced by the components)", required: true);
     readonly Option<int> _components = Opt.RequiredInt("--components", "number of components", min: 1);
-    readonly Option<string> _algorithm = Opt.Text("--algorithm", "", "nmf");
-    readonly Option<string> _init = Opt.Text("--init", "", "nndsvda");
-    readonly Option<string?> _posnegAxis = Opt.Text("--posneg-axis", "");
-    readonly Option<string?> _componentsOut = Opt.Text("--components-out", "");
+    readonly Option<string> _algorithm = Opt.Text("--algorithm", "nmf, pca or svd", "nmf");
+    readonly Option<string> _init = Opt.Text("--init", "NMF initialization: nndsvda, nndsvd or random", "nndsvda");
+    readonly Option<string?> _posnegAxis = Opt.Text("--posneg-axis", "A: split signs along axis A first (one-sided NMF; the last axis, or e.g. 0 for neurons of a group)");
+    readonly Option<string?> _componentsOut = Opt.Text("--components-out", "C.npy: also write the fitted components [K, channels]");
     readonly Option<int> _seed = Opt.Seed(0);
-    readonly Option<int> _maxIter = Opt.Int("--max-iter", "", 200);
-    readonly Option<double> _tol = Opt.Double("--tol", "", 1e-4);
+    readonly Option<int> _maxIter = Opt.Int("--max-iter", "maximum NMF iterations", 200);
+    readonly Option<double> _tol = Opt.Double("--tol", "NMF stops when an iteration's projected-gradient violation is at most tol times the first's", 1e-4);
     readonly Option<bool> _json = Opt.Json();
     public string Notes => "  weights nmf --in X.npy --components K --out F.npy [--posneg-axis A] [--seed S] [--algorithm nmf|pca|svd]\n" +
                            "              [--init nndsvda|nndsvd|random] [--tol 1e-4] [--max-iter 200] [--components-out C.npy] [--json]\n" +

@@ -11,9 +11,9 @@ public sealed class OnnxVerb : IVerb
 {
     public string Name => "onnx";
     public string Summary => "import an .onnx file and list its layers (node names, op types, aliases, shapes) and parameters";
-    readonly Option<int?> _size = Opt.OptionalInt("--size", "");
+    readonly Option<int?> _size = Opt.OptionalInt("--size", "N: input size in pixels the layer shapes are computed for (default: the model's)");
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string?> _layout = Opt.Text("--layout", "");
+    readonly Option<string?> _layout = Opt.Text("--layout", "input layout NCHW or NHWC (default: decided from the graph)");
     readonly Option<bool> _json = Opt.Json();
     public string Notes => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
 

@@ -9,8 +9,8 @@ public sealed class PresetVerb : IVerb
     public string Name => "preset";
     public string Summary => "the walkthrough's layers, widths and units for a model (its preset, or derived from its graph)";
     readonly Option<string> _model = Opt.Model("default");
-    readonly Option<bool> _derive = Opt.Flag("--derive", "");
-    readonly Option<bool> _deriveUnits = Opt.Flag("--derive-units", "");
+    readonly Option<bool> _derive = Opt.Flag("--derive", "derive everything from the model's graph even when it has a preset");
+    readonly Option<bool> _deriveUnits = Opt.Flag("--derive-units", "keep the preset's layers, derive its units by the rule (to check or refresh a preset)");
     public string Notes => """
           weights preset [--model default|inceptionv1|resnet18|PATH] [--derive]
             --derive         derive everything from the model's graph even when it has a preset (WalkthroughPreset.Derive)

@@ -18,14 +18,14 @@ public sealed class RenderVerb : IVerb
     public string Summary => "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page";
     readonly Option<string> _from = Opt.From();
     readonly Option<string> _to = Opt.To();
-    readonly Option<string> _out = Opt.Out("output path", required: true);
+    readonly Option<string> _out = Opt.Out("report.html or .png: the page (or picture) to write", required: true);
     readonly Option<int> _unit = Opt.Unit();
     readonly Option<string?> _model = Opt.Model(required: false);
-    readonly Option<string?> _weights = Opt.Text("--weights", "");
-    readonly Option<string?> _next = Opt.Text("--next", "");
-    readonly Option<string?> _nextWeights = Opt.Text("--next-weights", "");
-    readonly Option<string?> _nextFrom = Opt.Text("--next-from", "");
-    readonly Option<int> _top = Opt.Int("--top", "", 10);
+    readonly Option<string?> _weights = Opt.Text("--weights", "PREV.npy: saved expanded weights --from -> --to, [H, W, C_from, C_to] (instead of --model)");
+    readonly Option<string?> _next = Opt.Text("--next", "L3: also draw the unit's weights into this later layer");
+    readonly Option<string?> _nextWeights = Opt.Text("--next-weights", "NEXT.npy: saved expanded weights --to -> --next, [H, W, C_to, C_next] (with --weights)");
+    readonly Option<string?> _nextFrom = Opt.Text("--next-from", "expand the --next row from this layer holding the same units (e.g. maxpool4 for mixed3b -> mixed4a)");
+    readonly Option<int> _top = Opt.Int("--top", "connections drawn per row, strongest first by L2 norm", 10);
     readonly Option<int> _width = Opt.Width(5);
     public string Notes =>
         "  weights render --model M --from L1 --to L2 --unit N [--next L3 [--next-from L2b]] [--width 5] [--top 10] --out report.html|.png\n" +

@@ -10,8 +10,8 @@ public sealed class StatsVerb : IVerb
     public string Name => "stats";
     public string Summary => "weight statistics per layer: Frobenius norm, mean |w|, sign fractions, histogram, per-unit norms";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<int> _bins = Opt.Int("--bins", "", 50);
-    readonly Option<double> _nearZero = Opt.Double("--near-zero", "", 1e-3);
+    readonly Option<int> _bins = Opt.Int("--bins", "histogram bins per weight (at least 1)", 50);
+    readonly Option<double> _nearZero = Opt.Double("--near-zero", "|w| below this counts as near zero", 1e-3);
     readonly Option<bool> _json = Opt.Json();
     public string Notes => "  weights stats --model M [--bins 50] [--near-zero 1e-3] [--json]";
 

@@ -13,10 +13,10 @@ public sealed class TopVerb : IVerb
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _layer = Opt.Layer();
     readonly Option<int> _unit = Opt.Unit();
-    readonly Option<string> _direction = Opt.Text("--direction", "", "in");
+    readonly Option<string> _direction = Opt.Text("--direction", "in: the unit's strongest inputs; out: its strongest outputs", "in");
     readonly Option<string?> _from = Opt.From(required: false);
     readonly Option<string?> _to = Opt.To(required: false);
-    readonly Option<int> _k = Opt.Int("--k", "", 10);
+    readonly Option<int> _k = Opt.Int("--k", "how many connections to list", 10);
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<bool> _json = Opt.Json();
     public string Notes => "  weights top --model M --layer L2 --unit N [--k 10] [--direction in|out] [--from L1 | --to L3] [--width 5] [--json]\n" +

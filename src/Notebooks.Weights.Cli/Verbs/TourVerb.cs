@@ -15,7 +15,7 @@ public sealed class TourVerb : IVerb
     public string Name => "tour";
     public string Summary => "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page";
     readonly Option<string> _model = Opt.Model("default");
-    readonly Option<string> _out = Opt.Out("output path", required: false, defaultValue: "tour.html");
+    readonly Option<string> _out = Opt.Out("FILE: the HTML page to write", required: false, defaultValue: "tour.html");
     readonly Option<int?> _featureVisSteps = Opt.OptionalInt("--feature-vis-steps", "optimization steps per feature visualization (default: the notebook's)", min: 1);
     public string Notes => """
           weights tour [--model default] [--out tour.html] [--feature-vis-steps 256]

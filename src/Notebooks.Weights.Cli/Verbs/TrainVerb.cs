@@ -10,8 +10,8 @@ public sealed class TrainVerb : IVerb
     public string Name => "train default";
     static readonly TrainOptions Defaults = new();
     public string Summary => "train the default model on generated scenes (the defaults reproduce the shipped weights)";
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<string> _head = Opt.Text("--head", "", "gap");
+    readonly Option<string> _out = Opt.Out("PATH.weights: the trained weights (and PATH.json, its record)", required: true);
+    readonly Option<string> _head = Opt.Text("--head", "pooling head: gap (global average), flatten or xpool (pool along x only)", "gap");
     readonly Option<int> _seed = Opt.Seed((int)Defaults.Seed);
     readonly Option<int> _steps = Opt.Steps(Defaults.Steps);
     readonly Option<int> _batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);

@@ -10,9 +10,9 @@ public sealed class WeightsVerb : IVerb
     public string Name => "weights";
     public string Summary => "export a named weight (e.g. conv2d0_w, or a layer: layer4.2.conv2) as a NumPy .npy file";
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _name = Opt.Text("--name", "", required: true);
-    readonly Option<string> _out = Opt.Out("output path", required: true);
-    readonly Option<string> _layout = Opt.Text("--layout", "", "oihw");
+    readonly Option<string> _name = Opt.Text("--name", "a weight name or alias (conv2d0_w), or a conv/dense layer (its kernel)", required: true);
+    readonly Option<string> _out = Opt.Out("FILE.npy: where to write the weight", required: true);
+    readonly Option<string> _layout = Opt.Text("--layout", "oihw (TorchSharp: [out, in, kH, kW]) or hwio (Lucid/TF: [kH, kW, in, out])", "oihw");
     public string Notes => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
                            "  --name: a weight name or alias, or a conv/dense layer (its kernel, [out, in, ...])\n" +
                            "  oihw (default): conv [out, in, kH, kW], dense [out, in]; hwio (Lucid/TF): conv [kH, kW, in, out], dense [in, out]";

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Notebooks.Weights.Cli;
 
 namespace Notebooks.Weights.Tests.Cli;
@@ -56,6 +57,27 @@ public sealed class CliHostTests : IDisposable
         var (code, _, e) = CliRun.Run(args);
         Assert.Equal(2, code);
         Assert.Contains("option --width: expected a positive width, got '0'", e);
+    }
+
+    [Fact]
+    public void EveryOptionAndArgumentHasAHelpDescription()
+    {
+        var missing = new List<string>();
+        int options = 0;
+        void Walk(Command c, string path)
+        {
+            foreach (var o in c.Options)
+            {
+                options++;
+                if (string.IsNullOrWhiteSpace(o.Description)) missing.Add($"{path} {o.Name}");
+            }
+            foreach (var a in c.Arguments)
+                if (string.IsNullOrWhiteSpace(a.Description)) missing.Add($"{path} <{a.Name}>");
+            foreach (var s in c.Subcommands) Walk(s, $"{path} {s.Name}");
+        }
+        Walk(CliHost.RootCommand(), "weights");
+        Assert.True(options > 100, $"only {options} options found: the walk does not reach the verbs");
+        Assert.True(missing.Count == 0, "options without a description: " + string.Join(", ", missing));
     }
 
     [Fact]
