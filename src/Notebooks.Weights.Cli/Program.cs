@@ -11,7 +11,7 @@ namespace Notebooks.Weights.Cli
 {
     /// <summary>
     /// The <c>weights</c> tool on System.CommandLine: one <see cref="Command"/> per <see cref="IVerb"/> (multi-word verbs
-    /// are subcommands), its options taken from the verb's <see cref="Option"/> fields.
+    /// are subcommands), its options taken from the verb's <see cref="Option"/> and <see cref="OptionGroup"/> fields.
     /// Exit codes: 0 success, 1 the verb failed (bad model, file, value), 2 bad command line.
     /// </summary>
     public static partial class CliHost
@@ -114,6 +114,7 @@ namespace Notebooks.Weights.Cli
                     switch (field.GetValue(verb))
                     {
                         case Option o: command.Options.Add(o); break;
+                        case OptionGroup g: foreach (var o in g.Options) command.Options.Add(o); break;
                         case Argument a: command.Arguments.Add(a); break;
                     }
                 }

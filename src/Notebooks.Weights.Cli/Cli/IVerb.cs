@@ -6,7 +6,9 @@ namespace Notebooks.Weights.Cli;
 /// One command of the <c>weights</c> tool. Implementations are discovered by reflection, so adding a verb is adding one
 /// file under <c>Verbs/</c>. <see cref="Name"/> may have several words ("bench expand": subcommand <c>expand</c> of
 /// <c>bench</c>). The verb's options and arguments are its <see cref="Option"/> / <see cref="Argument"/> fields,
-/// declared once (shared ones come from <see cref="Opt"/>); System.CommandLine parses, validates and documents them.
+/// declared once (shared ones come from <see cref="Opt"/>, shared sets such as <see cref="LayerPairOptions"/> are
+/// <see cref="OptionGroup"/> fields); System.CommandLine parses, validates and documents them. Verbs derive from
+/// <see cref="Verb"/>, which takes the name and summary.
 /// </summary>
 public interface IVerb
 {

@@ -27,7 +27,7 @@ public static class Opt
         Int("--width", "W: expanded weights cover the W x W positions around the center", defaultValue, min: 1, expected: "a positive width");
 
     /// <summary><c>--seed S</c>: every random choice takes it.</summary>
-    public static Option<int> Seed(int defaultValue) => Int("--seed", "random seed", defaultValue);
+    public static Option<int> Seed(int defaultValue, string description = "random seed") => Int("--seed", description, defaultValue);
 
     /// <summary><c>--steps N</c> (at least 1).</summary>
     public static Option<int> Steps(int defaultValue, string description = "optimization/training steps") =>

@@ -1,38 +1,29 @@
-using System.Text;
-using Notebooks.Weights.FeatureVis;
-using Notebooks.Weights.IO;
-using Notebooks.Weights.Models;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights activations --model M --layer L[,L2] --in image.npy|png --out DIR</c>: the activations of named layers as
 /// .npy files (NCHW float32), so they can be compared with other frameworks without writing code.
 /// </summary>
-public sealed class ActivationsVerb : IVerb
+public sealed class ActivationsVerb() : Verb("activations",
+    "write the activations of named layers for an image (.npy or .png) as .npy files (NCHW float32)")
 {
-    public string Name => "activations";
-    public string Summary => "write the activations of named layers for an image (.npy or .png) as .npy files (NCHW float32)";
-    readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Layer();
+    readonly LayerOptions _layer = new();
     readonly Option<string> _in = Opt.Text("--in", "the input image: a .npy [N, C, H, W] or [C, H, W] of [0, 1] values, or a PNG/JPEG", required: true);
     readonly Option<string> _out = Opt.Out("DIR: folder for one <layer>.npy per layer", required: true);
     readonly Option<bool> _raw = Opt.Flag("--raw", "feed a .npy's values to the model unchanged (no mapping from [0, 1] to the model's input range)");
-    public string Notes =>
-        "  weights activations --model M --layer L[,L2,...] --in image.npy|image.png --out DIR [--raw]\n" +
-        "  --in: a .npy of shape [N, C, H, W] or [C, H, W] (float32/float64), or a PNG/JPEG (RGB); values are a [0, 1] image,\n" +
-        "        mapped to the model's input range as every verb does (an ONNX file's input is fed as it is unless its\n" +
-        "        range is known); --raw feeds a .npy's values to the model unchanged.\n" +
-        "  writes DIR/<layer>.npy (characters other than letters, digits, '.', '_' and '-' become '_') and prints each path and shape.";
+    public override string Notes => """
+          weights activations --model M --layer L[,L2,...] --in image.npy|image.png --out DIR [--raw]
+          --in: a .npy of shape [N, C, H, W] or [C, H, W] (float32/float64), or a PNG/JPEG (RGB); values are a [0, 1] image,
+                mapped to the model's input range as every verb does (an ONNX file's input is fed as it is unless its
+                range is known); --raw feeds a .npy's values to the model unchanged.
+          writes DIR/<layer>.npy (characters other than letters, digits, '.', '_' and '-' become '_') and prints each path and shape.
+        """;
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var layers = (args.Get(_layer)).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToArray();
-        var inPath = args.Get(_in);
-        var outDir = args.Get(_out);
-        bool raw = args.Get(_raw);
+        var (modelName, layerList) = _layer.Read(args);
+        var layers = layerList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().ToArray();
+        var (inPath, outDir, raw) = (args.Get(_in), args.Get(_out), args.Get(_raw));
         if (layers.Length == 0) throw new CliUsageException("option --layer: name at least one layer");
         if (!File.Exists(inPath)) throw new FileNotFoundException($"--in: file not found: {Path.GetFullPath(inPath)}", inPath);
         string ext = Path.GetExtension(inPath).ToLowerInvariant();

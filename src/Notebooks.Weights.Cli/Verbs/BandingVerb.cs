@@ -1,10 +1,4 @@
-using System.Diagnostics;
-using System.Text.Json;
-using Notebooks.Weights.Decomposition;
-using Notebooks.Weights.IO;
-using Notebooks.Weights.Models;
 using SkiaSharp;
-using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
@@ -12,28 +6,24 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights banding</c>: the weight-banding analysis of one conv weight: horizontal / vertical banding scores and the
 /// color-consistent, similarity-sorted grid of per-neuron one-sided NMF images.
 /// </summary>
-public sealed class BandingVerb : IVerb
+public sealed class BandingVerb() : Verb("banding",
+    "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)")
 {
-    public string Name => "banding";
-    public string Summary => "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)";
-    readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Layer();
+    readonly LayerOptions _layer = new();
     readonly Option<string?> _out = Opt.Out("grid.npy: also write the NMF grid (RGB [H, W, 3]) as .npy", required: false);
     readonly Option<string?> _png = Opt.Text("--png", "also write the NMF grid as a PNG image to this file");
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
     readonly Option<int> _columns = Opt.Int("--columns", "units per grid row", 32, min: 1);
     readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the PNG", 8, min: 1, max: 64);
     readonly Option<bool> _json = Opt.Json();
-    public string Notes => "  weights banding --model M --layer L [--components 3] [--columns 32] [--out grid.npy] [--png grid.png] [--scale 8] [--json]\n" +
+    public override string Notes => "  weights banding --model M --layer L [--components 3] [--columns 32] [--out grid.npy] [--png grid.png] [--scale 8] [--json]\n" +
                            "  L: a conv layer (layer4.2.conv2, mixed5b_3x3), a layer alias (Convolution387) or a conv weight name (mixed5b_3x3_w, Parameter10)";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var layer = args.Get(_layer);
+        var (modelName, layer) = _layer.Read(args);
         int k = args.Get(_components), columns = args.Get(_columns), scale = args.Get(_scale);
-        var outNpy = args.Get(_out); var outPng = args.Get(_png);
-        bool json = args.Get(_json);
+        var (outNpy, outPng) = (args.Get(_out), args.Get(_png));
 
         if (outNpy is not null) OutputPaths.File(outNpy);
         if (outPng is not null) OutputPaths.File(outPng, "--png");
@@ -50,7 +40,7 @@ public sealed class BandingVerb : IVerb
 
         var slotCounts = Enumerable.Range(0, k).Select(j => grid.DominantSlot.Count(d => d == j)).ToArray();
         var topH = banding.Neurons.Select((s, i) => (s, i)).OrderByDescending(p => p.s.Horizontal).Take(10).ToList();
-        if (json)
+        if (args.Get(_json))
         {
             var o = new Dictionary<string, object?>
             {

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Weights;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>

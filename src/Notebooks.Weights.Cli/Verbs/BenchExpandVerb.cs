@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json;
-using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.InceptionV1;
-using Notebooks.Weights.Weights;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
@@ -18,29 +13,23 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// interleaved in rounds in one run; each time is the minimum over rounds (robust to other load). Also prints the phase
 /// profile of (a) (<see cref="ExpandedWeights.Profile"/>).
 /// </summary>
-public sealed class BenchExpandVerb : IVerb
+public sealed class BenchExpandVerb() : Verb("bench expand",
+    "time expanded weights (closed form and batched backprop) vs the per-channel Lucid loop on an InceptionV1-shaped block")
 {
-    public string Name => "bench expand";
-    public string Summary => "time expanded weights (closed form and batched backprop) vs the per-channel Lucid loop on an InceptionV1-shaped block";
     readonly Option<int?> _chunk = Opt.OptionalInt("--chunk", "channels per backprop chunk (default: ExpandedWeights.AutoChunk)", min: 1);
-    readonly Option<int> _width = Opt.Width(5);
+    readonly LayerPairOptions _pair = new(modelRequired: false, layersRequired: false);
     readonly Option<int> _repeat = Opt.Repeat(3);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<bool> _json = Opt.Json();
-    readonly Option<string?> _model = Opt.Model(required: false);
-    readonly Option<string?> _from = Opt.From(required: false);
-    readonly Option<string?> _to = Opt.To(required: false);
-    public string Notes => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]\n" +
+    public override string Notes => "  weights bench expand [--width 5] [--repeat 3] [--seed 0] [--chunk N (default: ExpandedWeights.AutoChunk)] [--json]\n" +
                            "  weights bench expand --model FILE|NAME --from LAYER1 --to LAYER2 [--width 5] [--repeat 3]   (closed form, batched backprop and the per-channel loop on a real model)";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        int width = args.Get(_width);
-        int repeat = args.Get(_repeat);
-        int seed = args.Get(_seed);
+        var (modelName, from, to, width) = _pair.Read(args);
+        int repeat = args.Get(_repeat), seed = args.Get(_seed);
         int? chunkOpt = args.Get(_chunk);
         bool json = args.Get(_json);
-        string? modelName = args.Get(_model), from = args.Get(_from), to = args.Get(_to);
         if (modelName is not null || from is not null || to is not null)
         {
             if (modelName is null || from is null || to is null) throw new CliUsageException("options --model, --from and --to go together (bench a model's layer1 -> layer2)");

@@ -1,16 +1,9 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using Notebooks.Weights.FeatureVis;
-using Notebooks.Weights.Models;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights bench featurevis</c>: time per step of one render of N units in a batch vs N single-unit renders, same run.</summary>
-public sealed class BenchFeatureVisVerb : IVerb
+public sealed class BenchFeatureVisVerb() : Verb("bench featurevis",
+    "time per step: a batch of N units vs N single-unit renders (same run), and their ratio")
 {
-    public string Name => "bench featurevis";
-    public string Summary => "time per step: a batch of N units vs N single-unit renders (same run), and their ratio";
     readonly Option<int?> _threads = Opt.OptionalInt("--threads", "torch threads T (at least 1; default: TorchSharp's)");
     readonly Option<string> _model = Opt.Model("default");
     readonly Option<string?> _layer = Opt.Text("--layer", "layer to render (default: the last spatial layer with at least --units channels)");
@@ -19,10 +12,10 @@ public sealed class BenchFeatureVisVerb : IVerb
     readonly Option<int> _steps = Opt.Steps(8);
     readonly Option<bool> _json = Opt.Json();
     readonly Option<bool> _profile = Opt.Flag("--profile", "also time each phase of a step (image, transforms, forward, objective, backward, Adam)");
-    public string Notes => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n" +
+    public override string Notes => "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n" +
         "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         var modelName = args.Get(_model);
         var layerOpt = args.Get(_layer);

@@ -1,36 +1,26 @@
-using System.Diagnostics;
-using Notebooks.Weights.Interactions;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Training;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights bench interaction</c>: per-example interactions for N generated images computed in batches vs one image at
 /// a time (same code with batch size 1), interleaved in rounds; each time is the minimum over rounds. Checks the two agree.
 /// </summary>
-public sealed class BenchInteractionVerb : IVerb
+public sealed class BenchInteractionVerb() : Verb("bench interaction",
+    "time per-example interactions: batched vs one image at a time (ratio side by side)")
 {
-    public string Name => "bench interaction";
-    public string Summary => "time per-example interactions: batched vs one image at a time (ratio side by side)";
-    readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _from = Opt.From();
-    readonly Option<string> _to = Opt.To();
+    readonly LayerPairOptions _pair = new();
     readonly Option<int> _images = Opt.Int("--images", "N: generated scenes (seeded) whose per-example interactions are timed", 256);
     readonly Option<int> _batch = Opt.Batch(64);
-    readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _repeat = Opt.Repeat(2);
     readonly Option<int> _seed = Opt.Seed(0);
-    public string Notes => "  weights bench interaction --model M --from L1:a --to L2:b [--images N (default 256)] [--batch 64] [--width 5] [--repeat 2] [--seed 0]";
+    public override string Notes => "  weights bench interaction --model M --from L1:a --to L2:b [--images N (default 256)] [--batch 64] [--width 5] [--repeat 2] [--seed 0]";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var model = args.Models.LoadModel(args.Get(_model));
+        var pair = _pair.Read(args);
+        var model = args.Models.LoadModel(pair.Model);
         using var _m = model;
-        var from = UnitRef.Parse(args.Get(_from), "--from");
-        var to = UnitRef.Parse(args.Get(_to), "--to");
-        int n = args.Get(_images), batch = args.Get(_batch), width = args.Get(_width);
+        var (from, to, width) = (pair.FromUnit, pair.ToUnit, pair.Width);
+        int n = args.Get(_images), batch = args.Get(_batch);
         int repeat = args.Get(_repeat), seed = args.Get(_seed);
         if (n < 1) throw new CliUsageException($"option --images: expected a positive count; got {n}");
         if (model.Input.Channels != 3) throw new ArgumentException($"bench interaction generates RGB scenes; {model.Name} takes {model.Input.Channels} channels.");

@@ -1,20 +1,12 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using Notebooks.Weights.Decomposition;
-using Notebooks.Weights.IO;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights bench nmf</c>: one-sided NMF of a whole conv layer, batched vs one neuron at a time (ours, and sklearn
 /// through python3 when it is installed), all measured in the same run on the same seeded weights.
 /// </summary>
-public sealed class BenchNmfVerb : IVerb
+public sealed class BenchNmfVerb() : Verb("bench nmf",
+    "time batched one-sided NMF of a 1024-neuron layer vs one neuron at a time (ours and sklearn)")
 {
-    public string Name => "bench nmf";
-    public string Summary => "time batched one-sided NMF of a 1024-neuron layer vs one neuron at a time (ours and sklearn)";
     readonly Option<int> _neurons = Opt.Int("--neurons", "neurons (output channels) of the synthetic conv layer", 1024);
     readonly Option<int> _inChannels = Opt.Int("--in-channels", "input channels of the synthetic conv layer", 832);
     readonly Option<int> _kernel = Opt.Int("--kernel", "kernel height and width of the synthetic conv layer", 3);
@@ -23,10 +15,10 @@ public sealed class BenchNmfVerb : IVerb
     readonly Option<int?> _single = Opt.OptionalInt("--single", "neurons timed one at a time (default all)", min: 1);
     readonly Option<bool> _json = Opt.Json();
     readonly Option<bool> _noSklearn = Opt.Flag("--no-sklearn", "skip the scikit-learn baseline (python3 with sklearn)");
-    public string Notes => "  weights bench nmf [--neurons 1024] [--in-channels 832] [--kernel 3] [--components 3] [--seed 0]\n" +
+    public override string Notes => "  weights bench nmf [--neurons 1024] [--in-channels 832] [--kernel 3] [--components 3] [--seed 0]\n" +
                            "                    [--single N (neurons timed one at a time; default all)] [--no-sklearn] [--json]";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         int neurons = args.Get(_neurons), inCh = args.Get(_inChannels), kernel = args.Get(_kernel);
         int k = args.Get(_components), seed = args.Get(_seed);

@@ -1,16 +1,12 @@
-using Notebooks.Weights.Runtime;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights doctor</c>: checks that the native runtime loads and computes a correct conv gradient.</summary>
-public sealed class DoctorVerb : IVerb
+public sealed class DoctorVerb() : Verb("doctor",
+    "check the TorchSharp native runtime (load, GLIBCXX patch, oneDNN guard, conv gradient)")
 {
-    public string Name => "doctor";
-    public string Summary => "check the TorchSharp native runtime (load, GLIBCXX patch, oneDNN guard, conv gradient)";
-    public string Notes => "  weights doctor";
+    public override string Notes => "  weights doctor";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();

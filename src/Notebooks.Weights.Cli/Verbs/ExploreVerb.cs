@@ -1,17 +1,13 @@
 using System.Security.Cryptography;
-using System.Text;
 using Notebooks.Weights.Cli.Explorer;
 using Notebooks.Weights.Explorer;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Runtime;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights explore</c>: a browsable weight explorer of a model, written as a static site or served on 127.0.0.1.</summary>
-public sealed class ExploreVerb : IVerb
+public sealed class ExploreVerb() : Verb("explore",
+    "a browsable weight explorer of a model (Lucid's InceptionV1 explorer, for any model): static site or --serve")
 {
-    public string Name => "explore";
-    public string Summary => "a browsable weight explorer of a model (Lucid's InceptionV1 explorer, for any model): static site or --serve";
     readonly Option<int?> _featureVisSize = Opt.OptionalInt("--feature-vis-size", "PX: feature visualization size in pixels, at least 8 (default: the model's input size, at most 128)");
     readonly Option<int?> _unitsPerLayer = Opt.OptionalInt("--units-per-layer", "N: only the first N units of each layer get pages (default: all)");
     readonly Option<string> _model = Opt.Model();
@@ -24,7 +20,7 @@ public sealed class ExploreVerb : IVerb
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<bool> _serve = Opt.Flag("--serve", "serve the explorer on 127.0.0.1, rendering pictures on demand, instead of writing a static site");
-    public string Notes =>
+    public override string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
         "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
@@ -32,12 +28,9 @@ public sealed class ExploreVerb : IVerb
         "  --serve: pages at once from a local server (127.0.0.1 only), pictures rendered as the browser asks for them and\n" +
         "  kept in CACHE (default: the user cache); Ctrl+C stops. --cache: the feature-visualization cache folder.";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        bool serve = args.Get(_serve);
-        var outDir = args.Get(_out);
-        var portOption = args.Get(_port);
+        var (serve, outDir, portOption) = (args.Get(_serve), args.Get(_out), args.Get(_port));
         var layers = args.Get(_layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var options = new ExplorerOptions
         {
@@ -59,7 +52,7 @@ public sealed class ExploreVerb : IVerb
         if (outDir is not null) OutputPaths.Folder(outDir);
         if (outDir is not null) ExplorerSiteWriter.CheckFolder(outDir);
 
-        using var model = args.Models.LoadModel(modelName);
+        using var model = args.Models.LoadModel(args.Get(_model));
         using var site = ExplorerSite.Create(model, options);
         site.Served = serve;
         using var cts = new CancellationTokenSource();

@@ -1,7 +1,3 @@
-using Notebooks.Weights.FeatureVis;
-using Notebooks.Weights.Models;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>

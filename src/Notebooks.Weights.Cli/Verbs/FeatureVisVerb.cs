@@ -1,46 +1,30 @@
-using Notebooks.Weights.FeatureVis;
-using Notebooks.Weights.Models;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights featurevis</c>: renders (or reads from the cache) feature visualizations of units and writes PNGs.</summary>
-public sealed class FeatureVisVerb : IVerb
+public sealed class FeatureVisVerb() : Verb("featurevis",
+    "render feature visualizations of units (Lucid optvis; cached) and write PNGs")
 {
-    public string Name => "featurevis";
-    public string Summary => "render feature visualizations of units (Lucid optvis; cached) and write PNGs";
-    readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Layer();
-    readonly Option<string> _out = Opt.Out("DIR: folder for one LAYER_UNIT.png per unit", required: true);
-    readonly Option<string> _objective = Opt.Text("--objective", "channel (mean of the unit's channel) or neuron (its center position)", "channel");
-    readonly Option<string?> _cache = Opt.Cache();
-    readonly Option<int> _steps = Opt.Steps(512);
-    readonly Option<int> _size = Opt.Int("--size", "image size in pixels", 128, min: 8);
-    readonly Option<int> _seed = Opt.Seed(0);
+    readonly LayerOptions _layer = new();
     readonly Option<int[]?> _units = Opt.Units(required: true);
-    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "download the images Lucid hosted (InceptionV1 only, needs network) instead of rendering");
+    readonly Option<string> _out = Opt.Out("DIR: folder for one LAYER_UNIT.png per unit", required: true);
+    readonly FeatureVisOptions _settings = new();
+    readonly Option<string?> _cache = Opt.Cache();
     readonly Option<bool> _noCache = Opt.Flag("--no-cache", "render into a temporary cache deleted afterwards (excludes --cache)");
-    readonly Option<bool> _noPreRelu = Opt.Flag("--no-pre-relu", "optimize the layer itself, not its pre-ReLU tensor (Lucid's convention)");
-    readonly Option<bool> _noReluOverride = Opt.Flag("--no-relu-override", "ordinary ReLU gradients from the first step (Lucid redirects them for the first 17 steps)");
-    public string Notes =>
-        "  weights featurevis --model M --layer L --units a,b [--steps 512] [--size 128] [--seed S]\n" +
-        "                     [--objective channel|neuron] [--no-pre-relu] [--no-relu-override] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR\n" +
-        "  --no-relu-override: ordinary ReLU gradients from the first step (Lucid's default redirects them for 17 steps).\n" +
-        "  the layer's L_pre_relu tensor is optimized when the model has one (Lucid's convention); --no-pre-relu uses L itself.\n" +
-        "  --lucid-hosted downloads the images Lucid hosted (InceptionV1 only, needs network) instead of rendering.";
+    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "download the images Lucid hosted (InceptionV1 only, needs network) instead of rendering");
+    public override string Notes => """
+          weights featurevis --model M --layer L --units a,b [--steps 512] [--size 128] [--seed S]
+                             [--objective channel|neuron] [--no-pre-relu] [--no-relu-override] [--lucid-hosted] [--no-cache] [--cache DIR] --out DIR
+          --no-relu-override: ordinary ReLU gradients from the first step (Lucid's default redirects them for 17 steps).
+          the layer's L_pre_relu tensor is optimized when the model has one (Lucid's convention); --no-pre-relu uses L itself.
+          --lucid-hosted downloads the images Lucid hosted (InceptionV1 only, needs network) instead of rendering.
+        """;
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var layer = args.Get(_layer);
+        var (modelName, layer) = _layer.Read(args);
         var units = args.Get(_units)!;
-        int steps = args.Get(_steps), size = args.Get(_size), seed = args.Get(_seed);
-        var objective = args.Get(_objective).ToLowerInvariant() switch
-        {
-            "channel" => UnitObjective.Channel,
-            "neuron" => UnitObjective.Neuron,
-            var o => throw new CliUsageException($"option --objective: expected channel or neuron, got '{o}'"),
-        };
-        bool hosted = args.Get(_lucidHosted), noCache = args.Get(_noCache), noPreRelu = args.Get(_noPreRelu), noReluOverride = args.Get(_noReluOverride);
+        var settings = _settings.Read(args);
+        bool hosted = args.Get(_lucidHosted), noCache = args.Get(_noCache);
         var cacheDir = args.Get(_cache);
         var outDir = args.Get(_out);
         if (noCache && cacheDir is not null) throw new CliUsageException("--no-cache and --cache exclude each other");
@@ -54,7 +38,6 @@ public sealed class FeatureVisVerb : IVerb
         try
         {
             var cache = new FeatureVisCache(temp ?? cacheDir) { UseLucidHosted = hosted };
-            var settings = new FeatureVisSettings(size, steps, seed, objective) { PreRelu = !noPreRelu, ReluGradientOverride = !noReluOverride };
             if (!hosted && settings.TargetLayer(model, layer) is var target && target != layer)
                 stderr.WriteLine($"optimizing {target} (the pre-ReLU tensor of {layer}; --no-pre-relu for {layer} itself)");
             var bar = new ProgressBar(stderr);

@@ -1,56 +1,37 @@
-using Notebooks.Weights.Decomposition;
-using Notebooks.Weights.FeatureVis;
-using Notebooks.Weights.Interactions;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Rendering;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
 /// <c>weights interaction</c>: the interaction card of a unit pair — expanded weight, best case, per-example gradient maps
 /// for B's top images from a folder and their factors — as a standalone HTML page.
 /// </summary>
-public sealed class InteractionVerb : IVerb
+public sealed class InteractionVerb() : Verb("interaction",
+    "interaction card of two units: expanded weight, best case, per-example gradients over images and their factors (HTML)")
 {
-    public string Name => "interaction";
-    public string Summary => "interaction card of two units: expanded weight, best case, per-example gradients over images and their factors (HTML)";
-    readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _from = Opt.From();
-    readonly Option<string> _to = Opt.To();
+    readonly LayerPairOptions _pair = new();
     readonly Option<string> _out = Opt.Out("page.html: the interaction card", required: true);
     readonly Option<string?> _images = Opt.Text("--images", "DIR: a folder of images for per-example interactions and their factors (none: expanded weight and best case only)");
-    readonly Option<string?> _algorithm = Opt.Text("--algorithm", "factorization of the per-example maps: nmf or pca (default nmf)");
+    readonly Option<string> _algorithm = Opt.Choice("--algorithm", "factorization of the per-example maps", "nmf", "nmf", "pca");
     readonly Option<int> _top = Opt.Int("--top", "N: the images that activate the --to unit most (0: all images)", 64);
     readonly Option<int> _show = Opt.Int("--show", "per-example maps drawn on the card (at least 1)", 8);
     readonly Option<int> _factors = Opt.Int("--factors", "K: factors of the per-example maps (0: none)", 3);
-    readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _bestSteps = Opt.Int("--best-steps", "optimization steps of the best-case interaction (at least 1)", 128);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<int> _batch = Opt.Batch(Interaction.DefaultBatchSize);
     readonly Option<bool> _linearize = Opt.Flag("--linearize", "per-example gradients with ReLU linearized (identity gradient), as expanded weights do");
     readonly Option<bool> _noBest = Opt.Flag("--no-best", "skip the best-case (optimized input) interaction");
-    public string Notes =>
+    public override string Notes =>
         "  weights interaction --model M --from L1:a --to L2:b [--images DIR] [--top N (default 64; 0 = all)] [--show 8] [--factors K (default 3)]\n" +
         "                      [--algorithm nmf|pca] [--width 5] [--linearize] [--best-steps 128] [--no-best] [--seed 0] [--batch 32] --out page.html";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var from = UnitRef.Parse(args.Get(_from), "--from");
-        var to = UnitRef.Parse(args.Get(_to), "--to");
-        var dir = args.Get(_images);
-        int top = args.Get(_top), show = args.Get(_show), k = args.Get(_factors), width = args.Get(_width);
+        var pair = _pair.Read(args);
+        var (modelName, from, to, width) = (pair.Model, pair.FromUnit, pair.ToUnit, pair.Width);
+        var (dir, outPath) = (args.Get(_images), args.Get(_out));
+        int top = args.Get(_top), show = args.Get(_show), k = args.Get(_factors);
         int steps = args.Get(_bestSteps), seed = args.Get(_seed), batch = args.Get(_batch);
-        var algorithmName = args.Get(_algorithm) ?? "nmf";
         bool linearize = args.Get(_linearize), noBest = args.Get(_noBest);
-        var outPath = args.Get(_out);
-        var algorithm = algorithmName switch
-        {
-            "nmf" => ReductionAlgorithm.Nmf,
-            "pca" => ReductionAlgorithm.Pca,
-            _ => throw new CliUsageException($"option --algorithm: expected nmf or pca; got '{algorithmName}'"),
-        };
+        var algorithm = args.Get(_algorithm) == "pca" ? ReductionAlgorithm.Pca : ReductionAlgorithm.Nmf;
         if (top < 0) throw new CliUsageException($"option --top: expected 0 (all) or a positive count; got {top}");
         if (show < 1) throw new CliUsageException($"option --show: expected at least 1; got {show}");
         if (k < 0) throw new CliUsageException($"option --factors: expected 0 (none) or a positive count; got {k}");

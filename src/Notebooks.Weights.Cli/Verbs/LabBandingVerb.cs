@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Notebooks.Weights.Decomposition;
-using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.Default;
-using Notebooks.Weights.Rendering;
-using Notebooks.Weights.Training;
 using TorchSharp;
 
 namespace Notebooks.Weights.Cli.Verbs;
@@ -16,34 +9,28 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <see cref="BandingScore"/> (verdicts by <see cref="BandingLab.Verdict"/>), checks the article's four claims, and draws
 /// the color-consistent NMF grid of every layer (<see cref="LayerFactorGrid"/>) as PNGs and one HTML page.
 /// </summary>
-public sealed class LabBandingVerb : IVerb
+public sealed class LabBandingVerb() : Verb("lab banding",
+    "train the weight-banding variants (gap, flatten, xpool, rotated) and score banding per layer")
 {
-    public string Name => "lab banding";
     static readonly TrainOptions Defaults = new();
-    public string Summary => "train the weight-banding variants (gap, flatten, xpool, rotated) and score banding per layer";
     readonly Option<string> _out = Opt.Out("DIR: folder for weights, records, reports and grids", required: true);
     readonly Option<string?> _variants = Opt.Text("--variants", "comma-separated variants to run: baseline, flatten, xpool, rotated (default: all)");
-    readonly Option<int> _seed = Opt.Seed((int)Defaults.Seed);
-    readonly Option<int> _steps = Opt.Steps(Defaults.Steps);
-    readonly Option<int> _batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
+    readonly TrainingOptions _training = new();
     readonly Option<int> _validation = Opt.Int("--validation", "validation images", Defaults.ValidationSize, min: 1);
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
     readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the grids", 8, min: 1, max: 64);
     readonly Option<bool> _retrain = Opt.Flag("--retrain", "train every variant again even when matching weights are in --out");
-    public string Notes => "  weights lab banding --out DIR [--seed 1] [--steps 600] [--batch 32] [--variants baseline,flatten,xpool,rotated]\n" +
+    public override string Notes => "  weights lab banding --out DIR [--seed 1] [--steps 600] [--batch 32] [--variants baseline,flatten,xpool,rotated]\n" +
                            "                      [--validation 1000] [--components 3] [--scale 8] [--retrain]\n" +
                            "  writes DIR/VARIANT.weights + .json, DIR/banding.json, DIR/banding.md, DIR/banding.html and\n" +
                            "  DIR/grids/VARIANT-LAYER.png (color-consistent NMF grids); reuses matching weights unless --retrain";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         var dir = args.Get(_out);
-        long seed = args.Get(_seed);
-        int steps = args.Get(_steps);
-        int batch = args.Get(_batch);
-        int validation = args.Get(_validation);
-        int components = args.Get(_components);
-        int scale = args.Get(_scale);
+        var baseOptions = _training.Read(args) with { ValidationSize = args.Get(_validation) };
+        var (seed, steps, batch, validation) = (baseOptions.Seed, baseOptions.Steps, baseOptions.BatchSize, baseOptions.ValidationSize);
+        int components = args.Get(_components), scale = args.Get(_scale);
         var variantNames = args.Get(_variants);
         bool retrain = args.Get(_retrain);
         var variants = variantNames is null ? BandingVariant.All
@@ -52,7 +39,6 @@ public sealed class LabBandingVerb : IVerb
         var full = OutputPaths.Folder(dir);
         Directory.CreateDirectory(Path.Combine(full, "grids"));
 
-        var baseOptions = Defaults with { Seed = seed, Steps = steps, BatchSize = batch, ValidationSize = validation };
         var results = new List<VariantResult>();
         var pictures = new List<(string Variant, string Layer, Image Picture)>();
         var total = System.Diagnostics.Stopwatch.StartNew();

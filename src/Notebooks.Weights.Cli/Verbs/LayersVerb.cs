@@ -1,32 +1,26 @@
-using System.Text.Json;
-using Notebooks.Weights.Models;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights layers</c>: the layer table of a model (name, kind, channels, H×W) or JSON.</summary>
-public sealed class LayersVerb : IVerb
+public sealed class LayersVerb() : Verb("layers",
+    "list a model's layers: name, kind, channels, height x width")
 {
-    public string Name => "layers";
-    public string Summary => "list a model's layers: name, kind, channels, height x width";
     readonly Option<string> _model = Opt.Model("default");
     readonly Option<string?> _size = Opt.Text("--size", "PIXELS: input size the layer shapes are computed for (default: the model's)");
     readonly Option<bool> _json = Opt.Json();
-    public string Notes => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
+    public override string Notes => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
         var sizeText = args.Get(_size);
-        bool json = args.Get(_json);
         int? size = null;
         if (sizeText is not null)
         {
             if (!int.TryParse(sizeText, out var s) || s < 1) throw new CliUsageException($"option --size: expected a positive integer (pixels), got '{sizeText}'");
             size = s;
         }
-        using var model = args.Models.LoadModel(modelName);
+        using var model = args.Models.LoadModel(args.Get(_model));
         var layers = model.Layers(size);
-        if (json)
+        if (args.Get(_json))
         {
             var rows = layers.Select(l => new { name = l.Name, kind = l.Kind, channels = l.Channels, height = l.Height, width = l.Width, shape = l.Shape });
             stdout.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));

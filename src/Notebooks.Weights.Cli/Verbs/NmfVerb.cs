@@ -1,17 +1,9 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using Notebooks.Weights.Decomposition;
-using Notebooks.Weights.IO;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights nmf</c>: Lucid's ChannelReducer on a .npy array (last axis reduced), optionally one-sided (posneg).</summary>
-public sealed class NmfVerb : IVerb
+public sealed class NmfVerb() : Verb("nmf",
+    "reduce the last axis of a .npy array with NMF (or PCA/SVD); one-sided NMF with --posneg-axis")
 {
-    public string Name => "nmf";
-    public string Summary => "reduce the last axis of a .npy array with NMF (or PCA/SVD); one-sided NMF with --posneg-axis";
     readonly Option<string> _in = Opt.Text("--in", "X.npy: the array whose last axis is reduced", required: true);
     readonly Option<string> _out = Opt.Out("F.npy: the reduced array (last axis replaced by the components)", required: true);
     readonly Option<int> _components = Opt.RequiredInt("--components", "number of components", min: 1);
@@ -23,24 +15,16 @@ public sealed class NmfVerb : IVerb
     readonly Option<int> _maxIter = Opt.Int("--max-iter", "maximum NMF iterations", 200);
     readonly Option<double> _tol = Opt.Double("--tol", "NMF stops when an iteration's projected-gradient violation is at most tol times the first's", 1e-4);
     readonly Option<bool> _json = Opt.Json();
-    public string Notes => "  weights nmf --in X.npy --components K --out F.npy [--posneg-axis A] [--seed S] [--algorithm nmf|pca|svd]\n" +
+    public override string Notes => "  weights nmf --in X.npy --components K --out F.npy [--posneg-axis A] [--seed S] [--algorithm nmf|pca|svd]\n" +
                            "              [--init nndsvda|nndsvd|random] [--tol 1e-4] [--max-iter 200] [--components-out C.npy] [--json]\n" +
                            "  --posneg-axis A: split signs along axis A first (last axis = channels of one neuron;\n" +
                            "                  another axis, e.g. 0 = neurons of a group, is recombined as W[:N] - W[N:])";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var input = args.Get(_in);
-        int k = args.Get(_components);
-        var output = args.Get(_out);
-        var posnegText = args.Get(_posnegAxis);
-        int seed = args.Get(_seed);
-        var algText = args.Get(_algorithm);
-        var initText = args.Get(_init);
-        double tol = args.Get(_tol);
-        int maxIter = args.Get(_maxIter);
-        var compOut = args.Get(_componentsOut);
-        bool json = args.Get(_json);
+        var (input, output, compOut) = (args.Get(_in), args.Get(_out), args.Get(_componentsOut));
+        int k = args.Get(_components), seed = args.Get(_seed);
+        var (algText, initText, posnegText) = (args.Get(_algorithm), args.Get(_init), args.Get(_posnegAxis));
 
         var alg = algText.ToLowerInvariant() switch
         {
@@ -62,14 +46,14 @@ public sealed class NmfVerb : IVerb
 
         using var scope = NewDisposeScope();
         var x = Npy.Load(input);
-        using var reducer = new ChannelReducer(k, alg, seed) { Init = init, Tol = tol, MaxIter = maxIter };
+        using var reducer = new ChannelReducer(k, alg, seed) { Init = init, Tol = args.Get(_tol), MaxIter = args.Get(_maxIter) };
         var sw = Stopwatch.StartNew();
         var reduced = posnegAxis is int ax ? reducer.FitTransformPosNeg(x, ax) : reducer.FitTransform(x);
         double ms = sw.Elapsed.TotalMilliseconds;
         Npy.Save(output, reduced.contiguous());
         if (compOut is not null) Npy.Save(compOut, reducer.Components.contiguous());
 
-        if (json)
+        if (args.Get(_json))
         {
             var o = new Dictionary<string, object?>
             {

@@ -3,10 +3,9 @@ using Notebooks.Weights.Cli.Notebook;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights notebook run</c>: executes a notebook's cells in the real .NET Interactive C# kernel.</summary>
-public sealed class NotebookRunVerb : IVerb
+public sealed class NotebookRunVerb() : Verb("notebook run",
+    "run a notebook's cells in order in the .NET Interactive C# kernel and save its outputs into the notebook and/or an HTML page")
 {
-    public string Name => "notebook run";
-    public string Summary => "run a notebook's cells in order in the .NET Interactive C# kernel and save its outputs into the notebook and/or an HTML page";
     readonly Argument<string> _notebook = new("NOTEBOOK.ipynb") { Description = "the notebook to run" };
     readonly Option<string?> _param = Opt.Text("--param", "name=value: override a variable of the cell tagged 'parameters' (papermill style; separate several with ';')");
     readonly Option<string?> _html = Opt.Text("--html", "write a standalone HTML page of the notebook with its outputs to this file");
@@ -14,12 +13,12 @@ public sealed class NotebookRunVerb : IVerb
     readonly Option<string?> _out = Opt.Out("write the notebook with outputs to this file instead", required: false);
     readonly Option<bool> _noPackageOutputs = Opt.Flag("--no-package-outputs", "leave out the outputs of package cells (#r \"nuget:\", #i, #!import): the kernel's package list names folders of this machine");
     readonly Option<bool> _quiet = Opt.Flag("--quiet", "no per-cell progress lines, no cell stderr (render progress) while cells run");
-    public string Notes => """
+    public override string Notes => """
           The kernel runs in the notebook's folder, as in VS Code and Jupyter.
           exit code 1 when a cell fails ("cell N, line L `source`: error"); outputs up to that cell are still written.
         """;
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         var path = args.Get(_notebook);
         var parameters = (args.Get(_param) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)

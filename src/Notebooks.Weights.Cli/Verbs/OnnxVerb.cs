@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Notebooks.Weights.Models.Onnx;
 
 namespace Notebooks.Weights.Cli.Verbs;
@@ -7,24 +6,19 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights onnx --model m.onnx</c>: what the ONNX importer makes of a file — producer, opset, input layout, every
 /// layer with its operator, friendly aliases and output shape, and the parameter aliases.
 /// </summary>
-public sealed class OnnxVerb : IVerb
+public sealed class OnnxVerb() : Verb("onnx",
+    "import an .onnx file and list its layers (node names, op types, aliases, shapes) and parameters")
 {
-    public string Name => "onnx";
-    public string Summary => "import an .onnx file and list its layers (node names, op types, aliases, shapes) and parameters";
     readonly Option<int?> _size = Opt.OptionalInt("--size", "N: input size in pixels the layer shapes are computed for (default: the model's)");
     readonly Option<string> _model = Opt.Model();
     readonly Option<string?> _layout = Opt.Text("--layout", "input layout NCHW or NHWC (default: decided from the graph)");
     readonly Option<bool> _json = Opt.Json();
-    public string Notes => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
+    public override string Notes => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var path = args.Get(_model);
-        int? size = args.Get(_size);
-        var layout = args.Get(_layout);
-        bool json = args.Get(_json);
-
-        var onnx = OnnxModel.Load(path, layout);
+        var (path, size) = (args.Get(_model), args.Get(_size));
+        var onnx = OnnxModel.Load(path, args.Get(_layout));
         using var model = onnx.ToVisionModel();
         var shapes = model.Layers(size).ToDictionary(l => l.Name, l => l.Shape);
         var aliasOf = onnx.LayerAliases.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => string.Join(", ", g.Select(kv => kv.Key).OrderByDescending(a => a.Length)));
@@ -54,7 +48,7 @@ public sealed class OnnxVerb : IVerb
             $"Clip: {clips} node(s) (how ReLU6 is exported); expanded weights keep their real gradient (zero where clipped), " +
             "`weights expand --linearize-clip` gives them ReLU's identity gradient as Lucid's linearization does for ReLU";
 
-        if (json)
+        if (args.Get(_json))
         {
             stdout.WriteLine(JsonSerializer.Serialize(new
             {

@@ -1,6 +1,3 @@
-using Notebooks.Weights.FeatureVis;
-using Notebooks.Weights.Runtime;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>

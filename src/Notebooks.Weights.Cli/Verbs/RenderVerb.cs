@@ -1,9 +1,3 @@
-using Notebooks.Weights.IO;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Rendering;
-using Notebooks.Weights.Weights;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
@@ -12,22 +6,18 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// (<see cref="ExpandedWeights.Get"/>) or saved expanded-weight arrays (<c>[H, W, C_from, C_to]</c> .npy, the notebook's
 /// <c>get_expanded_weights</c> layout).
 /// </summary>
-public sealed class RenderVerb : IVerb
+public sealed class RenderVerb() : Verb("render",
+    "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page")
 {
-    public string Name => "render";
-    public string Summary => "draw a unit's top connections in and out (the notebook's weight rows) as a standalone page";
-    readonly Option<string> _from = Opt.From();
-    readonly Option<string> _to = Opt.To();
+    readonly LayerPairOptions _pair = new(modelRequired: false);
     readonly Option<string> _out = Opt.Out("report.html or .png: the page (or picture) to write", required: true);
     readonly Option<int> _unit = Opt.Unit();
-    readonly Option<string?> _model = Opt.Model(required: false);
     readonly Option<string?> _weights = Opt.Text("--weights", "PREV.npy: saved expanded weights --from -> --to, [H, W, C_from, C_to] (instead of --model)");
     readonly Option<string?> _next = Opt.Text("--next", "L3: also draw the unit's weights into this later layer");
     readonly Option<string?> _nextWeights = Opt.Text("--next-weights", "NEXT.npy: saved expanded weights --to -> --next, [H, W, C_to, C_next] (with --weights)");
     readonly Option<string?> _nextFrom = Opt.Text("--next-from", "expand the --next row from this layer holding the same units (e.g. maxpool4 for mixed3b -> mixed4a)");
     readonly Option<int> _top = Opt.Int("--top", "connections drawn per row, strongest first by L2 norm", 10);
-    readonly Option<int> _width = Opt.Width(5);
-    public string Notes =>
+    public override string Notes =>
         "  weights render --model M --from L1 --to L2 --unit N [--next L3 [--next-from L2b]] [--width 5] [--top 10] --out report.html|.png\n" +
         "    N is a unit of L2; rows: expanded weights L1 -> L2 into N, and (with --next) N's weights into L3\n" +
         "    (--next-from: expand from another layer holding the same units, e.g. maxpool4 for mixed3b -> mixed4a).\n" +
@@ -35,19 +25,11 @@ public sealed class RenderVerb : IVerb
         "    PREV.npy: expanded weights L1 -> L2, shape [H, W, C_L1, C_L2]; N is a unit of L2.\n" +
         "    NEXT.npy: expanded weights L2 -> L3, shape [H, W, C_L2, C_L3] (rows of unit N's uses in L3).";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var prevPath = args.Get(_weights);
-        var from = args.Get(_from);
-        var to = args.Get(_to);
-        int unit = args.Get(_unit);
-        int top = args.Get(_top);
-        var next = args.Get(_next);
-        var nextPath = args.Get(_nextWeights);
-        var nextFrom = args.Get(_nextFrom);
-        int width = args.Get(_width);
-        var outPath = args.Get(_out);
+        var (modelName, from, to, width) = _pair.Read(args);
+        var (prevPath, next, nextPath, nextFrom) = (args.Get(_weights), args.Get(_next), args.Get(_nextWeights), args.Get(_nextFrom));
+        var (unit, top, outPath) = (args.Get(_unit), args.Get(_top), args.Get(_out));
         if ((modelName is null) == (prevPath is null)) throw new CliUsageException("give either --model (expanded weights computed from the model) or --weights (a saved .npy)");
         if (modelName is not null && nextPath is not null) throw new CliUsageException("--next-weights goes with --weights; with --model the next-layer weights are computed");
         if (prevPath is not null && nextFrom is not null) throw new CliUsageException("--next-from goes with --model");

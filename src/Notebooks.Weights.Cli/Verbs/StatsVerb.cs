@@ -1,30 +1,23 @@
-using System.Text.Json;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Weights;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights stats</c>: per-weight Frobenius norm, magnitude/sign summary and histogram of a model.</summary>
-public sealed class StatsVerb : IVerb
+public sealed class StatsVerb() : Verb("stats",
+    "weight statistics per layer: Frobenius norm, mean |w|, sign fractions, histogram, per-unit norms")
 {
-    public string Name => "stats";
-    public string Summary => "weight statistics per layer: Frobenius norm, mean |w|, sign fractions, histogram, per-unit norms";
     readonly Option<string> _model = Opt.Model();
     readonly Option<int> _bins = Opt.Int("--bins", "histogram bins per weight (at least 1)", 50);
     readonly Option<double> _nearZero = Opt.Double("--near-zero", "|w| below this counts as near zero", 1e-3);
     readonly Option<bool> _json = Opt.Json();
-    public string Notes => "  weights stats --model M [--bins 50] [--near-zero 1e-3] [--json]";
+    public override string Notes => "  weights stats --model M [--bins 50] [--near-zero 1e-3] [--json]";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
         int bins = args.Get(_bins);
         double nearZero = args.Get(_nearZero);
-        bool json = args.Get(_json);
         if (bins < 1) throw new CliUsageException($"option --bins: expected at least 1, got {bins}");
-        using var model = args.Models.LoadModel(modelName);
+        using var model = args.Models.LoadModel(args.Get(_model));
         var stats = LayerStatistics.Compute(model, bins, nearZero);
-        if (json)
+        if (args.Get(_json))
         {
             stdout.WriteLine(JsonSerializer.Serialize(new { model = model.Name, near_zero = nearZero, weights = stats }));
             return 0;

@@ -1,17 +1,10 @@
-using System.Text.Json;
-using Notebooks.Weights.Models;
-using Notebooks.Weights.Weights;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights top</c>: the notebook's "top connections" of one unit, by the L2 norm of its expanded weights.</summary>
-public sealed class TopVerb : IVerb
+public sealed class TopVerb() : Verb("top",
+    "strongest input (or output) neurons of a unit by expanded-weight norm")
 {
-    public string Name => "top";
-    public string Summary => "strongest input (or output) neurons of a unit by expanded-weight norm";
-    readonly Option<string> _model = Opt.Model();
-    readonly Option<string> _layer = Opt.Layer();
+    readonly LayerOptions _layer = new();
     readonly Option<int> _unit = Opt.Unit();
     readonly Option<string> _direction = Opt.Text("--direction", "in: the unit's strongest inputs; out: its strongest outputs", "in");
     readonly Option<string?> _from = Opt.From(required: false);
@@ -19,21 +12,14 @@ public sealed class TopVerb : IVerb
     readonly Option<int> _k = Opt.Int("--k", "how many connections to list", 10);
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<bool> _json = Opt.Json();
-    public string Notes => "  weights top --model M --layer L2 --unit N [--k 10] [--direction in|out] [--from L1 | --to L3] [--width 5] [--json]\n" +
+    public override string Notes => "  weights top --model M --layer L2 --unit N [--k 10] [--direction in|out] [--from L1 | --to L3] [--width 5] [--json]\n" +
                            "    in: layer1 defaults to the previous top-level layer; out: layer2 defaults to the next top-level\n" +
                            "    layer that is not a pooling layer (a pooling layer right after L2 becomes layer1, as in the notebook's maxpool4->mixed4a).";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var layer = args.Get(_layer);
-        int unit = args.Get(_unit);
-        int k = args.Get(_k);
-        var direction = args.Get(_direction);
-        var from = args.Get(_from);
-        var to = args.Get(_to);
-        int width = args.Get(_width);
-        bool json = args.Get(_json);
+        var (modelName, layer) = _layer.Read(args);
+        var (direction, from, to) = (args.Get(_direction), args.Get(_from), args.Get(_to));
         if (direction is not ("in" or "out")) throw new CliUsageException($"option --direction: expected 'in' or 'out', got '{direction}'");
         if (direction == "in" && to is not null) throw new CliUsageException("option --to only applies to --direction out");
         if (direction == "out" && from is not null) throw new CliUsageException("option --from only applies to --direction in");
@@ -58,6 +44,7 @@ public sealed class TopVerb : IVerb
                 : throw new ArgumentException($"'{layer}' has no next top-level layer in {model.Name}; pass --to."));
         }
         using var scope = NewDisposeScope();
+        int unit = args.Get(_unit), k = args.Get(_k), width = args.Get(_width);
         var w = ExpandedWeights.Get(model, l1, l2, width);
         var top = direction == "in" ? TopConnections.In(w, unit, k) : TopConnections.Out(w, unit, k);
         var norm = direction == "in" ? TopConnections.NormalizedIn(w, unit) : TopConnections.NormalizedOut(w, unit);
@@ -68,7 +55,7 @@ public sealed class TopVerb : IVerb
             weights = Rows(c.Weights),
             normalized = Rows(norm.select(2, c.Index)),
         }).ToList();
-        if (json)
+        if (args.Get(_json))
             stdout.WriteLine(JsonSerializer.Serialize(new { model = model.Name, layer1 = l1, layer2 = l2, direction, unit, width, top = rows }));
         else
         {

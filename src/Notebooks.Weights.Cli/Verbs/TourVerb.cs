@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Notebooks.Weights.Cli.Notebook;
 
 namespace Notebooks.Weights.Cli.Verbs;
@@ -7,17 +6,16 @@ namespace Notebooks.Weights.Cli.Verbs;
 /// <c>weights tour</c>: the companion notebook (notebooks/visualizing-weights.ipynb, embedded in the tool) run on a model,
 /// offline, into one self-contained HTML page, in the real .NET Interactive kernel (needs scripts/pack).
 /// </summary>
-public sealed class TourVerb : IVerb
+public sealed class TourVerb() : Verb("tour",
+    "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page")
 {
     /// <summary>Resource name of the embedded companion notebook.</summary>
     public const string NotebookResource = "notebooks/visualizing-weights.ipynb";
 
-    public string Name => "tour";
-    public string Summary => "the Visualizing Weights companion notebook on a model (default: the bundled one), offline, into one HTML page";
     readonly Option<string> _model = Opt.Model("default");
     readonly Option<string> _out = Opt.Out("FILE: the HTML page to write", required: false, defaultValue: "tour.html");
     readonly Option<int?> _featureVisSteps = Opt.OptionalInt("--feature-vis-steps", "optimization steps per feature visualization (default: the notebook's)", min: 1);
-    public string Notes => """
+    public override string Notes => """
           weights tour [--model default] [--out tour.html] [--feature-vis-steps 256]
             --model NAME|PATH         model to tour (default: the bundled default model; 'inceptionv1' uses the notebook's own units;
                                       'resnet18' = an ImageNet ResNet18 from NuGet; other models: layers and units derived from their graph)
@@ -28,7 +26,7 @@ public sealed class TourVerb : IVerb
           model takes seconds. Cells report progress on stderr while they run; cell numbers are the page's [1]…[N].
         """;
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         var model = args.Get(_model);
         var outPath = args.Get(_out);

@@ -1,37 +1,28 @@
-using System.Text.Json;
 using Notebooks.Weights.Models.Default;
-using Notebooks.Weights.Training;
 
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights train default</c>: trains the default model on generated data (reproduces the shipped weights with the Defaults).</summary>
-public sealed class TrainVerb : IVerb
+public sealed class TrainVerb() : Verb("train default",
+    "train the default model on generated scenes (the defaults reproduce the shipped weights)")
 {
-    public string Name => "train default";
     static readonly TrainOptions Defaults = new();
-    public string Summary => "train the default model on generated scenes (the defaults reproduce the shipped weights)";
     readonly Option<string> _out = Opt.Out("PATH.weights: the trained weights (and PATH.json, its record)", required: true);
     readonly Option<string> _head = Opt.Text("--head", "pooling head: gap (global average), flatten or xpool (pool along x only)", "gap");
-    readonly Option<int> _seed = Opt.Seed((int)Defaults.Seed);
-    readonly Option<int> _steps = Opt.Steps(Defaults.Steps);
-    readonly Option<int> _batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
+    readonly TrainingOptions _training = new();
     readonly Option<bool> _rotate90 = Opt.Flag("--rotate90", "train on images rotated by 90 degrees");
     readonly Option<int> _threads = Opt.Int("--threads", "torch threads", Defaults.Threads, min: 1);
-    public string Notes => "  weights train default --out PATH.weights [--seed 1] [--steps 600] [--batch 32] [--head gap|flatten|xpool] [--rotate90] [--threads 2]\n" +
+    public override string Notes => "  weights train default --out PATH.weights [--seed 1] [--steps 600] [--batch 32] [--head gap|flatten|xpool] [--rotate90] [--threads 2]\n" +
                            "  writes PATH.weights (TorchSharp module format) and PATH.json (seed, steps, accuracies, weights hash)";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
         var outPath = args.Get(_out);
-        long seed = args.Get(_seed);
-        int steps = args.Get(_steps);
-        int batch = args.Get(_batch);
         var head = ParseHead(args.Get(_head));
-        bool rotate = args.Get(_rotate90);
-        int threads = args.Get(_threads);
         OutputPaths.File(outPath);
 
-        var options = Defaults with { Seed = seed, Steps = steps, BatchSize = batch, Rotate90 = rotate, Threads = threads, Config = DefaultNetConfig.Standard with { Head = head } };
+        var options = _training.Read(args) with { Rotate90 = args.Get(_rotate90), Threads = args.Get(_threads), Config = DefaultNetConfig.Standard with { Head = head } };
+        var (seed, steps, batch, rotate, threads) = (options.Seed, options.Steps, options.BatchSize, options.Rotate90, options.Threads);
         var command = "weights train default --out PATH" + (seed != Defaults.Seed ? $" --seed {seed}" : "") + (steps != Defaults.Steps ? $" --steps {steps}" : "")
                       + (batch != Defaults.BatchSize ? $" --batch {batch}" : "") + (head != PoolingHead.GlobalAverage ? $" --head {HeadName(head)}" : "") + (rotate ? " --rotate90" : "")
                       + (threads != Defaults.Threads ? $" --threads {threads}" : "");

@@ -1,33 +1,27 @@
-using Notebooks.Weights.IO;
-using Notebooks.Weights.Models;
-using static TorchSharp.torch;
-
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights weights</c>: exports one named weight tensor as NumPy <c>.npy</c>, in TorchSharp (OIHW) or Lucid/TF (HWIO) layout.</summary>
-public sealed class WeightsVerb : IVerb
+public sealed class WeightsVerb() : Verb("weights",
+    "export a named weight (e.g. conv2d0_w, or a layer: layer4.2.conv2) as a NumPy .npy file")
 {
-    public string Name => "weights";
-    public string Summary => "export a named weight (e.g. conv2d0_w, or a layer: layer4.2.conv2) as a NumPy .npy file";
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _name = Opt.Text("--name", "a weight name or alias (conv2d0_w), or a conv/dense layer (its kernel)", required: true);
     readonly Option<string> _out = Opt.Out("FILE.npy: where to write the weight", required: true);
     readonly Option<string> _layout = Opt.Text("--layout", "oihw (TorchSharp: [out, in, kH, kW]) or hwio (Lucid/TF: [kH, kW, in, out])", "oihw");
-    public string Notes => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
+    public override string Notes => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
                            "  --name: a weight name or alias, or a conv/dense layer (its kernel, [out, in, ...])\n" +
                            "  oihw (default): conv [out, in, kH, kW], dense [out, in]; hwio (Lucid/TF): conv [kH, kW, in, out], dense [in, out]";
 
-    public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
+    public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var modelName = args.Get(_model);
-        var name = args.Get(_name);
         var outPath = args.Get(_out);
         var layout = args.Get(_layout).ToLowerInvariant();
         if (layout is not ("oihw" or "hwio")) throw new CliUsageException($"option --layout: expected oihw or hwio, got '{layout}'");
         OutputPaths.File(outPath);
 
-        using var model = args.Models.LoadModel(modelName);
+        using var model = args.Models.LoadModel(args.Get(_model));
         using var scope = NewDisposeScope();
+        var name = args.Get(_name);
         var (weightName, w) = model.WeightByName(name);
         string note;
         if (layout == "hwio")

@@ -1,0 +1,13 @@
+namespace Notebooks.Weights.Cli;
+
+/// <summary><c>--model M --layer L</c>: one layer of a model (top, featurevis, activations, banding).</summary>
+public sealed class LayerOptions : OptionGroup
+{
+    /// <summary><c>--model</c>.</summary>
+    public readonly Option<string> Model = Opt.Model();
+    /// <summary><c>--layer</c>.</summary>
+    public readonly Option<string> Layer = Opt.Layer();
+
+    /// <summary>The parsed values.</summary>
+    public (string Model, string Layer) Read(CliArgs args) => (args.Get(Model), args.Get(Layer));
+}
