@@ -33,13 +33,18 @@ namespace Notebooks.Weights.Cli
             var (root, verbs) = BuildRoot();
             if (args.Length == 0) { root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr }); return 2; }
             if (args[0] == "help") args = [.. args.Skip(1), "--help"];
+            if (verbs.Values.FirstOrDefault(v => v.FormerNames.Contains(args[0])) is { } renamed)
+            {
+                stderr.WriteLine($"weights {args[0]}: deprecated name, use 'weights {renamed.Name}' (the old name will be removed).");
+                args = [renamed.Name, .. args.Skip(1)];
+            }
             var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             var command = result.CommandResult.Command;
             verbs.TryGetValue(command, out var verb);
             string prefix = verb is null ? "weights" : $"weights {verb.Name}";
             var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
 
-            if (verb is null && result.UnmatchedTokens.Count == 0 && result.GetResult(root.Options.First(o => o.Name == "--version")) is not null) { stdout.WriteLine(Version); return 0; }
+            if (verb is null && result.UnmatchedTokens.Count == 0 && result.GetResult(root.Options.First(o => o.Name == "--version")) is { Implicit: false }) { stdout.WriteLine(Version); return 0; }
             if ((result.Errors.Count > 0 && result.Action is not HelpAction) || (verb is null && result.UnmatchedTokens.Count > 0)
                 || (verb is null && result.Action is not HelpAction))
             {
@@ -94,9 +99,10 @@ namespace Notebooks.Weights.Cli
         /// <summary>The root command with every verb as a (sub)command, and the verb behind each command.</summary>
         static (Command Root, Dictionary<Command, IVerb> Verbs) BuildRoot()
         {
-            // Not named "weights" as the executable is: the verb `weights weights` must not read as the root command's name.
-            // U+2060 (word joiner) is invisible, so help still reads "weights ...".
-            var root = new Command("weights\u2060", "weights: look at the weights of neural networks (Notebooks.Weights)") { new HelpOption(), Opt.Flag("--version", "show the version of weights") };
+            // A Command, not a RootCommand: RootCommand is named after the entry assembly (the test host in tests) and its
+            // --version reports that assembly's version. No verb may be named "weights": System.CommandLine reads a first
+            // argument equal to the root's name as the root itself (former names are rewritten before parsing).
+            var root = new Command("weights", "weights: look at the weights of neural networks (Notebooks.Weights)") { new HelpOption(), Opt.Flag("--version", "show the version of weights") };
             var map = new Dictionary<Command, IVerb>();
             foreach (var verb in NewVerbs())
             {

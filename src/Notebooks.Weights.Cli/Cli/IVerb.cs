@@ -18,6 +18,11 @@ public interface IVerb
     string Summary { get; }
     /// <summary>Notes shown under the summary in <c>weights VERB --help</c> (what the options do together), or empty.</summary>
     string Notes => "";
+    /// <summary>
+    /// Names the verb had before a rename (one word each): still accepted as the first word, with a one-line deprecation
+    /// note on stderr, and not listed in help.
+    /// </summary>
+    IReadOnlyList<string> FormerNames => [];
     /// <summary>Runs the verb on a parsed, validated command line; returns the process exit code.</summary>
     int Run(CliArgs args, TextWriter stdout, TextWriter stderr);
 }

@@ -14,5 +14,7 @@ public abstract class Verb(string name, string summary) : IVerb
     /// <inheritdoc/>
     public virtual string Notes => "";
     /// <inheritdoc/>
+    public virtual IReadOnlyList<string> FormerNames => [];
+    /// <inheritdoc/>
     public abstract int Run(CliArgs args, TextWriter stdout, TextWriter stderr);
 }

@@ -81,6 +81,39 @@ public sealed class CliHostTests : IDisposable
     }
 
     [Fact]
+    public void HelpNamesTheToolWeightsPlainly()
+    {
+        var (code, o, _) = CliRun.Run("--help");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain('\u2060', o);
+        var usage = o.Split('\n').SkipWhile(l => l.TrimEnd() != "Usage:").Skip(1).First();
+        Assert.StartsWith("  weights [command] [options]", usage);
+        var (code2, o2, _) = CliRun.Run("param", "--help");
+        Assert.Equal(0, code2);
+        Assert.DoesNotContain('\u2060', o2);
+        Assert.Contains("\n  weights param [options]", o2);
+    }
+
+    [Fact]
+    public void TheFormerVerbWeightsStillRunsParamWithADeprecationNote()
+    {
+        var npy = Path.Combine(_dir, "old.npy");
+        var (code, o, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", npy);
+        Assert.True(code == 0, e);
+        Assert.Equal("weights weights: deprecated name, use 'weights param' (the old name will be removed).", e.TrimEnd());
+        Assert.Contains("OIHW [out, in, kH, kW]", o);
+        Assert.True(File.Exists(npy));
+        var commands = CliRun.Run("--help").Out.Split('\n').SkipWhile(l => l.TrimEnd() != "Commands:").Skip(1)
+            .Where(l => l.StartsWith("  ") && l[2] != ' ').Select(l => l.Trim().Split(' ')[0]).ToList();   // not the notes under each
+        Assert.Contains("param", commands);
+        Assert.DoesNotContain("weights", commands);   // hidden: not listed as a command
+        var (code2, help2, e2) = CliRun.Run("help", "weights");
+        Assert.Equal(0, code2);
+        Assert.Contains("weights param [options]", help2);
+        Assert.Contains("deprecated", e2);
+    }
+
+    [Fact]
     public void UnknownOptionsSuggestTheNearest()
     {
         var (code, _, e) = CliRun.Run("layers", "--modle", "default");
@@ -111,7 +144,7 @@ public sealed class CliHostTests : IDisposable
     public void OutputFoldersAreCreatedAndFilesInTheWayRefused()
     {
         var npy = Path.Combine(_dir, "new", "w.npy");
-        var (code, _, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", npy);
+        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", npy);
         Assert.True(code == 0, e);
         Assert.True(File.Exists(npy));
 

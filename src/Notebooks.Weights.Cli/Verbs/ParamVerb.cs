@@ -1,14 +1,19 @@
 namespace Notebooks.Weights.Cli.Verbs;
 
-/// <summary><c>weights weights</c>: exports one named weight tensor as NumPy <c>.npy</c>, in TorchSharp (OIHW) or Lucid/TF (HWIO) layout.</summary>
-public sealed class WeightsVerb() : Verb("weights",
-    "export a named weight (e.g. conv2d0_w, or a layer: layer4.2.conv2) as a NumPy .npy file")
+/// <summary>
+/// <c>weights param</c>: exports one parameter (a named weight tensor, Lucid's <c>ParameterEditor</c>
+/// <c>params['conv2d0_w']</c>) as NumPy <c>.npy</c>, in TorchSharp (OIHW) or Lucid/TF (HWIO) layout. Formerly
+/// <c>weights weights</c>, a name that read as the tool's own; that name still works, with a note on stderr.
+/// </summary>
+public sealed class ParamVerb() : Verb("param",
+    "export a parameter (a named weight: conv2d0_w, or a layer's kernel: layer4.2.conv2) as a NumPy .npy file")
 {
+    public override IReadOnlyList<string> FormerNames => ["weights"];
     readonly Option<string> _model = Opt.Model();
     readonly Option<string> _name = Opt.Text("--name", "a weight name or alias (conv2d0_w), or a conv/dense layer (its kernel)", required: true);
     readonly Option<string> _out = Opt.Out("FILE.npy: where to write the weight", required: true);
     readonly Option<string> _layout = Opt.Text("--layout", "oihw (TorchSharp: [out, in, kH, kW]) or hwio (Lucid/TF: [kH, kW, in, out])", "oihw");
-    public override string Notes => "  weights weights --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
+    public override string Notes => "  weights param --model default|inceptionv1|PATH --name conv2d0_w|LAYER --out FILE.npy [--layout oihw|hwio]\n" +
                            "  --name: a weight name or alias, or a conv/dense layer (its kernel, [out, in, ...])\n" +
                            "  oihw (default): conv [out, in, kH, kW], dense [out, in]; hwio (Lucid/TF): conv [kH, kW, in, out], dense [in, out]";
 

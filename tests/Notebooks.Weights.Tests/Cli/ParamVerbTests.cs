@@ -4,16 +4,16 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Cli;
 
-public sealed class WeightsVerbTests : IDisposable
+public sealed class ParamVerbTests : IDisposable
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("weights-verb").FullName;
+    readonly string _dir = Directory.CreateTempSubdirectory("param-verb").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
     public void ExportsConvWeightsInOihwByDefault()
     {
         var path = Path.Combine(_dir, "w.npy");
-        var (code, o, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", path);
+        var (code, o, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", path);
         Assert.True(code == 0, e);
         Assert.Contains("OIHW [out, in, kH, kW]", o);
         Assert.Contains("--layout hwio", o);
@@ -28,8 +28,8 @@ public sealed class WeightsVerbTests : IDisposable
     public void HwioLayoutIsLucidsConvAndDenseLayout()
     {
         var conv = Path.Combine(_dir, "c.npy"); var dense = Path.Combine(_dir, "d.npy");
-        Assert.Equal(0, CliRun.Run("weights", "--model", "default", "--name", "conv2d1_w", "--out", conv, "--layout", "hwio").Code);
-        Assert.Equal(0, CliRun.Run("weights", "--model", "default", "--name", "logits_w", "--out", dense, "--layout", "hwio").Code);
+        Assert.Equal(0, CliRun.Run("param", "--model", "default", "--name", "conv2d1_w", "--out", conv, "--layout", "hwio").Code);
+        Assert.Equal(0, CliRun.Run("param", "--model", "default", "--name", "logits_w", "--out", dense, "--layout", "hwio").Code);
         using var scope = NewDisposeScope();
         using var model = ModelRegistry.Load("default");
         var oihw = model.Parameters["conv2d1_w"].data<float>().ToArray();   // [64, 32, 3, 3]
@@ -46,7 +46,7 @@ public sealed class WeightsVerbTests : IDisposable
     [Fact]
     public void UnknownWeightNameSuggestsNearestNames()
     {
-        var (code, _, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_x", "--out", Path.Combine(_dir, "x.npy"));
+        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_x", "--out", Path.Combine(_dir, "x.npy"));
         Assert.Equal(1, code);
         Assert.Contains("Unknown layer or weight 'conv2d0_x' in model 'default'", e);
         Assert.Contains("conv2d0_w", e);
@@ -56,7 +56,7 @@ public sealed class WeightsVerbTests : IDisposable
     [Fact]
     public void UnknownModelSuggestsNearestNames()
     {
-        var (code, _, e) = CliRun.Run("weights", "--model", "defalt", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "x.npy"));
+        var (code, _, e) = CliRun.Run("param", "--model", "defalt", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "x.npy"));
         Assert.Equal(1, code);
         Assert.Contains("Unknown model 'defalt'", e);
         Assert.Contains("default", e);
@@ -65,7 +65,7 @@ public sealed class WeightsVerbTests : IDisposable
     [Fact]
     public void MissingOutIsAUsageError()
     {
-        var (code, _, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w");
+        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w");
         Assert.Equal(2, code);
         Assert.Contains("missing required option --out", e);
     }
@@ -75,14 +75,14 @@ public sealed class WeightsVerbTests : IDisposable
     {
         var file = Path.Combine(_dir, "plain.txt");
         File.WriteAllText(file, "x");
-        var (code, _, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(file, "w.npy"));
+        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(file, "w.npy"));
         Assert.Equal(1, code);
         Assert.Contains($"Cannot write --out '{Path.Combine(file, "w.npy")}'", e);
         Assert.Contains("is a file, not a folder", e);
-        var (code2, _, e2) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", _dir);
+        var (code2, _, e2) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", _dir);
         Assert.Equal(1, code2);
         Assert.Contains("it is a directory", e2);
-        var (code3, _, e3) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "no", "such", "w.npy"));
+        var (code3, _, e3) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "no", "such", "w.npy"));
         Assert.Equal(1, code3);
         Assert.Contains("does not exist", e3);
     }
@@ -90,7 +90,7 @@ public sealed class WeightsVerbTests : IDisposable
     [Fact]
     public void BadLayoutIsAUsageError()
     {
-        var (code, _, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "x.npy"), "--layout", "nchw");
+        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "x.npy"), "--layout", "nchw");
         Assert.Equal(2, code);
         Assert.Contains("option --layout: expected oihw or hwio, got 'nchw'", e);
     }
