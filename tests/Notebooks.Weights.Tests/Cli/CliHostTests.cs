@@ -83,16 +83,18 @@ public sealed class CliHostTests : IDisposable
     [Fact]
     public void HelpNamesTheToolWeightsPlainly()
     {
-        var (code, o, _) = CliRun.Run("--help");
-        Assert.Equal(0, code);
-        Assert.DoesNotContain('\u2060', o);
-        var usage = o.Split('\n').SkipWhile(l => l.TrimEnd() != "Usage:").Skip(1).First();
-        Assert.StartsWith("  weights [command] [options]", usage);
-        var (code2, o2, _) = CliRun.Run("param", "--help");
-        Assert.Equal(0, code2);
-        Assert.DoesNotContain('\u2060', o2);
-        Assert.Contains("\n  weights param [options]", o2);
+        foreach (var (args, usage) in new[] { (new[] { "--help" }, "weights [command] [options]"), (["param", "--help"], "weights param [options]") })
+        {
+            var (code, o, _) = CliRun.Run(args);
+            Assert.Equal(0, code);
+            Assert.DoesNotContain('\u2060', o);
+            Assert.Equal(usage, HelpSection(o, "Usage:")[0].Trim());
+        }
     }
+
+    /// <summary>The lines of a help section ("Usage:", "Commands:"), up to the next blank line.</summary>
+    static List<string> HelpSection(string help, string title) =>
+        help.Split('\n').SkipWhile(l => l.TrimEnd() != title).Skip(1).TakeWhile(l => l.Trim().Length > 0).ToList();
 
     [Fact]
     public void TheFormerVerbWeightsStillRunsParamWithADeprecationNote()
@@ -103,8 +105,8 @@ public sealed class CliHostTests : IDisposable
         Assert.Equal("weights weights: deprecated name, use 'weights param' (the old name will be removed).", e.TrimEnd());
         Assert.Contains("OIHW [out, in, kH, kW]", o);
         Assert.True(File.Exists(npy));
-        var commands = CliRun.Run("--help").Out.Split('\n').SkipWhile(l => l.TrimEnd() != "Commands:").Skip(1)
-            .Where(l => l.StartsWith("  ") && l[2] != ' ').Select(l => l.Trim().Split(' ')[0]).ToList();   // not the notes under each
+        var commands = HelpSection(CliRun.Run("--help").Out, "Commands:")
+            .Where(l => l[2] != ' ').Select(l => l.Trim().Split(' ')[0]).ToList();   // not the notes under each
         Assert.Contains("param", commands);
         Assert.DoesNotContain("weights", commands);   // hidden: not listed as a command
         var (code2, help2, e2) = CliRun.Run("help", "weights");
