@@ -28,7 +28,7 @@ public sealed class ExpandVerb : IVerb
         var from = args.Get(_from);
         var to = args.Get(_to);
         int width = args.Get(_width);
-        var units = args.Get(_units);
+        var units = args.Given(_units) ? args.Get(_units) : null; // not given: all channels (System.CommandLine gives an empty array)
         var outPath = args.Get(_out);
         var methodName = args.Get(_method) ?? "auto";
         bool linearizeClip = args.Get(_linearizeClip);
