@@ -114,12 +114,16 @@ public static class CropWidths
         // ONNX broadcasts: a 1×1 branch added to a 2×2 one runs, but computes something else than the network does. Inputs
         // whose sizes differ from the crop but agree at the model's default input size are such a case (a squeeze-and-
         // excitation product, 1×1 against H×W at every size, is the network's own broadcast and is not).
-        var atDefault = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
-        foreach (var l in model.Layers())
-            if (l.IsSpatial) atDefault.TryAdd(model.Layer(l.Name).ModulePath, (l.Height, l.Width));
+        var atDefault = new Lazy<Dictionary<string, (long, long)>>(() =>
+        {
+            var d = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+            foreach (var l in model.Layers())
+                if (l.IsSpatial) d.TryAdd(model.Layer(l.Name).ModulePath, (l.Height, l.Width));
+            return d;
+        });
         var producer = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = i1; i <= i2; i++) producer[steps[i].Output] = steps[i].ModuleName;
-        (long, long)? Default(string value) => producer.TryGetValue(value, out var mp) && atDefault.TryGetValue(mp, out var hw) ? hw : null;
+        (long, long)? Default(string value) => producer.TryGetValue(value, out var mp) && atDefault.Value.TryGetValue(mp, out var hw) ? hw : null;
         var fromCrop = new HashSet<string>(StringComparer.Ordinal) { steps[i1].Output };
         for (int i = i1 + 1; i <= i2; i++)
         {
@@ -128,8 +132,9 @@ public static class CropWidths
             fromCrop.Add(st.Output);
             var names = st.Inputs.Where(n => fromCrop.Contains(n) && values[n].dim() == 4).Distinct().ToList();
             var maps = names.Select(n => values[n]).ToList();
+            if (maps.Select(t => (t.shape[2], t.shape[3])).Distinct().Count() < 2) continue;
             var sizes = names.Select(Default).ToList();
-            if (maps.Select(t => (t.shape[2], t.shape[3])).Distinct().Count() > 1 && sizes.All(z => z is not null) && sizes.Distinct().Count() == 1)
+            if (sizes.All(z => z is not null) && sizes.Distinct().Count() == 1)
                 throw new InvalidOperationException(
                     $"ONNX node '{st.NodeName}' ({st.Node.OpType}) gets inputs shaped {string.Join(", ", maps.Select(t => $"[{string.Join(", ", t.shape)}]"))}, " +
                     "which it would broadcast instead of adding positions that line up");
