@@ -130,6 +130,8 @@ public static class Opt
     public static Option<int[]?> IntList(string name, string description, bool required = false) => new(name)
     {
         Description = description, Required = required,
+        // Absent: null (all units), not the empty array System.CommandLine would give an array option.
+        DefaultValueFactory = _ => null,
         CustomParser = r =>
         {
             if (r.Tokens.Count == 0) return null;

@@ -41,6 +41,8 @@ public sealed class InteractionVerb() : Verb("interaction",
         using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
         Interaction.CheckPair(model, from, to, width);
+        // The folder is read before any long computation, so that a bad folder fails at once.
+        using var folder = dir is null ? null : ImageFolder.Load(dir, model.Input.DefaultSize, model.Input.Channels);
         var expanded = Interaction.ExpandedWeight(model, from, to, width);
         stdout.WriteLine($"{model.Name} {from} -> {to}: expanded weight ({width}x{width}) total {expanded.sum().item<float>():G4}");
 
@@ -55,9 +57,8 @@ public sealed class InteractionVerb() : Verb("interaction",
         InteractionFactors? factors = null;
         Tensor? chosen = null;
         string[]? names = null;
-        if (dir is not null)
+        if (folder is not null)
         {
-            using var folder = ImageFolder.Load(dir, model.Input.DefaultSize, model.Input.Channels);
             var (idx, _) = Interaction.TopActivating(model, to, folder.Images, top == 0 ? folder.Count : top, batch);
             chosen = folder.Images.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), int64));
             names = idx.Select(i => folder.Names[i]).ToArray();
@@ -69,6 +70,7 @@ public sealed class InteractionVerb() : Verb("interaction",
                 else
                 {
                     int kk = Math.Min(k, examples.Count);
+                    if (kk < k) stdout.WriteLine($"factors: {kk} instead of --factors {k} (at most one per image; {examples.Count} images)");
                     factors = InteractionFactors.Compute(examples, kk, algorithm, seed);
                     stdout.WriteLine($"factors: {factors.Count} {algorithm} cases, relative error {factors.RelativeError:G3}");
                 }

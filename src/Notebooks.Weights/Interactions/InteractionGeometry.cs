@@ -36,6 +36,7 @@ public sealed record InteractionGeometry(int Width, int CenterY, int CenterX, in
             if (y.dim() != 4) throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; interactions need a spatial [N, C, H, W] layer.");
             return (y.shape[2], y.shape[3]);
         }
+        Weights.CropWidths.EnsureRuns(model, layer1, layer2, width); // a width the graph cannot run: named, with the widths that run
         var (h0, w0) = MapSize(width);
         if (h0 < 1 || w0 < 1) throw new ArgumentException($"A {width}x{width} crop of '{layer1}' gives an empty '{layer2}' map; use a larger width.");
         var (h1, w1) = MapSize(width + Probe);

@@ -40,6 +40,11 @@ namespace Notebooks.Weights.Weights;
 /// crop, 244 at W=8: bounds memory on wide layers; see docs/benchmarks.md). layer1 must be a cut of the
 /// graph (everything layer2 depends on flows through layer1), as in the notebook's feeds.
 /// </para>
+/// <para>
+/// A width whose crop the graph cannot run through to layer2 (on ResNet18 from NuGet, an odd crop into a stride-2 block,
+/// whose asymmetrically padded branches then disagree in size) is refused with an <see cref="ArgumentException"/> naming
+/// the width, the layers and the widths that run (<see cref="CropWidths"/>); it is never rounded to another width.
+/// </para>
 /// </summary>
 public static class ExpandedWeights
 {
@@ -63,8 +68,16 @@ public static class ExpandedWeights
         ArgumentNullException.ThrowIfNull(model);
         if (chunk is < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be at least 1; got {chunk}.");
         var (_, unitList) = Validate(model, layer1, layer2, width, units);
-        return Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), observer, method, linearizeClip,
-                       probes, weightsHash);
+        try
+        {
+            return Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), observer, method, linearizeClip,
+                           probes, weightsHash);
+        }
+        catch (Exception e) when (e is ArgumentException or ExternalException or InvalidOperationException)
+        {
+            CropWidths.EnsureRuns(model, layer1, layer2, width, e); // a width the graph cannot run: say so, with the widths that run
+            throw;
+        }
     }
 
     /// <summary>Names of the phases and notes <see cref="Get"/> reports to an <see cref="IPhaseObserver"/>.</summary>
@@ -120,7 +133,15 @@ public static class ExpandedWeights
         var (_, unitList) = Validate(model, layer1, layer2, width, null);
         var profile = new ExpandedWeightsProfile();
         using var scope = NewDisposeScope();
-        Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile, method, false, new ExpandedWeightsProbes(), "");
+        try
+        {
+            Compute(model, layer1, layer2, width, unitList, chunk ?? AutoChunk(model, layer1, width), profile, method, false, new ExpandedWeightsProbes(), "");
+        }
+        catch (Exception e) when (e is ArgumentException or ExternalException or InvalidOperationException)
+        {
+            CropWidths.EnsureRuns(model, layer1, layer2, width, e);
+            throw;
+        }
         return profile;
     }
 
@@ -326,6 +347,9 @@ public static class ExpandedWeights
             list = units.ToArray();
         }
         LayerCuts.EnsureCut(model, layer1, layer2);
+        // ONNX graphs: the crop is run through the slice layer1 → layer2 first (cheap, remembered per model), so that a
+        // width whose branches would be broadcast against each other is refused rather than computed.
+        if (model.Module is Models.Onnx.OnnxGraphModule) CropWidths.EnsureRuns(model, layer1, layer2, width);
         return (l2.Channels, list);
     }
 

@@ -32,8 +32,12 @@ public sealed class InteractionVerbTests : IDisposable
         Assert.Contains("unit 64 is out of range for layer 'conv2d1'", bad.Err);
         var empty = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(empty);
-        var none = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:1", "--to", "conv2d2:7", "--images", empty, "--no-best", "--out", page);
+        // With the best case on: the folder fails before any long computation (nothing computed, nothing written).
+        File.Delete(page);
+        var none = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:1", "--to", "conv2d2:7", "--images", empty, "--out", page);
         Assert.Equal(1, none.Code);
         Assert.Contains("has no JPEG/PNG files", none.Err);
+        Assert.Equal("", none.Out);
+        Assert.False(File.Exists(page));
     }
 }

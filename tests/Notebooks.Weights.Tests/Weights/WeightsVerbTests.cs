@@ -45,6 +45,23 @@ public class WeightsVerbTests
     }
 
     [Fact]
+    public void ExpandWithoutUnitsGivesEveryOutputChannel()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"expand-{Guid.NewGuid():N}.npy");
+        try
+        {
+            var (code, stdout, stderr) = CliRun.With(Models, "expand", "--model", "weights-verb-test", "--from", "pool1", "--to", "conv3", "--out", path);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("[5, 5, 4, 5]", stdout);
+            using var saved = Npy.Load(path);
+            using var m = new TestProvider().Load("");
+            using var expected = ExpandedWeights.Get(m, "pool1", "conv3");
+            Assert.True(saved.allclose(expected));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void TopJsonListsTheStrongestInputsAndOutputs()
     {
         var (code, stdout, stderr) = CliRun.With(Models, "top", "--model", "weights-verb-test", "--layer", "conv3", "--unit", "2", "--k", "3", "--from", "relu2", "--json");
