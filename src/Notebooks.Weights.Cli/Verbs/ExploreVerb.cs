@@ -95,16 +95,13 @@ public sealed class ExploreVerb : IVerb
     static int Serve(ExplorerSite site, string? cacheDir, int port, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         cacheDir ??= Path.Combine(UserCache.Root, "explorer", $"{site.Model.Name}-{site.Model.WeightsHash}-{SettingsKey(site)}");
-        stderr.WriteLine($"preparing {site.Plan.Layers.Count} layers (NMF, banding, expanded weights)...");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        site.Prepare(p => stderr.WriteLine(p.Done < p.Total ? $"  {p.Note} ({p.Done + 1}/{p.Total}) from {clock.Elapsed.TotalSeconds:F1} s"
-                                                            : $"  layers prepared in {clock.Elapsed.TotalSeconds:F1} s"), ct);
+        // Layers are prepared on first need (a page, picture or index statistics request), so this listens at once.
         var server = ExplorerServer.StartAsync(site, cacheDir, port).GetAwaiter().GetResult();
         try
         {
             stdout.WriteLine($"serving the {site.Model.Name} weight explorer at {server.Url} (pictures cached in {cacheDir}); Ctrl+C stops");
             stdout.Flush();
-            ct.WaitHandle.WaitOne();
+            WaitHandle.WaitAny([ct.WaitHandle, server.Stopping.WaitHandle]); // Ctrl+C, or SIGTERM (the host stops itself)
         }
         finally { server.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         stdout.WriteLine($"stopped ({server.Queue.Rendered} pictures rendered)");

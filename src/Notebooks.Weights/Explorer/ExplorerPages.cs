@@ -44,13 +44,13 @@ public static class ExplorerPages
               "<th title=\"Frobenius norm of the weight; per-unit input-weight L2 norms\">weight norm ‖W‖ · unit norms</th><th>NMF of weights</th></tr></thead><tbody>");
         foreach (var l in site.Plan.Layers)
         {
-            var d = site.Data(l.Name);
-            var s = d.Statistics;
-            var band = d.Banding is { } bd ? $"{bd.Horizontal:F2} / {bd.Vertical:F2} ({bd.BaselineHorizontal:F2})" : "–";
-            var norms = s.UnitInputNorms;
-            b.Add($"<tr><td><a class=\"layer-link\" href=\"{ExplorerPaths.LayerPage(l.Name)}\">{Escape(l.Name)}</a></td><td>{Escape(l.Kind)}</td>" +
+            // Served: a layer not prepared yet shows placeholders that the page script fills in (api/layer, one layer at a
+            // time), so the index appears at once; a static site is prepared before its pages are written.
+            var (band, norms) = !site.Served || site.IsPrepared(l.Name) ? LayerSummary(site, l) : ("…", "…");
+            string pending = band == "…" ? $" data-pending=\"{Escape(l.Name)}\"" : "";
+            b.Add($"<tr{pending}><td><a class=\"layer-link\" href=\"{ExplorerPaths.LayerPage(l.Name)}\">{Escape(l.Name)}</a></td><td>{Escape(l.Kind)}</td>" +
                   $"<td class=\"num\">{l.Channels}</td><td class=\"num\">{l.Height}×{l.Width}</td><td class=\"num\">{l.WeightShape[2]}×{l.WeightShape[3]}×{l.WeightShape[1]}</td>" +
-                  $"<td class=\"num\">{band}</td><td class=\"num\">{Num(s.Frobenius)} · {Num(norms.Average())} [{Num(norms.Min())}–{Num(norms.Max())}]</td>" +
+                  $"<td class=\"num banding\">{band}</td><td class=\"num norms\">{norms}</td>" +
                   $"<td><a href=\"{ExplorerPaths.LayerPage(l.Name)}\">{b.Img(new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name), $"NMF grid of {l.Name}", "thumb")}</a></td></tr>");
         }
         b.Add("</tbody></table>");
@@ -58,6 +58,20 @@ public static class ExplorerPages
         b.Nav(null, null, null, ExplorerPaths.LayerPage(first.Name), first.Name);
         b.Add("</main>");
         return b.Finish();
+    }
+
+    /// <summary>
+    /// The index's statistics of a layer (computing its data on first use): banding "H / V (baseline)" (– without spatial
+    /// extent) and the weight norms "‖W‖ · mean unit norm [min–max]".
+    /// </summary>
+    public static (string Banding, string Norms) LayerSummary(ExplorerSite site, ExplorerLayer l)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        var d = site.Data(l.Name);
+        var s = d.Statistics;
+        var band = d.Banding is { } bd ? $"{bd.Horizontal:F2} / {bd.Vertical:F2} ({bd.BaselineHorizontal:F2})" : "–";
+        var norms = s.UnitInputNorms;
+        return (band, $"{Num(s.Frobenius)} · {Num(norms.Average())} [{Num(norms.Min())}–{Num(norms.Max())}]");
     }
 
     /// <summary>A layer page: every unit's feature visualization over its NMF picture, the NMF grid and the weight histogram.</summary>

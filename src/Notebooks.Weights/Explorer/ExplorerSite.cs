@@ -11,7 +11,8 @@ namespace Notebooks.Weights.Explorer;
 /// A weight explorer for one model (the InceptionV1 weight explorer of Lucid's companion notebook, for any model the
 /// project loads): pages (<see cref="ExplorerPages"/>) and the pictures they link (<see cref="ExplorerAsset"/>), all
 /// drawn with the library's views. Feature visualizations come from a <see cref="FeatureVisCache"/> (rendered once, on
-/// disk); NMF grids, banding, statistics and expanded weights are computed once per layer (<see cref="Prepare"/>).
+/// disk); NMF grids, banding, statistics and expanded weights are computed once per layer, on first need (<see cref="Data"/>;
+/// <see cref="Prepare"/> computes them all up front for a static site).
 /// Used by <see cref="ExplorerSiteWriter"/> (a static site) and by <c>weights explore --serve</c>.
 /// </summary>
 public sealed class ExplorerSite : IDisposable
@@ -81,7 +82,13 @@ public sealed class ExplorerSite : IDisposable
         progress?.Invoke(new ExplorerProgress("layers", needed.Count, needed.Count));
     }
 
-    /// <summary>The computed data of candidate layer <paramref name="layer"/> (computed on first use).</summary>
+    /// <summary>True when the data of <paramref name="layer"/> is computed (<see cref="Data"/> returns at once).</summary>
+    public bool IsPrepared(string layer) => _data.ContainsKey(layer);
+
+    /// <summary>
+    /// The computed data of candidate layer <paramref name="layer"/>, computed on first use, once (thread-safe: concurrent
+    /// callers of a layer being prepared wait for it; the model is used by one computation at a time).
+    /// </summary>
     public ExplorerLayerData Data(string layer)
     {
         if (_data.TryGetValue(layer, out var ready)) return ready;

@@ -25,11 +25,20 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
         using var explorer = ExplorerSite.Create(model, site.Options);
         explorer.Served = true;
-        explorer.Prepare();
         await using (var server = await ExplorerServer.StartAsync(explorer, cache, 0))
         {
             Assert.StartsWith("http://127.0.0.1:", server.Url);
+            // Lazy: listening (and the warm-up index request) prepared no layer.
+            Assert.All(explorer.Plan.Candidates, l => Assert.False(explorer.IsPrepared(l.Name), $"{l.Name} was prepared before any page asked for it"));
             await using var b = await BrowserSession.StartAsync();
+            // The index's statistics fill in from api/layer, and equal the ones of the static site (prepared up front).
+            await b.Page.GotoAsync(server.Url);
+            await b.Page.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-pending]').length === 0", null, new() { Timeout = 60_000 });
+            var norms = await b.Page.Locator("td.norms").AllInnerTextsAsync();
+            var banding = await b.Page.Locator("td.banding").AllInnerTextsAsync();
+            var staticIndex = File.ReadAllText(Path.Combine(site.SiteDir, ExplorerPaths.Index));
+            Assert.Equal(2, norms.Count);
+            foreach (var text in norms.Concat(banding)) Assert.Contains($">{text}<", staticIndex);
             await Walk(b, server.Url);
             Assert.Empty(b.ConsoleErrors);
             Assert.True(server.Queue.Rendered > 0, "the served pictures were rendered by the render queue");
