@@ -24,13 +24,16 @@ public sealed class ExploreVerb : IVerb
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<bool> _serve = Opt.Flag("--serve", "");
+    readonly Option<bool> _interactions = Opt.Flag("--interactions", "");
     public string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
-        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +
+        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR] [--interactions]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
         "  Layers: the model's conv layers (default: all). The static site opens from disk (SITE/index.html).\n" +
         "  --serve: pages at once from a local server (127.0.0.1 only), pictures rendered as the browser asks for them and\n" +
-        "  kept in CACHE (default: the user cache); Ctrl+C stops. --cache: the feature-visualization cache folder.";
+        "  kept in CACHE (default: the user cache); Ctrl+C or SIGTERM stops. --cache: the feature-visualization cache folder.\n" +
+        "  --interactions: static unit pages also get the interaction panel (strongest input -> unit: expanded weight and\n" +
+        "  best case, 64 steps each); served pages always have it.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -49,6 +52,7 @@ public sealed class ExploreVerb : IVerb
             ExpandedWidth = args.Get(_width),
             Seed = args.Get(_seed),
             FeatureVisCacheRoot = args.Get(_cache),
+            Interactions = args.Get(_interactions),
         };
         if (!serve && outDir is null) throw new CliUsageException("give --out SITE for a static site, or --serve");
         if (!serve && portOption is not null) throw new CliUsageException("--port only applies with --serve");

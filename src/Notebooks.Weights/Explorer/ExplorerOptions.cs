@@ -22,6 +22,14 @@ public sealed record ExplorerOptions
     public int ExpandedWidth { get; init; } = 5;
     /// <summary>Feature visualizations rendered together in one optimization.</summary>
     public int FeatureVisBatch { get; init; } = 32;
+    /// <summary>
+    /// Whether a static site's unit pages get the interaction panel (the interaction card of the strongest input → the
+    /// unit, with a best case optimized for <see cref="InteractionSteps"/> steps per unit page). Served sites always show
+    /// it (rendered when the page asks for it).
+    /// </summary>
+    public bool Interactions { get; init; }
+    /// <summary>Optimization steps of the interaction panel's best case (at the feature-visualization size).</summary>
+    public int InteractionSteps { get; init; } = 64;
     /// <summary>Folder of the feature-visualization disk cache (null: the user cache).</summary>
     public string? FeatureVisCacheRoot { get; init; }
 
@@ -33,6 +41,7 @@ public sealed record ExplorerOptions
         if (UnitsPerLayer is < 1) throw new ArgumentOutOfRangeException(nameof(UnitsPerLayer), UnitsPerLayer, "units per layer must be at least 1");
         if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "top connections must be at least 1");
         if (ExpandedWidth < 1) throw new ArgumentOutOfRangeException(nameof(ExpandedWidth), ExpandedWidth, "expanded-weights width must be at least 1");
+        if (InteractionSteps < 1) throw new ArgumentOutOfRangeException(nameof(InteractionSteps), InteractionSteps, "interaction best-case steps must be at least 1");
         if (FeatureVisBatch < 1) throw new ArgumentOutOfRangeException(nameof(FeatureVisBatch), FeatureVisBatch, "feature-vis batch must be at least 1");
         if (Layers is { Count: 0 }) throw new ArgumentException("the layer list is empty; name at least one layer or leave it out for every conv layer", nameof(Layers));
     }

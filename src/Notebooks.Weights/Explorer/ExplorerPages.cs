@@ -136,6 +136,18 @@ public static class ExplorerPages
         var inTop = site.TopInputs(l.Name, unit);
         Row(b, site, $"Strongest inputs from {l.Previous}", $"expanded weights {l.Source} → {l.Name}:{unit}, sorted by L2 norm", l.Previous, inTop,
             c => new ExplorerAsset(ExplorerAssetKind.InputWeight, l.Name, unit, c), inRow.Legend!.Scale, "inputs");
+        if (site.ShowsInteractions(l) && inTop.Count > 0)
+        {
+            var (a, _) = inTop[0];
+            string from = $"{l.Previous}:{a}", to = $"{l.Name}:{unit}";
+            int w = l.ExpandedWidth ?? site.Options.ExpandedWidth;
+            b.Add($"<section class=\"interaction\"><h2>Interaction with the strongest input <span class=\"sub\">{Escape(from)} → {Escape(to)}, " +
+                  $"∂B/∂A over a {w}×{w} crop of {Escape(l.Source)}</span></h2><figure>" +
+                  b.Img(new ExplorerAsset(ExplorerAssetKind.Interaction, l.Name, unit, a), $"interaction card {from} → {to}", "interaction") +
+                  $"<figcaption>Left to right: the expanded weight (the gradient at an all-zero image, linearized), the best-case image " +
+                  $"(optimized {site.Options.InteractionSteps} steps at {site.FeatureVisSettings.Size} px to maximize Σ ∂B/∂A; minimize when no image excites) " +
+                  "and its gradient map. One color scale for the maps: red raises B, blue lowers it.</figcaption></figure></section>");
+        }
         if (site.OutputRow(l.Name, unit) is { } outRow && site.Plan.Next(l) is { } next)
             Row(b, site, $"Strongest outputs to {next.Name}", $"expanded weights {next.Source} → {next.Name} from this unit, sorted by L2 norm", next.Name,
                 site.TopOutputs(l.Name, unit), c => new ExplorerAsset(ExplorerAssetKind.OutputWeight, l.Name, unit, c), outRow.Legend!.Scale, "outputs");

@@ -45,6 +45,7 @@ img.fv-large { width:288px; height:288px; border-radius:4px; box-shadow:0 1px 4p
 .legend { display:flex; gap:6px; align-items:center; font-size:11px; color:var(--muted); margin-top:4px; font-variant-numeric:tabular-nums; }
 img.legend-bar { width:140px; height:10px; } .legend .note { margin-left:8px; }
 img.allin { width:auto; max-width:100%; }
+img.interaction { width:auto; max-width:100%; }
 p.note { color:var(--muted); font-size:13px; }
 footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--rule); font-size:12px; color:#999; }
 tr[data-pending] td.banding, tr[data-pending] td.norms { color:#bbb; }

@@ -205,6 +205,8 @@ public sealed class ExplorerSite : IDisposable
                 if (asset.Unit is >= 0 and < 3) px[asset.Unit] = 1; else Array.Fill(px, 0.5f);
                 return new Image(1, 1, 3, px).ToPng(16);
             }
+            case ExplorerAssetKind.Interaction:
+                return InteractionPanel(asset.Layer, asset.Unit, asset.Other).ToPng();
             case ExplorerAssetKind.FeatureVis:
             {
                 RenderFeatureVis(asset.Layer, [asset.Unit], null, cancellationToken);
@@ -251,6 +253,37 @@ public sealed class ExplorerSite : IDisposable
             }
         }
         throw new ArgumentOutOfRangeException(nameof(asset), asset.Kind, "unknown asset kind");
+    }
+
+    /// <summary>True when unit pages show the interaction panel (served, or <see cref="ExplorerOptions.Interactions"/>; not for inputs that are the model's input channels).</summary>
+    public bool ShowsInteractions(ExplorerLayer layer) => (Served || Options.Interactions) && !layer.PreviousIsInput;
+
+    /// <summary>
+    /// The interaction card (issue 20's view, <see cref="InteractionCard.ForPair"/>) of input <paramref name="input"/>
+    /// (a unit of the layer's <see cref="ExplorerLayer.Source"/>, which the top-inputs row indexes) → <paramref name="unit"/>
+    /// of <paramref name="layer"/>, over the layer's expanded-weights crop: the expanded weight and the best case, an image
+    /// optimized for <see cref="ExplorerOptions.InteractionSteps"/> steps at the feature-visualization size (seeded).
+    /// </summary>
+    public InteractionCard InteractionPanel(string layer, int unit, int input)
+    {
+        var l = Plan.Find(layer) ?? throw new ArgumentException($"'{layer}' is not an explorable layer of {Model.Name}.", nameof(layer));
+        CheckUnit(l, unit, false);
+        if (l.PreviousIsInput) throw new ArgumentException($"Layer {layer} reads the model's input channels: it has no interaction panel.", nameof(layer));
+        if (input < 0 || input >= l.WeightShape[1])
+            throw new ArgumentOutOfRangeException(nameof(input), input, $"input {input} is out of range for {l.Source} with {l.WeightShape[1]} channels.");
+        var best = new Interactions.BestCaseOptions { Steps = Options.InteractionSteps, ImageSize = FeatureVisSettings.Size, Seed = Options.Seed };
+        lock (_modelLock)
+        {
+            try
+            {
+                return InteractionCard.ForPair(Model, new Interactions.UnitRef(l.Source, input), new Interactions.UnitRef(l.Name, unit),
+                    width: l.ExpandedWidth ?? Options.ExpandedWidth, best: best);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+            {
+                throw new InvalidOperationException($"The interaction {l.Source}:{input} -> {layer}:{unit} of {Model.Name} failed: {e.Message.Split('\n')[0]}", e);
+            }
+        }
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
     public async Task StaticSite_IndexToLayerToUnitToStrongestInputAndBack()
     {
         await using var b = await BrowserSession.StartAsync();
-        await Walk(b, new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri);
+        await Walk(b, new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri, interactions: false);
         Assert.Empty(b.ConsoleErrors);
     }
 
@@ -39,7 +39,7 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
             var staticIndex = File.ReadAllText(Path.Combine(site.SiteDir, ExplorerPaths.Index));
             Assert.Equal(2, norms.Count);
             foreach (var text in norms.Concat(banding)) Assert.Contains($">{text}<", staticIndex);
-            await Walk(b, server.Url);
+            await Walk(b, server.Url, interactions: true);
             Assert.Empty(b.ConsoleErrors);
             Assert.True(server.Queue.Rendered > 0, "the served pictures were rendered by the render queue");
             // Rendered pictures are cached on disk: every picture of a visited unit page is now a file.
@@ -47,7 +47,7 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         }
     }
 
-    static async Task Walk(BrowserSession b, string indexUrl)
+    static async Task Walk(BrowserSession b, string indexUrl, bool interactions)
     {
         var page = b.Page;
         await page.GotoAsync(indexUrl);
@@ -72,6 +72,15 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         var strongest = page.Locator("section.inputs a.card").First;
         var label = await strongest.Locator(".label").InnerTextAsync();
         Assert.StartsWith("conv2d0:", label);
+        // The interaction panel (served; static only with --interactions): the card of the strongest input -> this unit,
+        // its picture loaded (CheckPageAsync waited for every image).
+        var panel = page.Locator("section.interaction img");
+        Assert.Equal(interactions ? 1 : 0, await panel.CountAsync());
+        if (interactions)
+        {
+            Assert.Equal($"img/interaction/conv2d1_0_{label["conv2d0:".Length..]}.png", await panel.GetAttributeAsync("src"));
+            Assert.True(await panel.EvaluateAsync<int>("i => i.naturalWidth") > 0);
+        }
         await strongest.ClickAsync();
         await page.WaitForURLAsync($"**/conv2d0_{label["conv2d0:".Length..]}.html");
         await b.CheckPageAsync();

@@ -44,6 +44,24 @@ public sealed class ExplorerSiteTests(ExplorerSiteFixture site) : IClassFixture<
     }
 
     [Fact]
+    public void InteractionPanel_PathRoundTripsAndBadInputsAreErrors()
+    {
+        var a = new ExplorerAsset(ExplorerAssetKind.Interaction, "conv2d1", 3, 17);
+        Assert.Equal("img/interaction/conv2d1_3_17.png", a.Path);
+        Assert.Equal(a, ExplorerPaths.ParseAsset(a.Path, ["conv2d0", "conv2d1"]));
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        var conv2d1 = explorer.Plan.Find("conv2d1")!;
+        Assert.False(explorer.ShowsInteractions(conv2d1)); // a static site without Interactions
+        Assert.DoesNotContain("section class=\"interaction\"", File.ReadAllText(Path.Combine(site.SiteDir, "conv2d1_0.html")));
+        explorer.Served = true;
+        Assert.True(explorer.ShowsInteractions(conv2d1));
+        Assert.False(explorer.ShowsInteractions(explorer.Plan.Find("conv2d0")!)); // its inputs are the image's channels
+        Assert.Contains("input channels", Assert.Throws<ArgumentException>(() => explorer.InteractionPanel("conv2d0", 0, 0)).Message);
+        Assert.Contains("maxpool0", Assert.Throws<ArgumentOutOfRangeException>(() => explorer.InteractionPanel("conv2d1", 0, 9999)).Message);
+    }
+
+    [Fact]
     public void CancelledRun_LeavesOnlyWholeFiles()
     {
         var dir = Path.Combine(site.Root, "cancelled-" + Guid.NewGuid().ToString("N")[..8]);
