@@ -25,15 +25,17 @@ public sealed class ExploreVerb : IVerb
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<bool> _serve = Opt.Flag("--serve", "");
     readonly Option<bool> _interactions = Opt.Flag("--interactions", "");
+    readonly Option<bool> _spatial = Opt.Flag("--spatial", "");
     public string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
-        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR] [--interactions]\n" +
+        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR] [--interactions] [--spatial]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
         "  Layers: the model's conv layers (default: all). The static site opens from disk (SITE/index.html).\n" +
         "  --serve: pages at once from a local server (127.0.0.1 only), pictures rendered as the browser asks for them and\n" +
         "  kept in CACHE (default: the user cache); Ctrl+C or SIGTERM stops. --cache: the feature-visualization cache folder.\n" +
         "  --interactions: static unit pages also get the interaction panel (strongest input -> unit: expanded weight and\n" +
-        "  best case, 64 steps each); served pages always have it.";
+        "  best case, 64 steps each); --spatial: also the spatial-position views (one feature visualization per position\n" +
+        "  of the unit's W x W expanded weights). Served pages always have both.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -53,6 +55,7 @@ public sealed class ExploreVerb : IVerb
             Seed = args.Get(_seed),
             FeatureVisCacheRoot = args.Get(_cache),
             Interactions = args.Get(_interactions),
+            Spatial = args.Get(_spatial),
         };
         if (!serve && outDir is null) throw new CliUsageException("give --out SITE for a static site, or --serve");
         if (!serve && portOption is not null) throw new CliUsageException("--port only applies with --serve");

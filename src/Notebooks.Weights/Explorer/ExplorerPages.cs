@@ -136,6 +136,14 @@ public static class ExplorerPages
         var inTop = site.TopInputs(l.Name, unit);
         Row(b, site, $"Strongest inputs from {l.Previous}", $"expanded weights {l.Source} → {l.Name}:{unit}, sorted by L2 norm", l.Previous, inTop,
             c => new ExplorerAsset(ExplorerAssetKind.InputWeight, l.Name, unit, c), inRow.Legend!.Scale, "inputs");
+        if (site.ShowsSpatial(l))
+        {
+            int w = (int)d.Expanded.shape[0];
+            b.Add($"<section class=\"spatial\"><h2>Spatial-position views <span class=\"sub\">what each of the {w}×{w} positions of the weights from {Escape(l.Source)} looks for</span></h2><figure>" +
+                  b.Img(new ExplorerAsset(ExplorerAssetKind.Spatial, l.Name, unit), $"spatial-position views of {l.Name}:{unit}", "spatial") +
+                  $"<figcaption>One feature visualization per position (Lucid's <code>vis_vecs</code>): the position's weight vector over {Escape(l.Source)}'s units " +
+                  $"as a direction ({site.SpatialSize} px, {site.Options.FeatureVisSteps} steps), placed where the position is and faded toward gray by its weight norm.</figcaption></figure></section>");
+        }
         if (site.ShowsInteractions(l) && inTop.Count > 0)
         {
             var (a, _) = inTop[0];

@@ -46,6 +46,7 @@ img.fv-large { width:288px; height:288px; border-radius:4px; box-shadow:0 1px 4p
 img.legend-bar { width:140px; height:10px; } .legend .note { margin-left:8px; }
 img.allin { width:auto; max-width:100%; }
 img.interaction { width:auto; max-width:100%; }
+img.spatial { width:auto; max-width:100%; image-rendering:auto; }
 p.note { color:var(--muted); font-size:13px; }
 footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--rule); font-size:12px; color:#999; }
 tr[data-pending] td.banding, tr[data-pending] td.norms { color:#bbb; }

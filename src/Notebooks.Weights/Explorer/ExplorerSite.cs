@@ -205,6 +205,8 @@ public sealed class ExplorerSite : IDisposable
                 if (asset.Unit is >= 0 and < 3) px[asset.Unit] = 1; else Array.Fill(px, 0.5f);
                 return new Image(1, 1, 3, px).ToPng(16);
             }
+            case ExplorerAssetKind.Spatial:
+                return SpatialViews(asset.Layer, asset.Unit, cancellationToken).ToPng(Math.Max(1, 96 / SpatialSize));
             case ExplorerAssetKind.Interaction:
                 return InteractionPanel(asset.Layer, asset.Unit, asset.Other).ToPng();
             case ExplorerAssetKind.FeatureVis:
@@ -253,6 +255,43 @@ public sealed class ExplorerSite : IDisposable
             }
         }
         throw new ArgumentOutOfRangeException(nameof(asset), asset.Kind, "unknown asset kind");
+    }
+
+    /// <summary>True when unit pages show the spatial-position views (served, or <see cref="ExplorerOptions.Spatial"/>; not when the inputs are the model's input channels).</summary>
+    public bool ShowsSpatial(ExplorerLayer layer) => (Served || Options.Spatial) && !layer.PreviousIsInput;
+
+    /// <summary>Pixel size of each spatial-position view: <see cref="ExplorerOptions.SpatialSize"/>, at most the feature-vis size.</summary>
+    public int SpatialSize => Math.Min(Options.SpatialSize, FeatureVisSettings.Size);
+
+    /// <summary>
+    /// The spatial-position views of <paramref name="unit"/> of <paramref name="layer"/> (the notebook's
+    /// <c>build_img_grid(vis_vecs(layer1, W[..., unit]))</c>): for every position of its [W, W, C_source] expanded weights
+    /// from <see cref="ExplorerLayer.Source"/>, a feature visualization of that position's weight vector as a direction of
+    /// the source layer (<see cref="NotebookHelpers.VisVecs"/>: <c>direction_neuron</c>, all positions in one batch,
+    /// cached on disk per vector), tiled in place and faded by the position's weight norm. Positions without weight stay gray.
+    /// </summary>
+    public Image SpatialViews(string layer, int unit, CancellationToken cancellationToken = default)
+    {
+        var l = Plan.Find(layer) ?? throw new ArgumentException($"'{layer}' is not an explorable layer of {Model.Name}.", nameof(layer));
+        CheckUnit(l, unit, false);
+        if (l.PreviousIsInput) throw new ArgumentException($"Layer {layer} reads the model's input channels: it has no spatial-position views.", nameof(layer));
+        var d = Data(layer);
+        lock (_modelLock)
+        {
+            using var scope = NewDisposeScope();
+            var vecs = d.Expanded.select(3, unit).contiguous(); // [W, W, C_source]
+            try
+            {
+                using var r = NotebookHelpers.VisVecs(Model, l.Source, vecs, size: SpatialSize, steps: Options.FeatureVisSteps, seed: Options.Seed,
+                                                      skipZero: true, cancellationToken: cancellationToken, cache: FeatureVisCache);
+                // A unit with no weight at all from the source has nothing to fade by (every view is gray then).
+                return ImgGrid.Build(r.Images, r.Magnitudes.max().item<float>() > 0 ? r.Magnitudes : null);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+            {
+                throw new InvalidOperationException($"Model '{Model.Name}' cannot be visualized: the spatial-position views of {layer}:{unit} (directions of {l.Source}) failed: {e.Message.Split('\n')[0]}", e);
+            }
+        }
     }
 
     /// <summary>True when unit pages show the interaction panel (served, or <see cref="ExplorerOptions.Interactions"/>; not for inputs that are the model's input channels).</summary>

@@ -81,6 +81,15 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
             Assert.Equal($"img/interaction/conv2d1_0_{label["conv2d0:".Length..]}.png", await panel.GetAttributeAsync("src"));
             Assert.True(await panel.EvaluateAsync<int>("i => i.naturalWidth") > 0);
         }
+        // The spatial-position views (served; static only with --spatial): a grid of 5×5 cells of 32 px + 1 px rule each,
+        // drawn at 3× (96 / 32).
+        var spatial = page.Locator("section.spatial img");
+        Assert.Equal(interactions ? 1 : 0, await spatial.CountAsync());
+        if (interactions)
+        {
+            Assert.Equal("img/spatial/conv2d1_0.png", await spatial.GetAttributeAsync("src"));
+            Assert.Equal(5 * 33 * 3, await spatial.EvaluateAsync<int>("i => i.naturalWidth"));
+        }
         await strongest.ClickAsync();
         await page.WaitForURLAsync($"**/conv2d0_{label["conv2d0:".Length..]}.html");
         await b.CheckPageAsync();
