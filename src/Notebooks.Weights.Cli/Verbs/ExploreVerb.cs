@@ -26,16 +26,18 @@ public sealed class ExploreVerb : IVerb
     readonly Option<bool> _serve = Opt.Flag("--serve", "");
     readonly Option<bool> _interactions = Opt.Flag("--interactions", "");
     readonly Option<bool> _spatial = Opt.Flag("--spatial", "");
+    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "");
     public string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
-        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR] [--interactions] [--spatial]\n" +
+        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR] [--interactions] [--spatial] [--lucid-hosted]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
         "  Layers: the model's conv layers (default: all). The static site opens from disk (SITE/index.html).\n" +
         "  --serve: pages at once from a local server (127.0.0.1 only), pictures rendered as the browser asks for them and\n" +
         "  kept in CACHE (default: the user cache); Ctrl+C or SIGTERM stops. --cache: the feature-visualization cache folder.\n" +
         "  --interactions: static unit pages also get the interaction panel (strongest input -> unit: expanded weight and\n" +
         "  best case, 64 steps each); --spatial: also the spatial-position views (one feature visualization per position\n" +
-        "  of the unit's W x W expanded weights). Served pages always have both.";
+        "  of the unit's W x W expanded weights). Served pages always have both. --lucid-hosted (InceptionV1 only, needs\n" +
+        "  network): every unit's feature visualization is the image Lucid hosted, downloaded once into CACHE/lucid-hosted/.";
 
     public int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -56,6 +58,7 @@ public sealed class ExploreVerb : IVerb
             FeatureVisCacheRoot = args.Get(_cache),
             Interactions = args.Get(_interactions),
             Spatial = args.Get(_spatial),
+            LucidHosted = args.Get(_lucidHosted),
         };
         if (!serve && outDir is null) throw new CliUsageException("give --out SITE for a static site, or --serve");
         if (!serve && portOption is not null) throw new CliUsageException("--port only applies with --serve");
@@ -118,7 +121,7 @@ public sealed class ExploreVerb : IVerb
     static string SettingsKey(ExplorerSite site)
     {
         var o = site.Options;
-        var key = $"{site.FeatureVisSettings.Hash}|{o.TopK}|{o.ExpandedWidth}|{o.Seed}";
+        var key = $"{site.FeatureVisSettings.Hash}|{o.TopK}|{o.ExpandedWidth}|{o.Seed}" + (o.LucidHosted ? "|lucid-hosted" : "");
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..10].ToLowerInvariant();
     }
 }

@@ -38,6 +38,13 @@ public sealed record ExplorerOptions
     public bool Spatial { get; init; }
     /// <summary>Size in pixels of each spatial-position view (Lucid's <c>vis_vecs</c>: 60; at most the feature-vis size).</summary>
     public int SpatialSize { get; init; } = 60;
+    /// <summary>
+    /// Take every unit's feature visualization from the images Lucid hosted for its InceptionV1 weight explorer
+    /// (downloaded once into <c>&lt;cache&gt;/lucid-hosted/</c>) instead of rendering them; InceptionV1 only.
+    /// </summary>
+    public bool LucidHosted { get; init; }
+    /// <summary>Base URL of Lucid's hosted images (null: <see cref="FeatureVis.FeatureVisCache.LucidHostedBaseUrl"/>; tests point it at a local server).</summary>
+    public string? LucidBaseUrl { get; init; }
     /// <summary>Folder of the feature-visualization disk cache (null: the user cache).</summary>
     public string? FeatureVisCacheRoot { get; init; }
 

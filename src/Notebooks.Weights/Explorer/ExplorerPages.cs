@@ -125,7 +125,8 @@ public static class ExplorerPages
               $"<dt>layer</dt><dd>{Escape(l.Kind)}, {l.Channels} units, {l.Height}×{l.Width}</dd>" +
               $"<dt>input-weight norm</dt><dd>{Num(d.Statistics.UnitInputNorms[unit])} (layer mean {Num(d.Statistics.UnitInputNorms.Average())})</dd>" +
               (nb is { } n ? $"<dt>banding H / V</dt><dd>{n.Horizontal:F2} / {n.Vertical:F2} (baseline {n.Baseline:F2})</dd>" : "") +
-              $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>" +
+              (site.Options.LucidHosted ? "<dt>feature vis</dt><dd>Lucid's hosted image (InceptionV1 weight explorer)</dd></dl>"
+                  : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>") +
               "<div class=\"nmf\"><figure>" + b.Img(new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, unit), "NMF picture of the weights", "w-med") + "<figcaption>weights, NMF</figcaption></figure>");
         int k = (int)d.Factors.AlignedFactors.shape[3];
         for (int f = 0; f < k; f++)

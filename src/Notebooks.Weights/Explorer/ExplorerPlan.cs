@@ -66,9 +66,10 @@ public sealed class ExplorerPlan
             if (convs.Count != 1) continue;
             var source = top[i - 1];
             var prevInfo = top.First(l => l.Name == previous);
-            // The inputs are shown as the previous conv layer's units when only channel-preserving pooling lies between.
+            // The inputs are shown as the previous conv layer's units when only channel-preserving pooling or local response
+            // normalization (InceptionV1's conv2d0 → maxpool0 → localresponsenorm0 → conv2d1) lies between.
             bool passThrough = top.SkipWhile(l => l.Name != previous).Skip(1).TakeWhile(l => l.Name != info.Name)
-                .All(l => l.Channels == prevInfo.Channels && l.Kind.Contains("Pool", StringComparison.OrdinalIgnoreCase));
+                .All(l => l.Channels == prevInfo.Channels && IsChannelPreserving(l.Kind));
             var shown = passThrough && source.Channels == prevInfo.Channels ? previous : source.Name;
             if (convs[0].shape[1] != source.Channels) continue; // the conv does not read the layer before it
             candidates.Add(new ExplorerLayer(info.Name, info.Kind, (int)info.Channels, info.Height, info.Width, convs[0].name, convs[0].shape, shown, source.Name));
@@ -94,6 +95,11 @@ public sealed class ExplorerPlan
         }
         return new ExplorerPlan(candidates, candidates.Where(chosen.Contains).ToList());
     }
+
+    /// <summary>Parameter-free per-channel layers that keep a unit's identity: pooling and local response normalization.</summary>
+    static bool IsChannelPreserving(string kind) =>
+        kind.Contains("Pool", StringComparison.OrdinalIgnoreCase) || kind.Equals("LRN", StringComparison.OrdinalIgnoreCase)
+        || kind.Contains("LocalResponseNorm", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The cuts of the model's graph with a kernel before them that come after <paramref name="after"/> (the last conv

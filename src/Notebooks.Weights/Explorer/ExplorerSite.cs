@@ -38,7 +38,10 @@ public sealed class ExplorerSite : IDisposable
         Model = model; Plan = plan; Options = options;
         int size = options.FeatureVisSize ?? Math.Min(128, model.Input.DefaultSize);
         FeatureVisSettings = new FeatureVisSettings(size, options.FeatureVisSteps, options.Seed);
-        FeatureVisCache = new FeatureVisCache(options.FeatureVisCacheRoot);
+        FeatureVisCache = new FeatureVisCache(options.FeatureVisCacheRoot)
+        {
+            UseLucidHosted = options.LucidHosted, LucidBaseUrl = options.LucidBaseUrl ?? FeatureVisCache.LucidHostedBaseUrl,
+        };
     }
 
     /// <summary>An explorer of <paramref name="model"/> (not owned). Bad settings or layers throw with the reason (see <see cref="ExplorerPlan.Create"/>).</summary>
@@ -49,6 +52,8 @@ public sealed class ExplorerSite : IDisposable
         options.Validate();
         if (model.Input.Channels != 3)
             throw new ArgumentException($"Model '{model.Name}' cannot be visualized: feature visualization optimizes RGB images, but the model takes {model.Input.Channels} input channel(s).");
+        if (options.LucidHosted && !string.Equals(model.Name, Models.InceptionV1.InceptionV1Model.Name, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Lucid hosted feature visualizations only for InceptionV1; model '{model.Name}' must be rendered locally (drop --lucid-hosted).");
         return new ExplorerSite(model, ExplorerPlan.Create(model, options.Layers, options.ExpandedWidth), options);
     }
 
@@ -111,7 +116,9 @@ public sealed class ExplorerSite : IDisposable
             LayerBanding? banding = null; string? note = null;
             try { banding = BandingScore.ForLayer(weight); }
             catch (ArgumentException e) { note = e.Message; }
-            var grid = LayerFactorGrid.Compute(weight, 3, new NmfOptions { Components = 3, Seed = Options.Seed });
+            // 3 factors per unit, fewer when a unit's weights have fewer positions or inputs (a 1×1 conv such as InceptionV1's conv2d1).
+            int factors = (int)Math.Min(3, Math.Min(weight.shape[2] * weight.shape[3], weight.shape[1]));
+            var grid = LayerFactorGrid.Compute(weight, factors, new NmfOptions { Components = factors, Seed = Options.Seed });
             d = new ExplorerLayerData
             {
                 Layer = l, Weight = weight.DetachFromDisposeScope(), Statistics = stats, Banding = banding, BandingNote = note,
@@ -160,10 +167,17 @@ public sealed class ExplorerSite : IDisposable
     }
 
     /// <summary>True when the feature visualization of the unit is in the disk cache.</summary>
-    public bool HasFeatureVis(string layer, int unit) => File.Exists(FeatureVisCache.PathFor(Model, layer, unit, FeatureVisSettings));
+    public bool HasFeatureVis(string layer, int unit) => File.Exists(FeatureVisFile(layer, unit));
 
-    /// <summary>The units of <paramref name="layer"/> among <paramref name="units"/> whose feature visualization is not in the disk cache.</summary>
-    public IReadOnlyList<int> MissingFeatureVis(string layer, IEnumerable<int> units) => FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings);
+    /// <summary>The units of <paramref name="layer"/> among <paramref name="units"/> whose feature visualization is not in the disk cache (not downloaded yet, with <see cref="ExplorerOptions.LucidHosted"/>).</summary>
+    public IReadOnlyList<int> MissingFeatureVis(string layer, IEnumerable<int> units) => Options.LucidHosted
+        ? units.Distinct().Where(u => !HasFeatureVis(layer, u)).ToList()
+        : FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings);
+
+    /// <summary>The file of a unit's feature visualization: rendered (in the cache), or Lucid's hosted image once downloaded.</summary>
+    string FeatureVisFile(string layer, int unit) => Options.LucidHosted
+        ? FeatureVisCache.LucidHostedPath(layer, unit)
+        : FeatureVisCache.PathFor(Model, layer, unit, FeatureVisSettings);
 
     /// <summary>
     /// Renders (or reads) the feature visualizations of <paramref name="units"/> of <paramref name="layer"/> in batches of
@@ -172,6 +186,17 @@ public sealed class ExplorerSite : IDisposable
     /// </summary>
     public void RenderFeatureVis(string layer, IReadOnlyList<int> units, Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (Options.LucidHosted)
+        {
+            // Downloads (once, into <cache>/lucid-hosted/); no model work, so no model lock.
+            foreach (var u in MissingFeatureVis(layer, units))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                FeatureVisCache.GetLucidHosted(Model, layer, u, cancellationToken);
+            }
+            return;
+        }
         var todo = FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings).ToList();
         for (int s = 0; s < todo.Count; s += Options.FeatureVisBatch)
         {
@@ -213,7 +238,7 @@ public sealed class ExplorerSite : IDisposable
             {
                 RenderFeatureVis(asset.Layer, [asset.Unit], null, cancellationToken);
                 using var scope = NewDisposeScope();
-                var t = ImageFiles.Load(FeatureVisCache.PathFor(Model, asset.Layer, asset.Unit, FeatureVisSettings));
+                var t = ImageFiles.Load(FeatureVisFile(asset.Layer, asset.Unit));
                 return Image.FromTensor(t).ToPng();
             }
         }
