@@ -75,6 +75,7 @@ public sealed class ExplorerPlan
             candidates.Add(new ExplorerLayer(info.Name, info.Kind, (int)info.Channels, info.Height, info.Width, convs[0].name, convs[0].shape, shown, source.Name));
             previous = info.Name;
         }
+        if (candidates.Count > 1) candidates = OnOutputPath(model, table, candidates);
         // Models without such conv layers (ResNet18, ONNX imports): the cuts of the graph. Not yet after conv layers
         // (InceptionV1's mixed blocks): its cuts as WalkthroughGraph finds them end in the auxiliary heads.
         if (candidates.Count == 0) candidates.AddRange(CutCandidates(model, expandedWidth, null, table));
@@ -94,6 +95,33 @@ public sealed class ExplorerPlan
             chosen.Add(c);
         }
         return new ExplorerPlan(candidates, candidates.Where(chosen.Contains).ToList());
+    }
+
+    /// <summary>
+    /// The candidates the model's output (its last layer) depends on: a conv layer whose output, replaced by noise, leaves
+    /// the output unchanged is off the main path (InceptionV1's auxiliary heads, <c>head0_bottleneck</c> and
+    /// <c>head1_bottleneck</c>) and is left out; a kept layer that read a left-out one shows its own source as inputs.
+    /// One forward pass per candidate at the model's input size (seeded); when none would remain, all are kept.
+    /// </summary>
+    static List<ExplorerLayer> OnOutputPath(VisionModel model, IReadOnlyList<LayerInfo> table, List<ExplorerLayer> candidates)
+    {
+        var output = table[^1].Name;
+        if (candidates.Any(c => c.Name == output)) return candidates;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        var gen = new TorchSharp.torch.Generator(0);
+        int s = model.Input.DefaultSize;
+        var x = model.Preprocess(TorchSharp.torch.rand([1, model.Input.Channels, s, s], generator: gen));
+        var baseline = model.Run(x, new RunOptions { Capture = [output, .. candidates.Select(c => c.Name)] });
+        var kept = candidates.Where(c =>
+        {
+            using var step = TorchSharp.torch.NewDisposeScope();
+            var noise = TorchSharp.torch.randn(baseline[c.Name].shape, generator: gen) * (baseline[c.Name].std() + 1);
+            var changed = model.Run(x, new RunOptions { Capture = [output], Replace = new Dictionary<string, TorchSharp.torch.Tensor> { [c.Name] = noise } })[output];
+            return (changed - baseline[output]).abs().max().item<float>() > 0;
+        }).ToList();
+        if (kept.Count == 0 || kept.Count == candidates.Count) return candidates;
+        return kept.Select(c => kept.Any(k => k.Name == c.Previous) || c.Previous == VisionModel.InputLayer ? c : c with { Previous = c.Source }).ToList();
     }
 
     /// <summary>Parameter-free per-channel layers that keep a unit's identity: pooling and local response normalization.</summary>

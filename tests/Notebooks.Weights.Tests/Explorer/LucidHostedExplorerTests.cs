@@ -39,6 +39,8 @@ public sealed class LucidHostedExplorerTests : IDisposable
         {
             // conv2d1 reads conv2d0 through maxpool0 and localresponsenorm0 (both keep the units): its inputs are conv2d0's units.
             Assert.Equal(("conv2d0", "localresponsenorm0"), (site.Plan.Find("conv2d1")!.Previous, site.Plan.Find("conv2d1")!.Source));
+            // The auxiliary heads' bottleneck convs do not feed the output (softmax2): they are not explorer layers.
+            Assert.Equal(["conv2d0", "conv2d1", "conv2d2"], site.Plan.Candidates.Select(l => l.Name));
             var summary = ExplorerSiteWriter.Write(site, Path.Combine(_root, "site"));
             Assert.True(summary.FeatureVisRendered >= 2, $"{summary.FeatureVisRendered} downloads");
             // conv2d0's two units and the conv2d1 units among their top outputs, each fetched once by Lucid's file name.
