@@ -137,6 +137,15 @@ public static class ExplorerPages
         var inTop = site.TopInputs(l.Name, unit);
         Row(b, site, $"Strongest inputs from {l.Previous}", $"expanded weights {l.Source} → {l.Name}:{unit}, sorted by L2 norm", l.Previous, inTop,
             c => new ExplorerAsset(ExplorerAssetKind.InputWeight, l.Name, unit, c), inRow.Legend!.Scale, "inputs");
+        if (site.OutputRow(l.Name, unit) is { } outRow && site.Plan.Next(l) is { } next)
+            Row(b, site, $"Strongest outputs to {next.Name}", $"expanded weights {next.Source} → {next.Name} from this unit, sorted by L2 norm", next.Name,
+                site.TopOutputs(l.Name, unit), c => new ExplorerAsset(ExplorerAssetKind.OutputWeight, l.Name, unit, c), outRow.Legend!.Scale, "outputs");
+        else b.Add("<section><h2>Outputs</h2><p class=\"note\">This is the last conv layer of the model: its units feed no later conv layer.</p></section>");
+
+        int c1 = (int)d.Expanded.shape[2];
+        b.Add($"<section><h2>Weights from every input <span class=\"sub\">{c1} units of {Escape(l.Previous)}, in index order, 8 per row; one color scale: ±max|w|</span></h2>" +
+              "<figure>" + b.Img(new ExplorerAsset(ExplorerAssetKind.AllInputs, l.Name, unit), $"expanded weights of {l.Name}:{unit} from every input", "allin") + "</figure></section>");
+        // The two sections that cost an optimization each come last, so a served page's cheaper pictures are rendered first.
         if (site.ShowsSpatial(l))
         {
             int w = (int)d.Expanded.shape[0];
@@ -157,14 +166,6 @@ public static class ExplorerPages
                   $"(optimized {site.Options.InteractionSteps} steps at {site.FeatureVisSettings.Size} px to maximize Σ ∂B/∂A; minimize when no image excites) " +
                   "and its gradient map. One color scale for the maps: red raises B, blue lowers it.</figcaption></figure></section>");
         }
-        if (site.OutputRow(l.Name, unit) is { } outRow && site.Plan.Next(l) is { } next)
-            Row(b, site, $"Strongest outputs to {next.Name}", $"expanded weights {next.Source} → {next.Name} from this unit, sorted by L2 norm", next.Name,
-                site.TopOutputs(l.Name, unit), c => new ExplorerAsset(ExplorerAssetKind.OutputWeight, l.Name, unit, c), outRow.Legend!.Scale, "outputs");
-        else b.Add("<section><h2>Outputs</h2><p class=\"note\">This is the last conv layer of the model: its units feed no later conv layer.</p></section>");
-
-        int c1 = (int)d.Expanded.shape[2];
-        b.Add($"<section><h2>Weights from every input <span class=\"sub\">{c1} units of {Escape(l.Previous)}, in index order, 8 per row; one color scale: ±max|w|</span></h2>" +
-              "<figure>" + b.Img(new ExplorerAsset(ExplorerAssetKind.AllInputs, l.Name, unit), $"expanded weights of {l.Name}:{unit} from every input", "allin") + "</figure></section>");
         b.Add("</main>");
         return b.Finish();
     }
