@@ -28,7 +28,7 @@ public sealed record ExplorerOptions
     /// it (rendered when the page asks for it).
     /// </summary>
     public bool Interactions { get; init; }
-    /// <summary>Optimization steps of the interaction panel's best case (at the feature-visualization size).</summary>
+    /// <summary>Optimization steps of the interaction panel's best case (at the model's input size).</summary>
     public int InteractionSteps { get; init; } = 64;
     /// <summary>
     /// Whether a static site's unit pages get the spatial-position views (one feature visualization per position of the

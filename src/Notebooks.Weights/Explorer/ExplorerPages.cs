@@ -163,7 +163,7 @@ public static class ExplorerPages
                   $"∂B/∂A over a {w}×{w} crop of {Escape(l.Source)}</span></h2><figure>" +
                   b.Img(new ExplorerAsset(ExplorerAssetKind.Interaction, l.Name, unit, a), $"interaction card {from} → {to}", "interaction") +
                   $"<figcaption>Left to right: the expanded weight (the gradient at an all-zero image, linearized), the best-case image " +
-                  $"(optimized {site.Options.InteractionSteps} steps at {site.FeatureVisSettings.Size} px to maximize Σ ∂B/∂A; minimize when no image excites) " +
+                  $"(optimized {site.Options.InteractionSteps} steps at {site.Model.Input.DefaultSize} px to maximize Σ ∂B/∂A; minimize when no image excites) " +
                   "and its gradient map. One color scale for the maps: red raises B, blue lowers it.</figcaption></figure></section>");
         }
         b.Add("</main>");

@@ -326,7 +326,7 @@ public sealed class ExplorerSite : IDisposable
     /// The interaction card (issue 20's view, <see cref="InteractionCard.ForPair"/>) of input <paramref name="input"/>
     /// (a unit of the layer's <see cref="ExplorerLayer.Source"/>, which the top-inputs row indexes) → <paramref name="unit"/>
     /// of <paramref name="layer"/>, over the layer's expanded-weights crop: the expanded weight and the best case, an image
-    /// optimized for <see cref="ExplorerOptions.InteractionSteps"/> steps at the feature-visualization size (seeded).
+    /// optimized for <see cref="ExplorerOptions.InteractionSteps"/> steps at the model's input size (seeded).
     /// </summary>
     public InteractionCard InteractionPanel(string layer, int unit, int input)
     {
@@ -335,7 +335,9 @@ public sealed class ExplorerSite : IDisposable
         if (l.PreviousIsInput) throw new ArgumentException($"Layer {layer} reads the model's input channels: it has no interaction panel.", nameof(layer));
         if (input < 0 || input >= l.WeightShape[1])
             throw new ArgumentOutOfRangeException(nameof(input), input, $"input {input} is out of range for {l.Source} with {l.WeightShape[1]} channels.");
-        var best = new Interactions.BestCaseOptions { Steps = Options.InteractionSteps, ImageSize = FeatureVisSettings.Size, Seed = Options.Seed };
+        // At the model's input size: smaller images shrink the deep layers' maps below the crop (ResNet18 layer4 at 128 px:
+        // 4×4) and the best case found there was no excitation at all (an all-zero map); at 224 px it is 1.15× the expanded weight.
+        var best = new Interactions.BestCaseOptions { Steps = Options.InteractionSteps, Seed = Options.Seed };
         lock (_modelLock)
         {
             try
