@@ -11,8 +11,8 @@ using Notebooks.Weights.Explorer;
 namespace Notebooks.Weights.Cli.Explorer;
 
 /// <summary>
-/// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only: pages are rendered per request
-/// (at once: the per-layer data is prepared before listening), pictures come from <see cref="ExplorerRenderQueue"/>
+/// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only, listening at once: pages are
+/// rendered per request (a layer's data is computed on its first page, picture or index statistics request, once), pictures come from <see cref="ExplorerRenderQueue"/>
 /// (on disk when already rendered, else rendered in request order). A picture not ready within
 /// <see cref="PictureWait"/> answers 503 with Retry-After; the page script asks again.
 /// </summary>
@@ -27,13 +27,18 @@ public sealed class ExplorerServer : IAsyncDisposable
 
     /// <summary>The address served, e.g. <c>http://127.0.0.1:5123/</c>.</summary>
     public string Url { get; }
+    /// <summary>
+    /// Cancelled when the host stops on its own: its console lifetime handles SIGTERM (and SIGINT/SIGQUIT) by stopping the
+    /// application, so a caller waiting for Ctrl+C must also wait for this.
+    /// </summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
     /// <summary>The render queue (for counts).</summary>
     public ExplorerRenderQueue Queue => _queue;
 
     ExplorerServer(WebApplication app, ExplorerRenderQueue queue, ExplorerSite site, string url) { _app = app; _queue = queue; _site = site; Url = url; }
 
     /// <summary>
-    /// Starts serving <paramref name="site"/> (prepared) with pictures cached in <paramref name="folder"/> on
+    /// Starts serving <paramref name="site"/> (layers are prepared lazily) with pictures cached in <paramref name="folder"/> on
     /// 127.0.0.1:<paramref name="port"/> (0: any free port). A port in use throws <see cref="IOException"/> saying so.
     /// </summary>
     public static async Task<ExplorerServer> StartAsync(ExplorerSite site, string folder, int port)
@@ -52,6 +57,21 @@ public sealed class ExplorerServer : IAsyncDisposable
             var assets = paths.Select(p => ExplorerPaths.ParseAsset(p.Split('?')[0], layers)).OfType<ExplorerAsset>().ToList();
             queue.Announce(assets);
             return Results.Json(new { queued = assets.Count });
+        });
+        // The index's statistics of one layer, computing its data on first need (api/layer?name=L).
+        app.MapGet("/api/layer", async (string? name) =>
+        {
+            if (name is null || site.Plan.Layers.FirstOrDefault(l => l.Name == name) is not { } layer)
+                return Results.NotFound($"'{name}' is not a layer of this explorer.");
+            try
+            {
+                var (banding, norms) = await Task.Run(() => ExplorerPages.LayerSummary(site, layer));
+                return Results.Json(new { layer = name, banding, norms });
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError);
+            }
         });
         app.MapGet("/{**path}", async (HttpContext ctx, string? path) =>
         {
@@ -75,7 +95,8 @@ public sealed class ExplorerServer : IAsyncDisposable
                     return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError);
                 }
             }
-            var page = ExplorerPages.Render(site, path);
+            // A page of a layer not prepared yet computes its data first (once; seconds on ResNet18's layer4): off the request thread.
+            var page = await Task.Run(() => ExplorerPages.Render(site, path));
             return page is null ? Results.NotFound() : Results.Content(page.Html, "text/html; charset=utf-8");
         });
 
@@ -89,9 +110,10 @@ public sealed class ExplorerServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = address.TrimEnd('/') + "/";
         // Warm-up: the first request JIT-compiles Kestrel's and the pages' code (0.4–0.6 s on ResNet18 under load);
-        // one page request here keeps that off the user's first page. Pages render no pictures.
+        // one index request here keeps that off the user's first page. The served index needs no layer data (its
+        // statistics fill in from api/layer), so this does not wait for any layer to be prepared.
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
-            try { using var _ = await http.GetAsync(url + ExplorerPaths.UnitPage(site.Plan.Layers[0].Name, 0)); }
+            try { using var _ = await http.GetAsync(url + ExplorerPaths.Index); }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { /* only a warm-up: the server is up either way */ }
         return new ExplorerServer(app, queue, site, url);
     }

@@ -20,13 +20,20 @@ public sealed class ExploreVerb() : Verb("explore",
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<bool> _serve = Opt.Flag("--serve", "serve the explorer on 127.0.0.1, rendering pictures on demand, instead of writing a static site");
+    readonly Option<bool> _interactions = Opt.Flag("--interactions", "static site: add the interaction panel (strongest input -> unit) to every unit page");
+    readonly Option<bool> _spatial = Opt.Flag("--spatial", "static site: add the spatial-position views (one feature visualization per expanded-weight position)");
+    readonly Option<bool> _lucidHosted = Opt.Flag("--lucid-hosted", "InceptionV1 only: take Lucid's hosted feature visualizations (downloaded once) instead of rendering");
     public override string Notes =>
         "  weights explore --model M --out SITE [--layers a,b] [--feature-vis-steps 48] [--feature-vis-size PX]\n" +
-        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR]\n" +
+        "                  [--units-per-layer N] [--top 8] [--width 5] [--seed 0] [--cache DIR] [--interactions] [--spatial] [--lucid-hosted]\n" +
         "  weights explore --model M --serve [--port 8080] [--out CACHE] [same options]\n" +
         "  Layers: the model's conv layers (default: all). The static site opens from disk (SITE/index.html).\n" +
         "  --serve: pages at once from a local server (127.0.0.1 only), pictures rendered as the browser asks for them and\n" +
-        "  kept in CACHE (default: the user cache); Ctrl+C stops. --cache: the feature-visualization cache folder.";
+        "  kept in CACHE (default: the user cache); Ctrl+C or SIGTERM stops. --cache: the feature-visualization cache folder.\n" +
+        "  --interactions: static unit pages also get the interaction panel (strongest input -> unit: expanded weight and\n" +
+        "  best case, 64 steps each); --spatial: also the spatial-position views (one feature visualization per position\n" +
+        "  of the unit's W x W expanded weights). Served pages always have both. --lucid-hosted (InceptionV1 only, needs\n" +
+        "  network): every unit's feature visualization is the image Lucid hosted, downloaded once into CACHE/lucid-hosted/.";
 
     public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -42,6 +49,9 @@ public sealed class ExploreVerb() : Verb("explore",
             ExpandedWidth = args.Get(_width),
             Seed = args.Get(_seed),
             FeatureVisCacheRoot = args.Get(_cache),
+            Interactions = args.Get(_interactions),
+            Spatial = args.Get(_spatial),
+            LucidHosted = args.Get(_lucidHosted),
         };
         if (!serve && outDir is null) throw new CliUsageException("give --out SITE for a static site, or --serve");
         if (!serve && portOption is not null) throw new CliUsageException("--port only applies with --serve");
@@ -88,16 +98,13 @@ public sealed class ExploreVerb() : Verb("explore",
     static int Serve(ExplorerSite site, string? cacheDir, int port, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         cacheDir ??= Path.Combine(UserCache.Root, "explorer", $"{site.Model.Name}-{site.Model.WeightsHash}-{SettingsKey(site)}");
-        stderr.WriteLine($"preparing {site.Plan.Layers.Count} layers (NMF, banding, expanded weights)...");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        site.Prepare(p => stderr.WriteLine(p.Done < p.Total ? $"  {p.Note} ({p.Done + 1}/{p.Total}) from {clock.Elapsed.TotalSeconds:F1} s"
-                                                            : $"  layers prepared in {clock.Elapsed.TotalSeconds:F1} s"), ct);
+        // Layers are prepared on first need (a page, picture or index statistics request), so this listens at once.
         var server = ExplorerServer.StartAsync(site, cacheDir, port).GetAwaiter().GetResult();
         try
         {
             stdout.WriteLine($"serving the {site.Model.Name} weight explorer at {server.Url} (pictures cached in {cacheDir}); Ctrl+C stops");
             stdout.Flush();
-            ct.WaitHandle.WaitOne();
+            WaitHandle.WaitAny([ct.WaitHandle, server.Stopping.WaitHandle]); // Ctrl+C, or SIGTERM (the host stops itself)
         }
         finally { server.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         stdout.WriteLine($"stopped ({server.Queue.Rendered} pictures rendered)");
@@ -107,7 +114,7 @@ public sealed class ExploreVerb() : Verb("explore",
     static string SettingsKey(ExplorerSite site)
     {
         var o = site.Options;
-        var key = $"{site.FeatureVisSettings.Hash}|{o.TopK}|{o.ExpandedWidth}|{o.Seed}";
+        var key = $"{site.FeatureVisSettings.Hash}|{o.TopK}|{o.ExpandedWidth}|{o.Seed}" + (o.LucidHosted ? "|lucid-hosted" : "");
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..10].ToLowerInvariant();
     }
 }

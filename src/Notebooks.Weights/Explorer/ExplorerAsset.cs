@@ -21,6 +21,16 @@ public enum ExplorerAssetKind
     LayerHistogram,
     /// <summary>The weight color legend: <c>img/legend.png</c>.</summary>
     Legend,
+    /// <summary>
+    /// The interaction card (<see cref="Rendering.InteractionCard.ForPair"/>) of input unit <c>Other</c> → the unit: expanded
+    /// weight, best-case image and its gradient map: <c>img/interaction/LAYER_UNIT_OTHER.png</c>.
+    /// </summary>
+    Interaction,
+    /// <summary>
+    /// The unit's spatial-position views (Lucid's <c>vis_vecs</c>): one feature visualization per position of its expanded
+    /// weights from the previous layer, faded by the position's weight norm: <c>img/spatial/LAYER_UNIT.png</c>.
+    /// </summary>
+    Spatial,
     /// <summary>The color of model input channel <c>Unit</c>: <c>img/fv/input_UNIT.png</c>.</summary>
     InputSwatch,
 }

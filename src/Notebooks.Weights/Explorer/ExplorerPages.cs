@@ -44,13 +44,13 @@ public static class ExplorerPages
               "<th title=\"Frobenius norm of the weight; per-unit input-weight L2 norms\">weight norm ‖W‖ · unit norms</th><th>NMF of weights</th></tr></thead><tbody>");
         foreach (var l in site.Plan.Layers)
         {
-            var d = site.Data(l.Name);
-            var s = d.Statistics;
-            var band = d.Banding is { } bd ? $"{bd.Horizontal:F2} / {bd.Vertical:F2} ({bd.BaselineHorizontal:F2})" : "–";
-            var norms = s.UnitInputNorms;
-            b.Add($"<tr><td><a class=\"layer-link\" href=\"{ExplorerPaths.LayerPage(l.Name)}\">{Escape(l.Name)}</a></td><td>{Escape(l.Kind)}</td>" +
+            // Served: a layer not prepared yet shows placeholders that the page script fills in (api/layer, one layer at a
+            // time), so the index appears at once; a static site is prepared before its pages are written.
+            var (band, norms) = !site.Served || site.IsPrepared(l.Name) ? LayerSummary(site, l) : ("…", "…");
+            string pending = band == "…" ? $" data-pending=\"{Escape(l.Name)}\"" : "";
+            b.Add($"<tr{pending}><td><a class=\"layer-link\" href=\"{ExplorerPaths.LayerPage(l.Name)}\">{Escape(l.Name)}</a></td><td>{Escape(l.Kind)}</td>" +
                   $"<td class=\"num\">{l.Channels}</td><td class=\"num\">{l.Height}×{l.Width}</td><td class=\"num\">{l.WeightShape[2]}×{l.WeightShape[3]}×{l.WeightShape[1]}</td>" +
-                  $"<td class=\"num\">{band}</td><td class=\"num\">{Num(s.Frobenius)} · {Num(norms.Average())} [{Num(norms.Min())}–{Num(norms.Max())}]</td>" +
+                  $"<td class=\"num banding\">{band}</td><td class=\"num norms\">{norms}</td>" +
                   $"<td><a href=\"{ExplorerPaths.LayerPage(l.Name)}\">{b.Img(new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name), $"NMF grid of {l.Name}", "thumb")}</a></td></tr>");
         }
         b.Add("</tbody></table>");
@@ -58,6 +58,20 @@ public static class ExplorerPages
         b.Nav(null, null, null, ExplorerPaths.LayerPage(first.Name), first.Name);
         b.Add("</main>");
         return b.Finish();
+    }
+
+    /// <summary>
+    /// The index's statistics of a layer (computing its data on first use): banding "H / V (baseline)" (– without spatial
+    /// extent) and the weight norms "‖W‖ · mean unit norm [min–max]".
+    /// </summary>
+    public static (string Banding, string Norms) LayerSummary(ExplorerSite site, ExplorerLayer l)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        var d = site.Data(l.Name);
+        var s = d.Statistics;
+        var band = d.Banding is { } bd ? $"{bd.Horizontal:F2} / {bd.Vertical:F2} ({bd.BaselineHorizontal:F2})" : "–";
+        var norms = s.UnitInputNorms;
+        return (band, $"{Num(s.Frobenius)} · {Num(norms.Average())} [{Num(norms.Min())}–{Num(norms.Max())}]");
     }
 
     /// <summary>A layer page: every unit's feature visualization over its NMF picture, the NMF grid and the weight histogram.</summary>
@@ -111,7 +125,8 @@ public static class ExplorerPages
               $"<dt>layer</dt><dd>{Escape(l.Kind)}, {l.Channels} units, {l.Height}×{l.Width}</dd>" +
               $"<dt>input-weight norm</dt><dd>{Num(d.Statistics.UnitInputNorms[unit])} (layer mean {Num(d.Statistics.UnitInputNorms.Average())})</dd>" +
               (nb is { } n ? $"<dt>banding H / V</dt><dd>{n.Horizontal:F2} / {n.Vertical:F2} (baseline {n.Baseline:F2})</dd>" : "") +
-              $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>" +
+              (site.Options.LucidHosted ? "<dt>feature vis</dt><dd>Lucid's hosted image (InceptionV1 weight explorer)</dd></dl>"
+                  : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>") +
               "<div class=\"nmf\"><figure>" + b.Img(new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, unit), "NMF picture of the weights", "w-med") + "<figcaption>weights, NMF</figcaption></figure>");
         int k = (int)d.Factors.AlignedFactors.shape[3];
         for (int f = 0; f < k; f++)
@@ -130,6 +145,27 @@ public static class ExplorerPages
         int c1 = (int)d.Expanded.shape[2];
         b.Add($"<section><h2>Weights from every input <span class=\"sub\">{c1} units of {Escape(l.Previous)}, in index order, 8 per row; one color scale: ±max|w|</span></h2>" +
               "<figure>" + b.Img(new ExplorerAsset(ExplorerAssetKind.AllInputs, l.Name, unit), $"expanded weights of {l.Name}:{unit} from every input", "allin") + "</figure></section>");
+        // The two sections that cost an optimization each come last, so a served page's cheaper pictures are rendered first.
+        if (site.ShowsSpatial(l))
+        {
+            int w = (int)d.Expanded.shape[0];
+            b.Add($"<section class=\"spatial\"><h2>Spatial-position views <span class=\"sub\">what each of the {w}×{w} positions of the weights from {Escape(l.Source)} looks for</span></h2><figure>" +
+                  b.Img(new ExplorerAsset(ExplorerAssetKind.Spatial, l.Name, unit), $"spatial-position views of {l.Name}:{unit}", "spatial") +
+                  $"<figcaption>One feature visualization per position (Lucid's <code>vis_vecs</code>): the position's weight vector over {Escape(l.Source)}'s units " +
+                  $"as a direction ({site.SpatialSize} px, {site.Options.FeatureVisSteps} steps), placed where the position is and faded toward gray by its weight norm.</figcaption></figure></section>");
+        }
+        if (site.ShowsInteractions(l) && inTop.Count > 0)
+        {
+            var (a, _) = inTop[0];
+            string from = $"{l.Previous}:{a}", to = $"{l.Name}:{unit}";
+            int w = l.ExpandedWidth ?? site.Options.ExpandedWidth;
+            b.Add($"<section class=\"interaction\"><h2>Interaction with the strongest input <span class=\"sub\">{Escape(from)} → {Escape(to)}, " +
+                  $"∂B/∂A over a {w}×{w} crop of {Escape(l.Source)}</span></h2><figure>" +
+                  b.Img(new ExplorerAsset(ExplorerAssetKind.Interaction, l.Name, unit, a), $"interaction card {from} → {to}", "interaction") +
+                  $"<figcaption>Left to right: the expanded weight (the gradient at an all-zero image, linearized), the best-case image " +
+                  $"(optimized {site.Options.InteractionSteps} steps at {site.Model.Input.DefaultSize} px to maximize Σ ∂B/∂A; minimize when no image excites) " +
+                  "and its gradient map. One color scale for the maps: red raises B, blue lowers it.</figcaption></figure></section>");
+        }
         b.Add("</main>");
         return b.Finish();
     }

@@ -39,6 +39,8 @@ public static partial class ExplorerPaths
             ExplorerAssetKind.InputWeight => Inv($"img/in/{l}_{a.Unit}_{a.Other}.png"),
             ExplorerAssetKind.OutputWeight => Inv($"img/out/{l}_{a.Unit}_{a.Other}.png"),
             ExplorerAssetKind.AllInputs => Inv($"img/inputs/{l}_{a.Unit}.png"),
+            ExplorerAssetKind.Spatial => Inv($"img/spatial/{l}_{a.Unit}.png"),
+            ExplorerAssetKind.Interaction => Inv($"img/interaction/{l}_{a.Unit}_{a.Other}.png"),
             ExplorerAssetKind.LayerNmf => $"img/layer/{l}_nmf.png",
             ExplorerAssetKind.LayerHistogram => $"img/layer/{l}_hist.png",
             ExplorerAssetKind.Legend => "img/legend.png",
@@ -64,7 +66,7 @@ public static partial class ExplorerPaths
                     return new ExplorerAsset(kind, layer);
             return null;
         }
-        int nums = folder is "factor" or "in" or "out" ? 2 : 1;
+        int nums = folder is "factor" or "in" or "out" or "interaction" ? 2 : 1;
         var parts = name.Split('_');
         if (parts.Length <= nums) return null;
         var ints = new int[nums];
@@ -77,12 +79,13 @@ public static partial class ExplorerPaths
         {
             "fv" => ExplorerAssetKind.FeatureVis, "nmf" => ExplorerAssetKind.UnitNmf, "factor" => ExplorerAssetKind.UnitFactor,
             "in" => ExplorerAssetKind.InputWeight, "out" => ExplorerAssetKind.OutputWeight, "inputs" => ExplorerAssetKind.AllInputs,
+            "interaction" => ExplorerAssetKind.Interaction, "spatial" => ExplorerAssetKind.Spatial,
             _ => (ExplorerAssetKind?)null,
         };
         return kindOf is { } k ? new ExplorerAsset(k, real, ints[0], nums == 2 ? ints[1] : -1) : null;
     }
 
-    [GeneratedRegex(@"^img/(?<folder>fv|nmf|factor|in|out|inputs|layer)/(?<name>[A-Za-z0-9_.~-]+)\.png$")]
+    [GeneratedRegex(@"^img/(?<folder>fv|nmf|factor|in|out|inputs|interaction|spatial|layer)/(?<name>[A-Za-z0-9_.~-]+)\.png$")]
     private static partial Regex AssetPattern();
 
     static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -66,14 +66,16 @@ public sealed class ExplorerPlan
             if (convs.Count != 1) continue;
             var source = top[i - 1];
             var prevInfo = top.First(l => l.Name == previous);
-            // The inputs are shown as the previous conv layer's units when only channel-preserving pooling lies between.
+            // The inputs are shown as the previous conv layer's units when only channel-preserving pooling or local response
+            // normalization (InceptionV1's conv2d0 → maxpool0 → localresponsenorm0 → conv2d1) lies between.
             bool passThrough = top.SkipWhile(l => l.Name != previous).Skip(1).TakeWhile(l => l.Name != info.Name)
-                .All(l => l.Channels == prevInfo.Channels && l.Kind.Contains("Pool", StringComparison.OrdinalIgnoreCase));
+                .All(l => l.Channels == prevInfo.Channels && IsChannelPreserving(l.Kind));
             var shown = passThrough && source.Channels == prevInfo.Channels ? previous : source.Name;
             if (convs[0].shape[1] != source.Channels) continue; // the conv does not read the layer before it
             candidates.Add(new ExplorerLayer(info.Name, info.Kind, (int)info.Channels, info.Height, info.Width, convs[0].name, convs[0].shape, shown, source.Name));
             previous = info.Name;
         }
+        if (candidates.Count > 1) candidates = OnOutputPath(model, table, candidates);
         // Models without such conv layers (ResNet18, ONNX imports): the cuts of the graph. Not yet after conv layers
         // (InceptionV1's mixed blocks): its cuts as WalkthroughGraph finds them end in the auxiliary heads.
         if (candidates.Count == 0) candidates.AddRange(CutCandidates(model, expandedWidth, null, table));
@@ -94,6 +96,38 @@ public sealed class ExplorerPlan
         }
         return new ExplorerPlan(candidates, candidates.Where(chosen.Contains).ToList());
     }
+
+    /// <summary>
+    /// The candidates the model's output (its last layer) depends on: a conv layer whose output, replaced by noise, leaves
+    /// the output unchanged is off the main path (InceptionV1's auxiliary heads, <c>head0_bottleneck</c> and
+    /// <c>head1_bottleneck</c>) and is left out; a kept layer that read a left-out one shows its own source as inputs.
+    /// One forward pass per candidate at the model's input size (seeded); when none would remain, all are kept.
+    /// </summary>
+    static List<ExplorerLayer> OnOutputPath(VisionModel model, IReadOnlyList<LayerInfo> table, List<ExplorerLayer> candidates)
+    {
+        var output = table[^1].Name;
+        if (candidates.Any(c => c.Name == output)) return candidates;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        var gen = new TorchSharp.torch.Generator(0);
+        int s = model.Input.DefaultSize;
+        var x = model.Preprocess(TorchSharp.torch.rand([1, model.Input.Channels, s, s], generator: gen));
+        var baseline = model.Run(x, new RunOptions { Capture = [output, .. candidates.Select(c => c.Name)] });
+        var kept = candidates.Where(c =>
+        {
+            using var step = TorchSharp.torch.NewDisposeScope();
+            var noise = TorchSharp.torch.randn(baseline[c.Name].shape, generator: gen) * (baseline[c.Name].std() + 1);
+            var changed = model.Run(x, new RunOptions { Capture = [output], Replace = new Dictionary<string, TorchSharp.torch.Tensor> { [c.Name] = noise } })[output];
+            return (changed - baseline[output]).abs().max().item<float>() > 0;
+        }).ToList();
+        if (kept.Count == 0 || kept.Count == candidates.Count) return candidates;
+        return kept.Select(c => kept.Any(k => k.Name == c.Previous) || c.Previous == VisionModel.InputLayer ? c : c with { Previous = c.Source }).ToList();
+    }
+
+    /// <summary>Parameter-free per-channel layers that keep a unit's identity: pooling and local response normalization.</summary>
+    static bool IsChannelPreserving(string kind) =>
+        kind.Contains("Pool", StringComparison.OrdinalIgnoreCase) || kind.Equals("LRN", StringComparison.OrdinalIgnoreCase)
+        || kind.Contains("LocalResponseNorm", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The cuts of the model's graph with a kernel before them that come after <paramref name="after"/> (the last conv

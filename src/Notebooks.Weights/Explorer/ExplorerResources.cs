@@ -45,16 +45,19 @@ img.fv-large { width:288px; height:288px; border-radius:4px; box-shadow:0 1px 4p
 .legend { display:flex; gap:6px; align-items:center; font-size:11px; color:var(--muted); margin-top:4px; font-variant-numeric:tabular-nums; }
 img.legend-bar { width:140px; height:10px; } .legend .note { margin-left:8px; }
 img.allin { width:auto; max-width:100%; }
+img.interaction { width:auto; max-width:100%; }
+img.spatial { width:auto; max-width:100%; image-rendering:auto; }
 p.note { color:var(--muted); font-size:13px; }
 footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--rule); font-size:12px; color:#999; }
+tr[data-pending] td.banding, tr[data-pending] td.norms { color:#bbb; }
 html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7f7,#eee); background-size:200% 100%; animation:shimmer 1.2s infinite linear; }
 @keyframes shimmer { from { background-position:100% 0; } to { background-position:-100% 0; } }
 """;
 
     /// <summary>
     /// <see cref="ExplorerPaths.Script"/>: ← / → / ↑ follow the page's rel=prev/next/up links. When served, it first tells the
-    /// server which pictures the page shows (visible ones first) so they are rendered in that order, and retries a picture
-    /// that failed to arrive.
+    /// server which pictures the page shows (visible ones first) so they are rendered in that order, retries a picture
+    /// that failed to arrive, and fills in the index's layer statistics that were not computed yet (<c>api/layer</c>).
     /// </summary>
     public const string Js = """
 (function () {
@@ -68,6 +71,15 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
   });
   document.documentElement.setAttribute('data-keys', 'on'); // the arrow keys work from here on
   if (!document.documentElement.hasAttribute('data-served')) return;
+  // The index's statistics of layers not prepared yet: asked for one layer at a time (each is computed on first need).
+  var pending = Array.prototype.slice.call(document.querySelectorAll('tr[data-pending]'));
+  (function fill() {
+    var r = pending.shift(); if (!r) return;
+    function put(b, n) { r.querySelector('.banding').textContent = b; r.querySelector('.norms').textContent = n; r.removeAttribute('data-pending'); fill(); }
+    fetch('api/layer?name=' + encodeURIComponent(r.getAttribute('data-pending')))
+      .then(function (x) { return x.ok ? x.json().then(function (j) { put(j.banding, j.norms); }) : put('failed (' + x.status + ')', ''); })
+      .catch(function () { setTimeout(function () { pending.unshift(r); fill(); }, 2000); });
+  })();
   var imgs = Array.prototype.slice.call(document.images);
   function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
   var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));

@@ -11,7 +11,8 @@ namespace Notebooks.Weights.Explorer;
 /// A weight explorer for one model (the InceptionV1 weight explorer of Lucid's companion notebook, for any model the
 /// project loads): pages (<see cref="ExplorerPages"/>) and the pictures they link (<see cref="ExplorerAsset"/>), all
 /// drawn with the library's views. Feature visualizations come from a <see cref="FeatureVisCache"/> (rendered once, on
-/// disk); NMF grids, banding, statistics and expanded weights are computed once per layer (<see cref="Prepare"/>).
+/// disk); NMF grids, banding, statistics and expanded weights are computed once per layer, on first need (<see cref="Data"/>;
+/// <see cref="Prepare"/> computes them all up front for a static site).
 /// Used by <see cref="ExplorerSiteWriter"/> (a static site) and by <c>weights explore --serve</c>.
 /// </summary>
 public sealed class ExplorerSite : IDisposable
@@ -37,7 +38,10 @@ public sealed class ExplorerSite : IDisposable
         Model = model; Plan = plan; Options = options;
         int size = options.FeatureVisSize ?? Math.Min(128, model.Input.DefaultSize);
         FeatureVisSettings = new FeatureVisSettings(size, options.FeatureVisSteps, options.Seed);
-        FeatureVisCache = new FeatureVisCache(options.FeatureVisCacheRoot);
+        FeatureVisCache = new FeatureVisCache(options.FeatureVisCacheRoot)
+        {
+            UseLucidHosted = options.LucidHosted, LucidBaseUrl = options.LucidBaseUrl ?? FeatureVisCache.LucidHostedBaseUrl,
+        };
     }
 
     /// <summary>An explorer of <paramref name="model"/> (not owned). Bad settings or layers throw with the reason (see <see cref="ExplorerPlan.Create"/>).</summary>
@@ -48,6 +52,8 @@ public sealed class ExplorerSite : IDisposable
         options.Validate();
         if (model.Input.Channels != 3)
             throw new ArgumentException($"Model '{model.Name}' cannot be visualized: feature visualization optimizes RGB images, but the model takes {model.Input.Channels} input channel(s).");
+        if (options.LucidHosted && !string.Equals(model.Name, Models.InceptionV1.InceptionV1Model.Name, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Lucid hosted feature visualizations only for InceptionV1; model '{model.Name}' must be rendered locally (drop --lucid-hosted).");
         return new ExplorerSite(model, ExplorerPlan.Create(model, options.Layers, options.ExpandedWidth), options);
     }
 
@@ -81,7 +87,13 @@ public sealed class ExplorerSite : IDisposable
         progress?.Invoke(new ExplorerProgress("layers", needed.Count, needed.Count));
     }
 
-    /// <summary>The computed data of candidate layer <paramref name="layer"/> (computed on first use).</summary>
+    /// <summary>True when the data of <paramref name="layer"/> is computed (<see cref="Data"/> returns at once).</summary>
+    public bool IsPrepared(string layer) => _data.ContainsKey(layer);
+
+    /// <summary>
+    /// The computed data of candidate layer <paramref name="layer"/>, computed on first use, once (thread-safe: concurrent
+    /// callers of a layer being prepared wait for it; the model is used by one computation at a time).
+    /// </summary>
     public ExplorerLayerData Data(string layer)
     {
         if (_data.TryGetValue(layer, out var ready)) return ready;
@@ -104,7 +116,9 @@ public sealed class ExplorerSite : IDisposable
             LayerBanding? banding = null; string? note = null;
             try { banding = BandingScore.ForLayer(weight); }
             catch (ArgumentException e) { note = e.Message; }
-            var grid = LayerFactorGrid.Compute(weight, 3, new NmfOptions { Components = 3, Seed = Options.Seed });
+            // 3 factors per unit, fewer when a unit's weights have fewer positions or inputs (a 1×1 conv such as InceptionV1's conv2d1).
+            int factors = (int)Math.Min(3, Math.Min(weight.shape[2] * weight.shape[3], weight.shape[1]));
+            var grid = LayerFactorGrid.Compute(weight, factors, new NmfOptions { Components = factors, Seed = Options.Seed });
             d = new ExplorerLayerData
             {
                 Layer = l, Weight = weight.DetachFromDisposeScope(), Statistics = stats, Banding = banding, BandingNote = note,
@@ -153,10 +167,17 @@ public sealed class ExplorerSite : IDisposable
     }
 
     /// <summary>True when the feature visualization of the unit is in the disk cache.</summary>
-    public bool HasFeatureVis(string layer, int unit) => File.Exists(FeatureVisCache.PathFor(Model, layer, unit, FeatureVisSettings));
+    public bool HasFeatureVis(string layer, int unit) => File.Exists(FeatureVisFile(layer, unit));
 
-    /// <summary>The units of <paramref name="layer"/> among <paramref name="units"/> whose feature visualization is not in the disk cache.</summary>
-    public IReadOnlyList<int> MissingFeatureVis(string layer, IEnumerable<int> units) => FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings);
+    /// <summary>The units of <paramref name="layer"/> among <paramref name="units"/> whose feature visualization is not in the disk cache (not downloaded yet, with <see cref="ExplorerOptions.LucidHosted"/>).</summary>
+    public IReadOnlyList<int> MissingFeatureVis(string layer, IEnumerable<int> units) => Options.LucidHosted
+        ? units.Distinct().Where(u => !HasFeatureVis(layer, u)).ToList()
+        : FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings);
+
+    /// <summary>The file of a unit's feature visualization: rendered (in the cache), or Lucid's hosted image once downloaded.</summary>
+    string FeatureVisFile(string layer, int unit) => Options.LucidHosted
+        ? FeatureVisCache.LucidHostedPath(layer, unit)
+        : FeatureVisCache.PathFor(Model, layer, unit, FeatureVisSettings);
 
     /// <summary>
     /// Renders (or reads) the feature visualizations of <paramref name="units"/> of <paramref name="layer"/> in batches of
@@ -165,6 +186,17 @@ public sealed class ExplorerSite : IDisposable
     /// </summary>
     public void RenderFeatureVis(string layer, IReadOnlyList<int> units, Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (Options.LucidHosted)
+        {
+            // Downloads (once, into <cache>/lucid-hosted/); no model work, so no model lock.
+            foreach (var u in MissingFeatureVis(layer, units))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                FeatureVisCache.GetLucidHosted(Model, layer, u, cancellationToken);
+            }
+            return;
+        }
         var todo = FeatureVisCache.Missing(Model, layer, units, FeatureVisSettings).ToList();
         for (int s = 0; s < todo.Count; s += Options.FeatureVisBatch)
         {
@@ -198,11 +230,15 @@ public sealed class ExplorerSite : IDisposable
                 if (asset.Unit is >= 0 and < 3) px[asset.Unit] = 1; else Array.Fill(px, 0.5f);
                 return new Image(1, 1, 3, px).ToPng(16);
             }
+            case ExplorerAssetKind.Spatial:
+                return SpatialViews(asset.Layer, asset.Unit, cancellationToken).ToPng(Math.Max(1, 96 / SpatialSize));
+            case ExplorerAssetKind.Interaction:
+                return InteractionPanel(asset.Layer, asset.Unit, asset.Other).ToPng();
             case ExplorerAssetKind.FeatureVis:
             {
                 RenderFeatureVis(asset.Layer, [asset.Unit], null, cancellationToken);
                 using var scope = NewDisposeScope();
-                var t = ImageFiles.Load(FeatureVisCache.PathFor(Model, asset.Layer, asset.Unit, FeatureVisSettings));
+                var t = ImageFiles.Load(FeatureVisFile(asset.Layer, asset.Unit));
                 return Image.FromTensor(t).ToPng();
             }
         }
@@ -244,6 +280,76 @@ public sealed class ExplorerSite : IDisposable
             }
         }
         throw new ArgumentOutOfRangeException(nameof(asset), asset.Kind, "unknown asset kind");
+    }
+
+    /// <summary>True when unit pages show the spatial-position views (served, or <see cref="ExplorerOptions.Spatial"/>; not when the inputs are the model's input channels).</summary>
+    public bool ShowsSpatial(ExplorerLayer layer) => (Served || Options.Spatial) && !layer.PreviousIsInput;
+
+    /// <summary>Pixel size of each spatial-position view: <see cref="ExplorerOptions.SpatialSize"/>, at most the feature-vis size.</summary>
+    public int SpatialSize => Math.Min(Options.SpatialSize, FeatureVisSettings.Size);
+
+    /// <summary>
+    /// The spatial-position views of <paramref name="unit"/> of <paramref name="layer"/> (the notebook's
+    /// <c>build_img_grid(vis_vecs(layer1, W[..., unit]))</c>): for every position of its [W, W, C_source] expanded weights
+    /// from <see cref="ExplorerLayer.Source"/>, a feature visualization of that position's weight vector as a direction of
+    /// the source layer (<see cref="NotebookHelpers.VisVecs"/>: <c>direction_neuron</c>, all positions in one batch,
+    /// cached on disk per vector), tiled in place and faded by the position's weight norm. Positions without weight stay gray.
+    /// </summary>
+    public Image SpatialViews(string layer, int unit, CancellationToken cancellationToken = default)
+    {
+        var l = Plan.Find(layer) ?? throw new ArgumentException($"'{layer}' is not an explorable layer of {Model.Name}.", nameof(layer));
+        CheckUnit(l, unit, false);
+        if (l.PreviousIsInput) throw new ArgumentException($"Layer {layer} reads the model's input channels: it has no spatial-position views.", nameof(layer));
+        var d = Data(layer);
+        lock (_modelLock)
+        {
+            using var scope = NewDisposeScope();
+            var vecs = d.Expanded.select(3, unit).contiguous(); // [W, W, C_source]
+            try
+            {
+                using var r = NotebookHelpers.VisVecs(Model, l.Source, vecs, size: SpatialSize, steps: Options.FeatureVisSteps, seed: Options.Seed,
+                                                      skipZero: true, cancellationToken: cancellationToken, cache: FeatureVisCache);
+                // A unit with no weight at all from the source has nothing to fade by (every view is gray then).
+                return ImgGrid.Build(r.Images, r.Magnitudes.max().item<float>() > 0 ? r.Magnitudes : null);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+            {
+                throw new InvalidOperationException($"Model '{Model.Name}' cannot be visualized: the spatial-position views of {layer}:{unit} (directions of {l.Source}) failed: {e.Message.Split('\n')[0]}", e);
+            }
+        }
+    }
+
+    /// <summary>True when unit pages show the interaction panel (served, or <see cref="ExplorerOptions.Interactions"/>; not for inputs that are the model's input channels).</summary>
+    public bool ShowsInteractions(ExplorerLayer layer) => (Served || Options.Interactions) && !layer.PreviousIsInput;
+
+    /// <summary>
+    /// The interaction card (issue 20's view, <see cref="InteractionCard.ForPair"/>) of input <paramref name="input"/>
+    /// (a unit of the layer's <see cref="ExplorerLayer.Source"/>, which the top-inputs row indexes) → <paramref name="unit"/>
+    /// of <paramref name="layer"/>, over the layer's expanded-weights crop: the expanded weight and the best case, an image
+    /// optimized for <see cref="ExplorerOptions.InteractionSteps"/> steps at the model's input size (seeded).
+    /// </summary>
+    public InteractionCard InteractionPanel(string layer, int unit, int input)
+    {
+        var l = Plan.Find(layer) ?? throw new ArgumentException($"'{layer}' is not an explorable layer of {Model.Name}.", nameof(layer));
+        CheckUnit(l, unit, false);
+        if (l.PreviousIsInput) throw new ArgumentException($"Layer {layer} reads the model's input channels: it has no interaction panel.", nameof(layer));
+        if (input < 0 || input >= l.WeightShape[1])
+            throw new ArgumentOutOfRangeException(nameof(input), input, $"input {input} is out of range for {l.Source} with {l.WeightShape[1]} channels.");
+        // At the model's input size: smaller images shrink the deep layers' maps below the crop (ResNet18 layer4 at 128 px:
+        // 4×4) and the best case found there was no excitation at all (an all-zero map); at 224 px it is 1.15× the expanded weight.
+        var best = new Interactions.BestCaseOptions { Steps = Options.InteractionSteps, Seed = Options.Seed };
+        lock (_modelLock)
+        {
+            try
+            {
+                return InteractionCard.ForPair(Model, new Interactions.UnitRef(l.Source, input), new Interactions.UnitRef(l.Name, unit),
+                    width: l.ExpandedWidth ?? Options.ExpandedWidth, best: best);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+            {
+                throw new InvalidOperationException($"The interaction {l.Source}:{input} -> {layer}:{unit} of {Model.Name} failed: {e.Message.Split('\n')[0]}", e);
+            }
+        }
     }
 
     /// <summary>

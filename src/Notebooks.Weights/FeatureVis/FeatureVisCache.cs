@@ -185,6 +185,9 @@ public sealed class FeatureVisCache
         return stack(images.Select(t => t!).ToArray()).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Where <see cref="GetLucidHosted"/> keeps the downloaded image of <paramref name="layer"/>:<paramref name="unit"/>.</summary>
+    public string LucidHostedPath(string layer, int unit) => Path.Combine(Root, "lucid-hosted", $"{Safe(layer)}_{unit}.jpg");
+
     /// <summary>
     /// The image Lucid hosted for InceptionV1 unit <paramref name="unit"/> of <paramref name="layer"/> ([H, W, 3] in
     /// [0,1], at its own size), downloaded once into <c>&lt;root&gt;/lucid-hosted/</c>. Requires <see cref="UseLucidHosted"/>.
@@ -195,7 +198,7 @@ public sealed class FeatureVisCache
         if (!string.Equals(model.Name, Models.InceptionV1.InceptionV1Model.Name, StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Lucid hosted feature visualizations only for InceptionV1; model '{model.Name}' must be rendered locally (drop the Lucid-hosted option).");
         model.Layer(layer);
-        var file = Path.Combine(Root, "lucid-hosted", $"{Safe(layer)}_{unit}.jpg");
+        var file = LucidHostedPath(layer, unit);
         if (!File.Exists(file))
         {
             var url = $"{LucidBaseUrl.TrimEnd('/')}/{layer}_{unit}.jpg";

@@ -14,7 +14,7 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
     public async Task StaticSite_IndexToLayerToUnitToStrongestInputAndBack()
     {
         await using var b = await BrowserSession.StartAsync();
-        await Walk(b, new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri);
+        await Walk(b, new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri, interactions: false);
         Assert.Empty(b.ConsoleErrors);
     }
 
@@ -25,12 +25,21 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
         using var explorer = ExplorerSite.Create(model, site.Options);
         explorer.Served = true;
-        explorer.Prepare();
         await using (var server = await ExplorerServer.StartAsync(explorer, cache, 0))
         {
             Assert.StartsWith("http://127.0.0.1:", server.Url);
+            // Lazy: listening (and the warm-up index request) prepared no layer.
+            Assert.All(explorer.Plan.Candidates, l => Assert.False(explorer.IsPrepared(l.Name), $"{l.Name} was prepared before any page asked for it"));
             await using var b = await BrowserSession.StartAsync();
-            await Walk(b, server.Url);
+            // The index's statistics fill in from api/layer, and equal the ones of the static site (prepared up front).
+            await b.Page.GotoAsync(server.Url);
+            await b.Page.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-pending]').length === 0", null, new() { Timeout = 60_000 });
+            var norms = await b.Page.Locator("td.norms").AllInnerTextsAsync();
+            var banding = await b.Page.Locator("td.banding").AllInnerTextsAsync();
+            var staticIndex = File.ReadAllText(Path.Combine(site.SiteDir, ExplorerPaths.Index));
+            Assert.Equal(2, norms.Count);
+            foreach (var text in norms.Concat(banding)) Assert.Contains($">{text}<", staticIndex);
+            await Walk(b, server.Url, interactions: true);
             Assert.Empty(b.ConsoleErrors);
             Assert.True(server.Queue.Rendered > 0, "the served pictures were rendered by the render queue");
             // Rendered pictures are cached on disk: every picture of a visited unit page is now a file.
@@ -38,7 +47,7 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         }
     }
 
-    static async Task Walk(BrowserSession b, string indexUrl)
+    static async Task Walk(BrowserSession b, string indexUrl, bool interactions)
     {
         var page = b.Page;
         await page.GotoAsync(indexUrl);
@@ -63,6 +72,24 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         var strongest = page.Locator("section.inputs a.card").First;
         var label = await strongest.Locator(".label").InnerTextAsync();
         Assert.StartsWith("conv2d0:", label);
+        // The interaction panel (served; static only with --interactions): the card of the strongest input -> this unit,
+        // its picture loaded (CheckPageAsync waited for every image).
+        var panel = page.Locator("section.interaction img");
+        Assert.Equal(interactions ? 1 : 0, await panel.CountAsync());
+        if (interactions)
+        {
+            Assert.Equal($"img/interaction/conv2d1_0_{label["conv2d0:".Length..]}.png", await panel.GetAttributeAsync("src"));
+            Assert.True(await panel.EvaluateAsync<int>("i => i.naturalWidth") > 0);
+        }
+        // The spatial-position views (served; static only with --spatial): a grid of 5×5 cells of 32 px + 1 px rule each,
+        // drawn at 3× (96 / 32).
+        var spatial = page.Locator("section.spatial img");
+        Assert.Equal(interactions ? 1 : 0, await spatial.CountAsync());
+        if (interactions)
+        {
+            Assert.Equal("img/spatial/conv2d1_0.png", await spatial.GetAttributeAsync("src"));
+            Assert.Equal(5 * 33 * 3, await spatial.EvaluateAsync<int>("i => i.naturalWidth"));
+        }
         await strongest.ClickAsync();
         await page.WaitForURLAsync($"**/conv2d0_{label["conv2d0:".Length..]}.html");
         await b.CheckPageAsync();

@@ -44,6 +44,46 @@ public sealed class ExplorerSiteTests(ExplorerSiteFixture site) : IClassFixture<
     }
 
     [Fact]
+    public void InteractionPanel_PathRoundTripsAndBadInputsAreErrors()
+    {
+        var a = new ExplorerAsset(ExplorerAssetKind.Interaction, "conv2d1", 3, 17);
+        Assert.Equal("img/interaction/conv2d1_3_17.png", a.Path);
+        Assert.Equal(a, ExplorerPaths.ParseAsset(a.Path, ["conv2d0", "conv2d1"]));
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        var conv2d1 = explorer.Plan.Find("conv2d1")!;
+        Assert.False(explorer.ShowsInteractions(conv2d1)); // a static site without Interactions
+        Assert.DoesNotContain("section class=\"interaction\"", File.ReadAllText(Path.Combine(site.SiteDir, "conv2d1_0.html")));
+        explorer.Served = true;
+        Assert.True(explorer.ShowsInteractions(conv2d1));
+        Assert.False(explorer.ShowsInteractions(explorer.Plan.Find("conv2d0")!)); // its inputs are the image's channels
+        Assert.Contains("input channels", Assert.Throws<ArgumentException>(() => explorer.InteractionPanel("conv2d0", 0, 0)).Message);
+        Assert.Contains("maxpool0", Assert.Throws<ArgumentOutOfRangeException>(() => explorer.InteractionPanel("conv2d1", 0, 9999)).Message);
+    }
+
+    [Fact]
+    public void SpatialViews_PositionsWithoutWeightAreGrayAndTheKernelsArePictured()
+    {
+        // maxpool0 -> conv2d1 is one 3×3 conv: in the 5×5 crop of its expanded weights the outer ring has no weight, so
+        // those cells are the grid's gray (0.9) and the 9 kernel positions are feature visualizations (not flat).
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        var png = explorer.RenderAsset(new ExplorerAsset(ExplorerAssetKind.Spatial, "conv2d1", 0));
+        using var scope = NewDisposeScope();
+        var img = Notebooks.Weights.FeatureVis.ImageFiles.Decode(png, "spatial views"); // [H, W, 3]
+        int scale = 96 / 32, cell = 33 * scale;
+        Assert.Equal(new long[] { 5 * cell, 5 * cell, 3 }, img.shape);
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 5; j++)
+            {
+                var c = img[(i * cell)..(i * cell + 32 * scale), (j * cell)..(j * cell + 32 * scale)];
+                bool ring = i is 0 or 4 || j is 0 or 4;
+                if (ring) Assert.True((c - 0.9f).abs().max().item<float>() < 2.5f / 255, $"cell ({i}, {j}) should be flat gray");
+                else Assert.True(c.std().item<float>() > 0.01f, $"cell ({i}, {j}) should be a feature visualization");
+            }
+    }
+
+    [Fact]
     public void CancelledRun_LeavesOnlyWholeFiles()
     {
         var dir = Path.Combine(site.Root, "cancelled-" + Guid.NewGuid().ToString("N")[..8]);
