@@ -71,7 +71,7 @@ public static class TfGraphDef
     }
 
     /// <summary>A cursor over a protobuf message region that reports absolute file offsets.</summary>
-    sealed class Reader(byte[] data, int start, int length)
+    sealed class Reader(byte[] data, int start, int length) : IDisposable
     {
         readonly CodedInputStream _in = new(data, start, length);
         public long Offset => _in.Position; // absolute: CodedInputStream counts from the buffer start
@@ -88,13 +88,14 @@ public static class TfGraphDef
             return ((int)(Offset - payload.Length), payload.Length);
         }
         public string String() => _in.ReadString();
+        public void Dispose() => _in.Dispose();
     }
 
     delegate bool FieldHandler(int field, WireFormat.WireType wire, Reader r);
 
     static void Walk(byte[] data, int start, int length, string file, string message, FieldHandler handle)
     {
-        var r = new Reader(data, start, length);
+        using var r = new Reader(data, start, length);
         long fieldStart = start;
         try
         {
