@@ -84,8 +84,13 @@ public static class TfGraphDef
         /// <summary>Reads a length-delimited field; returns the absolute start and length of its payload in the file.</summary>
         public (int Start, int Length) Bytes()
         {
-            var payload = _in.ReadBytes(); // a copy, discarded: the payload is parsed in place from the file bytes
-            return ((int)(Offset - payload.Length), payload.Length);
+            // Skipped, not copied: the payload is parsed in place from the file bytes. It starts after the length
+            // varint (decoded and checked by SkipLastField): the bytes up to the first without the continuation bit.
+            int start = (int)Offset;
+            _in.SkipLastField();
+            while ((data[start] & 0x80) != 0) start++;
+            start++;
+            return (start, (int)Offset - start);
         }
         public string String() => _in.ReadString();
         public void Dispose() => _in.Dispose();

@@ -42,6 +42,24 @@ public sealed class OnnxErrorTests : IDisposable
     }
 
     [Fact]
+    public void LengthsPastTheEnclosingMessageOrTheFileAreReportedWithTheirOffset()
+    {
+        // The node's op_type "Relu" (tag 0x22, length 4) claims more bytes than its NodeProto holds (still inside the file).
+        var bytes = ReluModel().ToBytes();
+        int at = IndexOf(bytes, [0x22, 0x04, (byte)'R', (byte)'e', (byte)'l', (byte)'u']);
+        Assert.True(at > 0);
+        int claimed = Math.Min(127, bytes.Length - at - 2);
+        bytes[at + 1] = (byte)claimed;
+        var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(Write("long-string.onnx", bytes)));
+        Assert.Matches($@"byte offset {at + 1}: field declares {claimed} bytes but only \d+ remain in its enclosing message", e.Message);
+        // ModelProto.producer_name (field 2) declares 5 bytes; the file ends after 2 of them.
+        var shortFile = Write("short.onnx", [0x12, 0x05, (byte)'a', (byte)'b']);
+        var e2 = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(shortFile));
+        Assert.Contains("truncated", e2.Message);
+        Assert.Contains("byte offset 1: field declares 5 bytes but only 2 remain", e2.Message);
+    }
+
+    [Fact]
     public void NonOnnxFilesAreRejectedClearly()
     {
         var text = Write("notes.onnx", "this is not a model\n"u8.ToArray());
