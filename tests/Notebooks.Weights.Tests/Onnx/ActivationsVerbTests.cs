@@ -15,7 +15,7 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// </summary>
 public sealed class ActivationsVerbTests() : TempDirectoryTest("nw-activations-")
 {
-    /// <summary>Runs the verb on <paramref name="input"/> and checks every written layer against ONNX Runtime.</summary>
+    /// <summary>Runs the verb on <paramref name="inFile"/> and checks every written layer against ONNX Runtime.</summary>
     void CheckAgainstOrt(string fixture, string inFile, float[] ortInput, long[] shape, string[] layers)
     {
         var path = Fixture(fixture);
