@@ -8,7 +8,8 @@ namespace Notebooks.Weights.Models.Onnx.Proto;
 /// the library the TensorFlow GraphDef reader uses too) that knows absolute byte offsets, so a corrupt or
 /// truncated file is reported as "file, offset, what was expected" instead of a bare parse failure.
 /// One <see cref="CodedInputStream"/> reads the whole buffer: the reader of an embedded message
-/// (<see cref="ReadMessage"/>) shares it and only narrows the end, so reading a field allocates nothing.
+/// (<see cref="ReadMessage"/>) shares it and only narrows the end, so varint and fixed fields allocate nothing and
+/// strings and bytes are located in the buffer, not copied.
 /// An embedded message is read to its end before its parent reads on (as the parsers' loops do).
 /// </summary>
 internal sealed class ProtoReader : IDisposable
