@@ -34,7 +34,7 @@ public class PackTests
         nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!);
 
     [Fact]
-    public void Packages_hold_extension_dib_assemblies_and_native_targets_at_their_paths()
+    public void Packages_hold_extension_dib_assemblies_xml_docs_and_native_targets_at_their_paths()
     {
         var dir = Directory.CreateTempSubdirectory("nw-pack-");
         try
@@ -77,6 +77,18 @@ public class PackTests
                     var register = coreDib.IndexOf("Notebooks.Weights.Interactive.KernelFormatters.All", StringComparison.Ordinal);
                     Assert.True(ensure >= 0 && register > ensure, "the library's extension.dib loads the native runtime, then registers the formatters");
                 }
+                // The XML docs ride along (hover help in notebooks): a real member summary, and every public type.
+                Assert.Contains("lib/net10.0/Notebooks.Weights.xml", core);
+                XDocument docs;
+                using (var xml = coreZip.GetEntry("lib/net10.0/Notebooks.Weights.xml")!.Open()) docs = XDocument.Load(xml);
+                var members = docs.Descendants("member").ToDictionary(m => (string)m.Attribute("name")!, m => m);
+                var get = members.Single(m => m.Key.StartsWith("M:Notebooks.Weights.Weights.ExpandedWeights.Get(", StringComparison.Ordinal)).Value;
+                var summary = get.Element("summary")!;
+                Assert.Contains("expanded weights", string.Concat(summary.Nodes()), StringComparison.Ordinal);
+                Assert.Contains(summary.Descendants("paramref"), p => (string?)p.Attribute("name") == "layer1");
+                var undocumented = typeof(Notebooks.Weights.Weights.ExpandedWeights).Assembly.GetExportedTypes()
+                    .Select(t => "T:" + t.FullName!.Replace('+', '.')).Where(id => !members.ContainsKey(id)).ToList();
+                Assert.True(undocumented.Count == 0, "public types without docs in the packed XML: " + string.Join(", ", undocumented));
                 var deps = DependencyIds(coreSpec).ToList();
                 Assert.Contains("TorchSharp-cpu", deps); Assert.Contains("SkiaSharp", deps);
                 using var r = new StreamReader(coreZip.GetEntry("buildTransitive/Notebooks.Weights.targets")!.Open());

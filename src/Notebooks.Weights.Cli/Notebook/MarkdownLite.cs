@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -23,7 +24,7 @@ public static partial class MarkdownLite
             if (para.Count > 0) html.Append("<p>").Append(Inline(string.Join(" ", para))).Append("</p>\n");
             para.Clear();
         }
-        void CloseList() { if (list != null) { html.Append($"</{list}>\n"); list = null; } }
+        void CloseList() { if (list != null) { html.Append(CultureInfo.InvariantCulture, $"</{list}>\n"); list = null; } }
         for (int i = 0; i < lines.Length; i++)
         {
             var line = lines[i];
@@ -39,14 +40,14 @@ public static partial class MarkdownLite
             {
                 FlushPara(); CloseList();
                 int level = h.Groups[1].Length;
-                html.Append($"<h{level}>").Append(Inline(h.Groups[2].Value.Trim())).Append($"</h{level}>\n");
+                html.Append(CultureInfo.InvariantCulture, $"<h{level}>").Append(Inline(h.Groups[2].Value.Trim())).Append(CultureInfo.InvariantCulture, $"</h{level}>\n");
                 continue;
             }
             if (Bullet().Match(line) is { Success: true } b)
             {
                 FlushPara();
                 var kind = char.IsDigit(b.Groups[1].Value[0]) ? "ol" : "ul";
-                if (list != kind) { CloseList(); html.Append($"<{kind}>\n"); list = kind; }
+                if (list != kind) { CloseList(); html.Append(CultureInfo.InvariantCulture, $"<{kind}>\n"); list = kind; }
                 html.Append("<li>").Append(Inline(b.Groups[2].Value)).Append("</li>\n");
                 continue;
             }
@@ -80,7 +81,7 @@ public static partial class MarkdownLite
         s = Link().Replace(s, m => $"<a href=\"{SafeUrl(m.Groups[2].Value)}\">{m.Groups[1].Value}</a>");
         s = Bold().Replace(s, "<strong>$1</strong>");
         s = Italic().Replace(s, m => $"<em>{m.Groups[1].Value}{m.Groups[2].Value}</em>");
-        return Placeholder().Replace(s, m => "<code>" + WebUtility.HtmlEncode(spans[int.Parse(m.Groups[1].Value)]) + "</code>");
+        return Placeholder().Replace(s, m => "<code>" + WebUtility.HtmlEncode(spans[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]) + "</code>");
     }
 
     static string SafeUrl(string encoded)

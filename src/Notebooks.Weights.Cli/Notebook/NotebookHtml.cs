@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.DotNet.Interactive.Documents;
@@ -35,9 +36,9 @@ public static class NotebookHtml
                 sb.Append("<section class=\"nb-markdown\">").Append(MarkdownLite.ToHtml(cell.Contents)).Append("</section>\n");
                 continue;
             }
-            var count = cell.ExecutionOrder > 0 ? cell.ExecutionOrder.ToString() : " ";
+            var count = cell.ExecutionOrder > 0 ? cell.ExecutionOrder.ToString(CultureInfo.InvariantCulture) : " ";
             if (collapseCode) sb.Append("<details class=\"nb-fold\"><summary>C#</summary>");
-            sb.Append($"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>")
+            sb.Append(CultureInfo.InvariantCulture, $"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>")
               .Append(WebUtility.HtmlEncode(cell.Contents)).Append("</code></pre>");
             sb.Append(collapseCode ? "</details>\n" : "\n");
             foreach (var output in cell.Outputs) AppendOutput(sb, output);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Reactive.Linq;
 using System.Text.RegularExpressions;
@@ -77,7 +78,7 @@ public static partial class NotebookRunner
     /// <summary>True for a package cell: one whose code is only directives (#r "nuget:", #i, #!import) and comments.</summary>
     public static bool IsPackageCell(InteractiveDocumentElement cell) =>
         IsCode(cell) && cell.Contents.Replace("\r\n", "\n").Split('\n').Select(l => l.Trim())
-            .Where(l => l.Length > 0 && !l.StartsWith("//")).All(IsDirective);
+            .Where(l => l.Length > 0 && !l.StartsWith("//", StringComparison.Ordinal)).All(IsDirective);
 
     /// <summary>Removes the outputs of package cells (their package lists name folders of the machine that ran them).</summary>
     public static void ClearPackageCellOutputs(InteractiveDocument notebook)
@@ -208,7 +209,7 @@ public static partial class NotebookRunner
         int line = 0;
         if (CompilerDiagnostic().Match(message) is { Success: true } m)
         {
-            int compiled = int.Parse(m.Groups["line"].Value);
+            int compiled = int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture);
             line = compiled - 1 < codeLines.Count ? codeLines[compiled - 1] + 1 : compiled;
             message = m.Groups["rest"].Value;
         }
@@ -216,7 +217,7 @@ public static partial class NotebookRunner
         {
             if (SubmissionFrame().Match(message) is { Success: true } f)
             {
-                int compiled = int.Parse(f.Groups["line"].Value);
+                int compiled = int.Parse(f.Groups["line"].Value, CultureInfo.InvariantCulture);
                 line = compiled - 1 < codeLines.Count ? codeLines[compiled - 1] + 1 : 0;
             }
             // The exception's first line; a native (libtorch) error carries a C++ trace after "Exception raised from".
@@ -230,7 +231,7 @@ public static partial class NotebookRunner
     static bool IsDirective(string line)
     {
         var t = line.TrimStart();
-        return t.StartsWith("#r ") || t.StartsWith("#i ") || t.StartsWith("#!");
+        return t.StartsWith("#r ", StringComparison.Ordinal) || t.StartsWith("#i ", StringComparison.Ordinal) || t.StartsWith("#!", StringComparison.Ordinal);
     }
 
     static async Task<string> InjectedCode(Kernel kernel, IReadOnlyList<KeyValuePair<string, string>> parameters)

@@ -88,7 +88,7 @@ public sealed class ChannelReducer : IDisposable
             }
             default:
             {
-                CheckSvdShape(flat);
+                CheckSvdShape(flat, nameof(x));
                 bool pca = Algorithm == ReductionAlgorithm.Pca;
                 if (pca && Whiten && flat.shape[0] < 2)
                     throw new ArgumentException($"whitened PCA needs at least 2 samples to estimate variance; got {flat.shape[0]}.", nameof(x));
@@ -161,11 +161,11 @@ public sealed class ChannelReducer : IDisposable
         return t;
     }
 
-    void CheckSvdShape(Tensor flat)
+    void CheckSvdShape(Tensor flat, string paramName)
     {
         long n = flat.shape[0], c = flat.shape[1];
         if (NComponents > Math.Min(n, c))
-            throw new ArgumentOutOfRangeException(nameof(NComponents),
+            throw new ArgumentOutOfRangeException(paramName,
                 $"{Algorithm} with K = {NComponents} components needs K ≤ min(n_samples, channels) = min({n}, {c}) = {Math.Min(n, c)}.");
     }
 

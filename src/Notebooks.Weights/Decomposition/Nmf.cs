@@ -118,19 +118,19 @@ public static class Nmf
         return (W, H, iters, conv, err, rel);
     }
 
-    static void CheckSettings(long n, long m, NmfOptions o, bool transform)
+    static void CheckSettings(long n, long m, NmfOptions options, bool transform)
     {
-        if (o.Components < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.Components), $"NMF components K must be ≥ 1; got {o.Components}.");
-        if (!transform && o.Init != NmfInit.Random && o.Components > Math.Min(n, m))
-            throw new ArgumentOutOfRangeException(nameof(o.Components),
-                $"NMF with K = {o.Components} components needs K ≤ min(n_samples, n_features) = min({n}, {m}) = {Math.Min(n, m)} for {o.Init} init " +
+        if (options.Components < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"NMF components K must be ≥ 1; got {options.Components}.");
+        if (!transform && options.Init != NmfInit.Random && options.Components > Math.Min(n, m))
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"NMF with K = {options.Components} components needs K ≤ min(n_samples, n_features) = min({n}, {m}) = {Math.Min(n, m)} for {options.Init} init " +
                 "(sklearn would silently switch to random init; pass Init = NmfInit.Random to do that explicitly, or lower K).");
-        if (o.Components > m)
-            throw new ArgumentOutOfRangeException(nameof(o.Components), $"NMF with K = {o.Components} components is larger than the {m} features of the input; expected K ≤ {m}.");
-        if (!(o.Tol >= 0) || double.IsInfinity(o.Tol))
-            throw new ArgumentOutOfRangeException(nameof(o.Tol), $"NMF tol must be a finite number ≥ 0; got {o.Tol}.");
-        if (o.MaxIter < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.MaxIter), $"NMF max_iter must be ≥ 1; got {o.MaxIter}.");
+        if (options.Components > m)
+            throw new ArgumentOutOfRangeException(nameof(options), $"NMF with K = {options.Components} components is larger than the {m} features of the input; expected K ≤ {m}.");
+        if (!(options.Tol >= 0) || double.IsInfinity(options.Tol))
+            throw new ArgumentOutOfRangeException(nameof(options), $"NMF tol must be a finite number ≥ 0; got {options.Tol}.");
+        if (options.MaxIter < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"NMF max_iter must be ≥ 1; got {options.MaxIter}.");
     }
 }

@@ -16,8 +16,8 @@ public static class NotebookHelpers
     /// </summary>
     public static VisVecsResult VisVecs(VisionModel model, string layer, Tensor vecs, int size = 60, double cossimPow = 0, int steps = 512,
                                         int seed = 0, ImageTransform? transforms = null, bool skipZero = false,
-                                        Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default,
-                                        FeatureVisCache? cache = null)
+                                        Action<RenderProgress>? progress = null, FeatureVisCache? cache = null,
+                                        CancellationToken cancellationToken = default)
     {
         if (vecs.dim() < 1) throw new ArgumentException("vecs must have a channel axis [..., C].", nameof(vecs));
         using var scope = NewDisposeScope();
@@ -34,7 +34,7 @@ public static class NotebookHelpers
         if (active.Count > 0)
             images.index_copy_(0, tensor(active.Select(i => (long)i).ToArray()),
                 CachedRender(model, layer, "direction_neuron", active.Select(i => (i, rows[i])).ToList(), size, cossimPow, steps, seed, transforms,
-                             (todo, b, row) => Objective.DirectionNeuron(layer, row, batch: b, cossimPow: cossimPow), progress, cancellationToken, cache));
+                             (todo, b, row) => Objective.DirectionNeuron(layer, row, batch: b, cossimPow: cossimPow), progress, cache, cancellationToken));
         var shape = lead.Concat(new long[] { size, size, 3 }).ToArray();
         return new VisVecsResult(images.reshape(shape).MoveToOuterDisposeScope(), mags.MoveToOuterDisposeScope());
     }
@@ -46,8 +46,8 @@ public static class NotebookHelpers
     /// </summary>
     public static Tensor VisDirections(VisionModel model, string layer, Tensor directions, int size = 60, double cossimPow = 0, int steps = 512,
                                        int seed = 0, ImageTransform? transforms = null,
-                                       Action<RenderProgress>? progress = null, CancellationToken cancellationToken = default,
-                                       FeatureVisCache? cache = null)
+                                       Action<RenderProgress>? progress = null, FeatureVisCache? cache = null,
+                                       CancellationToken cancellationToken = default)
     {
         if (directions.dim() != 2) throw new ArgumentException($"directions must be [K, C]; got [{string.Join(", ", directions.shape)}].", nameof(directions));
         using var scope = NewDisposeScope();
@@ -55,7 +55,7 @@ public static class NotebookHelpers
         int k = (int)flat.shape[0];
         var rows = Enumerable.Range(0, k).Select(i => (i, flat[i].data<float>().ToArray())).ToList();
         return CachedRender(model, layer, "direction", rows, size, cossimPow, steps, seed, transforms,
-                            (todo, b, row) => Objective.Direction(layer, row, batch: b, cossimPow: cossimPow), progress, cancellationToken, cache)
+                            (todo, b, row) => Objective.Direction(layer, row, batch: b, cossimPow: cossimPow), progress, cache, cancellationToken)
             .MoveToOuterDisposeScope();
     }
 
@@ -68,7 +68,7 @@ public static class NotebookHelpers
     static Tensor CachedRender(VisionModel model, string layer, string objective, IReadOnlyList<(int Index, float[] Row)> rows, int size,
                                double cossimPow, int steps, int seed, ImageTransform? transforms,
                                Func<int, int, float[], Objective> objectiveOf, Action<RenderProgress>? progress,
-                               CancellationToken cancellationToken, FeatureVisCache? cache)
+                               FeatureVisCache? cache, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         var paths = rows.Select(r => cache?.DirectionPath(model, layer, objective, r.Row, size, steps, seed * 1_000_003 + r.Index, cossimPow, transforms)).ToArray();

@@ -71,7 +71,7 @@ public static class TfGraphDef
     }
 
     /// <summary>A cursor over a protobuf message region that reports absolute file offsets.</summary>
-    sealed class Reader(byte[] data, int start, int length)
+    sealed class Reader(byte[] data, int start, int length) : IDisposable
     {
         readonly CodedInputStream _in = new(data, start, length);
         public long Offset => _in.Position; // absolute: CodedInputStream counts from the buffer start
@@ -84,17 +84,23 @@ public static class TfGraphDef
         /// <summary>Reads a length-delimited field; returns the absolute start and length of its payload in the file.</summary>
         public (int Start, int Length) Bytes()
         {
-            var payload = _in.ReadBytes(); // a copy, discarded: the payload is parsed in place from the file bytes
-            return ((int)(Offset - payload.Length), payload.Length);
+            // Skipped, not copied: the payload is parsed in place from the file bytes. It starts after the length
+            // varint (decoded and checked by SkipLastField): the bytes up to the first without the continuation bit.
+            int start = (int)Offset;
+            _in.SkipLastField();
+            while ((data[start] & 0x80) != 0) start++;
+            start++;
+            return (start, (int)Offset - start);
         }
         public string String() => _in.ReadString();
+        public void Dispose() => _in.Dispose();
     }
 
     delegate bool FieldHandler(int field, WireFormat.WireType wire, Reader r);
 
     static void Walk(byte[] data, int start, int length, string file, string message, FieldHandler handle)
     {
-        var r = new Reader(data, start, length);
+        using var r = new Reader(data, start, length);
         long fieldStart = start;
         try
         {

@@ -95,8 +95,9 @@ public partial class VisionModel
     {
         get
         {
-            var first = ConvLayers.FirstOrDefault()
-                ?? throw new InvalidOperationException($"{Name} has no convolution layer; layers: {string.Join(", ", LayerNames.Take(12))}.");
+            var convs = ConvLayers;
+            var first = convs.Count > 0 ? convs[0]
+                : throw new InvalidOperationException($"{Name} has no convolution layer; layers: {string.Join(", ", LayerNames.Take(12))}.");
             var shape = Parameters.Shape(LayerWeightName(first)!);
             if (shape[1] != Input.Channels)
                 throw new InvalidOperationException($"The first convolution of {Name}, '{first}' [{string.Join(", ", shape)}], reads {shape[1]} channels, not the input's {Input.Channels}.");

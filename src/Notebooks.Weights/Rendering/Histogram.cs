@@ -54,7 +54,7 @@ public sealed class Histogram : View
             sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{i * bw:0.##}\" y=\"{h - bh:0.##}\" width=\"{Math.Max(bw - 1, 0.5):0.##}\" height=\"{bh:0.##}\" fill=\"#4c78a8\"><title>{Counts[i]}</title></rect>");
         }
         sb.Append("</svg>");
-        sb.Append($"<div style=\"display:flex;justify-content:space-between;width:{w}px\"><span>{Html.Num(Min)}</span><span>{Html.Escape(Label ?? "")}</span><span>{Html.Num(Max)}</span></div></div>");
+        sb.Append(CultureInfo.InvariantCulture, $"<div style=\"display:flex;justify-content:space-between;width:{w}px\"><span>{Html.Num(Min)}</span><span>{Html.Escape(Label ?? "")}</span><span>{Html.Num(Max)}</span></div></div>");
         return sb.ToString();
     }
 

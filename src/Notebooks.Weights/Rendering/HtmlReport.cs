@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using XPlot.Plotly;
 
@@ -83,7 +84,7 @@ public sealed class HtmlReport
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
-        sb.Append($"<title>{Html.Escape(Title)}</title>");
+        sb.Append(CultureInfo.InvariantCulture, $"<title>{Html.Escape(Title)}</title>");
         sb.Append("<style>body{font-family:sans-serif;margin:16px;background:#fff;color:#222} h1{font-size:20px} h2{font-size:16px}</style>");
         if (_plotlyJs is not null) sb.Append("<script>").Append(_plotlyJs).Append("</script>");
         sb.Append("</head><body>\n");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Notebooks.Weights.Interactions;
 using static TorchSharp.torch;
@@ -41,7 +42,7 @@ public sealed class InteractionCard : View
     {
         ArgumentNullException.ThrowIfNull(expanded);
         if (examples is not null && (images is null || images.shape[0] != examples.Count))
-            throw new ArgumentException($"Per-example maps need their {examples?.Count} images (got {(images is null ? "none" : images.shape[0].ToString())}).", nameof(images));
+            throw new ArgumentException($"Per-example maps need their {examples?.Count} images (got {(images is null ? "none" : images.shape[0].ToString(CultureInfo.InvariantCulture))}).", nameof(images));
         if (names is not null && examples is not null && names.Count != examples.Count)
             throw new ArgumentException($"Expected {examples.Count} image names; got {names.Count}.", nameof(names));
         if (shown < 1) throw new ArgumentOutOfRangeException(nameof(shown), $"shown must be at least 1; got {shown}.");
@@ -111,7 +112,7 @@ public sealed class InteractionCard : View
         string P(string t) => $"<p style=\"font:12px/1.4 sans-serif;color:#444;margin:2px 0 6px;max-width:900px\">{t}</p>";
         sb.Append("<div class=\"interaction-card\" style=\"border:1px solid #ccc;border-radius:6px;padding:10px 14px;max-width:1000px\">");
         // h3/h4: the card sits inside pages (notebooks, the tour) whose h2s are their sections.
-        sb.Append($"<h3 style=\"font:600 17px sans-serif;margin:0 0 4px\">{Html.Escape(_from.ToString())} → {Html.Escape(_to.ToString())} <span style=\"font-weight:400;color:#666\">({Html.Escape(_model)}, {_width}×{_width} crop of {Html.Escape(_from.Layer)} around B)</span></h3>");
+        sb.Append(CultureInfo.InvariantCulture, $"<h3 style=\"font:600 17px sans-serif;margin:0 0 4px\">{Html.Escape(_from.ToString())} → {Html.Escape(_to.ToString())} <span style=\"font-weight:400;color:#666\">({Html.Escape(_model)}, {_width}×{_width} crop of {Html.Escape(_from.Layer)} around B)</span></h3>");
         sb.Append(P($"Each map is ∂B/∂A over A's {_width}×{_width} neighbourhood of B's position (red: raising A raises B; blue: lowers it). " +
                     $"All maps share one scale: ±{Html.Num(_scale)}. Σ is the map's total."));
         sb.Append(new ColorLegend(_scale, "∂B/∂A").ToHtml());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -72,14 +73,14 @@ public sealed class SmallMultiples : View
     {
         var sb = new StringBuilder();
         sb.Append("<div class=\"nw-small-multiples\">");
-        if (Title is not null) sb.Append($"<div class=\"nw-title\" style=\"font:12px sans-serif;margin:4px 0\">{Html.Escape(Title)}</div>");
+        if (Title is not null) sb.Append(CultureInfo.InvariantCulture, $"<div class=\"nw-title\" style=\"font:12px sans-serif;margin:4px 0\">{Html.Escape(Title)}</div>");
         sb.Append("<table style=\"border-collapse:collapse;font:10px sans-serif\"><tr>");
-        sb.Append($"<th style=\"text-align:right;padding:2px\">{Html.Escape(FromLayer)} ↓ / {Html.Escape(ToLayer)} →</th>");
-        foreach (var u in ToUnits) sb.Append($"<th style=\"padding:2px;vertical-align:bottom\">{Vis(ToLayer, u)}{Html.Escape($"{ToLayer}:{u}")}</th>");
+        sb.Append(CultureInfo.InvariantCulture, $"<th style=\"text-align:right;padding:2px\">{Html.Escape(FromLayer)} ↓ / {Html.Escape(ToLayer)} →</th>");
+        foreach (var u in ToUnits) sb.Append(CultureInfo.InvariantCulture, $"<th style=\"padding:2px;vertical-align:bottom\">{Vis(ToLayer, u)}{Html.Escape($"{ToLayer}:{u}")}</th>");
         sb.Append("</tr>");
         for (int i = 0; i < FromUnits.Count; i++)
         {
-            sb.Append($"<tr><th style=\"text-align:right;padding:2px;white-space:nowrap\">{Html.Escape($"{FromLayer}:{FromUnits[i]}")}{Vis(FromLayer, FromUnits[i])}</th>");
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><th style=\"text-align:right;padding:2px;white-space:nowrap\">{Html.Escape($"{FromLayer}:{FromUnits[i]}")}{Vis(FromLayer, FromUnits[i])}</th>");
             for (int j = 0; j < ToUnits.Count; j++)
                 sb.Append("<td style=\"padding:1px\">").Append(_cells[i, j].ImgTag(CellSize, "weight", $"{FromLayer}:{FromUnits[i]} → {ToLayer}:{ToUnits[j]}", CellSize)).Append("</td>");
             sb.Append("</tr>");

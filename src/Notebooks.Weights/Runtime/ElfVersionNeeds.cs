@@ -147,7 +147,7 @@ namespace Notebooks.Weights.Runtime
 
         static InvalidDataException Bad(string path, long offset, string what)
         {
-            return new InvalidDataException(path + ": offset 0x" + offset.ToString("x") + ": " + what);
+            return new InvalidDataException(path + ": offset 0x" + offset.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ": " + what);
         }
         static int U16(byte[] b, long o, string path)
         {

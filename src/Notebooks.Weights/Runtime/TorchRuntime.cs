@@ -18,7 +18,7 @@ namespace Notebooks.Weights.Runtime;
 /// from the NuGet cache), a patched copy is made under the user cache and loaded by path first.</item>
 /// </list>
 /// </summary>
-public static class TorchRuntime
+public static partial class TorchRuntime
 {
     /// <summary>The oneDNN ISA limit applied when the user has not chosen one.</summary>
     public const string DefaultOneDnnIsa = "AVX";
@@ -47,8 +47,10 @@ public static class TorchRuntime
             var isa = Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA");
             if (string.IsNullOrEmpty(isa))
             {
-                setenv("DNNL_MAX_CPU_ISA", DefaultOneDnnIsa, 0);
-                Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={DefaultOneDnnIsa} (AVX2/AVX-512 conv backward is wrong on some CPUs; set DNNL_MAX_CPU_ISA to override)");
+                if (setenv("DNNL_MAX_CPU_ISA", DefaultOneDnnIsa, 0) == 0)
+                    Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={DefaultOneDnnIsa} (AVX2/AVX-512 conv backward is wrong on some CPUs; set DNNL_MAX_CPU_ISA to override)");
+                else
+                    Log.Add($"oneDNN: setenv(DNNL_MAX_CPU_ISA={DefaultOneDnnIsa}) failed (errno {Marshal.GetLastPInvokeError()}); oneDNN keeps its own ISA choice (set DNNL_MAX_CPU_ISA before starting the process)");
             }
             else Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={isa} (set by the user)");
             if (OperatingSystem.IsLinux())
@@ -244,6 +246,6 @@ public static class TorchRuntime
         catch (IOException) { return null; }
     }
 
-    [DllImport("libc", EntryPoint = "setenv", CharSet = CharSet.Ansi)]
-    static extern int setenv(string name, string value, int overwrite);
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int setenv(string name, string value, int overwrite);
 }

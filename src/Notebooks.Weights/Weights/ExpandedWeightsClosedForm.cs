@@ -69,7 +69,7 @@ static class ExpandedWeightsClosedForm
         observer?.PhaseEnded(ExpandedWeights.Phases.ClosedFormCheck);
         if (!(worst <= CheckTolerance * Math.Max(scale, 1e-30))) // NaN anywhere fails the check too
         {
-            reason = $"{what} differ{(what.StartsWith("the closed form") ? "s" : "")} from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
+            reason = $"{what} differ{(what.StartsWith("the closed form", StringComparison.Ordinal) ? "s" : "")} from backpropagation by {worst:G3} (largest |value| {scale:G3}) " +
                      $"on channels {string.Join(", ", check)}";
             return null;
         }

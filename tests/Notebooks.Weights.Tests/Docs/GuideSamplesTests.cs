@@ -29,7 +29,7 @@ public class GuideSamplesTests
             .Select(m => m.Groups[1].Value.TrimEnd('\n')).ToList();
 
     [Fact]
-    public void EveryCSharpBlockOfTheGuideRunsInOrderOnTheDefaultModel()
+    public async Task EveryCSharpBlockOfTheGuideRunsInOrderOnTheDefaultModel()
     {
         KernelTestSupport.EnsurePacked();
         var blocks = Blocks(File.ReadAllText(RepoFile("docs/guide.md")), "csharp");
@@ -39,7 +39,7 @@ public class GuideSamplesTests
         const string check = "string.Join(\";\", string.Join(\",\", W12.shape), System.IO.File.Exists(reportPath), " +
                              "model.WeightsHash == Notebooks.Weights.Models.ModelRegistry.Load(\"default\").WeightsHash)";
         var nb = KernelTestSupport.Notebook([$"#i \"nuget: {KernelTestSupport.PackagesFolder}\"\n" + blocks[0], .. blocks.Skip(1), check]);
-        var result = Task.Run(() => NotebookRunner.RunAsync(nb)).GetAwaiter().GetResult();
+        var result = await Task.Run(() => NotebookRunner.RunAsync(nb));
         Assert.True(result.Succeeded, $"{result.Error?.Message}\n--- block ---\n{(result.Error is { } e ? nb.Elements[e.CellNumber - 1].Contents : "")}");
         Assert.Equal(blocks.Count + 1, result.CellsRun);
         // W12 is [5, 5, 64, 96]; the report was written; the sample restores the edited weight (the model ends with its shipped weights).

@@ -15,24 +15,21 @@ public sealed class EdgesProvider : IModelProvider
     public VisionModel Load(string nameOrPath) => RenderTests.EdgeModel();
 }
 
-public class CacheAndCliTests : IDisposable
+public class CacheAndCliTests() : TempDirectoryTest("fvcache-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("fvcache-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     static readonly FeatureVisSettings Small = new(Size: 24, Steps: 4);
 
     [Fact]
     public void SecondCallReadsTheCachedPngsAndMissingUnitsRenderInOneBatch()
     {
         using var m = RenderTests.EdgeModel();
-        var cache = new FeatureVisCache(_dir);
+        var cache = new FeatureVisCache(Dir);
         var renders = new List<int>();
         var a = cache.GetOrRender(m, "conv2", [1, 3], Small, p => { if (p.Step == 1) renders.Add(p.Objective.Length); });
         Assert.Equal(new long[] { 2, 24, 24, 3 }, a.shape);
         Assert.Equal([2], renders);                                           // one batched render of both units
         var path = cache.PathFor(m, "conv2", 3, Small);
-        Assert.StartsWith(Path.Combine(_dir, m.WeightsHash, "conv2_3_"), path);
+        Assert.StartsWith(Path.Combine(Dir, m.WeightsHash, "conv2_3_"), path);
         Assert.True(File.Exists(path));
         var b = cache.GetOrRender(m, "conv2", [3, 1, 5], Small, p => { if (p.Step == 1) renders.Add(p.Objective.Length); });
         Assert.Equal([2, 1], renders);                                        // only unit 5 rendered
@@ -47,7 +44,7 @@ public class CacheAndCliTests : IDisposable
     public void ThePreReluTensorIsOptimizedSoUnitsDeadAtTheStartStillGetAPicture()
     {
         using var m = Notebooks.Weights.Models.ModelRegistry.Load("default");
-        var cache = new FeatureVisCache(_dir);
+        var cache = new FeatureVisCache(Dir);
         var post = Small with { PreRelu = false };
         Assert.Contains("conv2d2_pre_relu_5_", cache.PathFor(m, "conv2d2", 5, Small));
         Assert.Contains("conv2d2_5_", cache.PathFor(m, "conv2d2", 5, post));
@@ -59,16 +56,16 @@ public class CacheAndCliTests : IDisposable
         // tensor the same units do move, and so they do on the ReLU output with Lucid's redirected gradient (the default).
         var units = Enumerable.Range(0, 96).ToArray();
         var plain = post with { ReluGradientOverride = false };
-        var one = new FeatureVisCache(Path.Combine(_dir, "1")).GetOrRender(m, "conv2d2", units, plain with { Steps = 1 });
-        var four = new FeatureVisCache(Path.Combine(_dir, "4")).GetOrRender(m, "conv2d2", units, plain with { Steps = 4 });
+        var one = new FeatureVisCache(Path.Combine(Dir, "1")).GetOrRender(m, "conv2d2", units, plain with { Steps = 1 });
+        var four = new FeatureVisCache(Path.Combine(Dir, "4")).GetOrRender(m, "conv2d2", units, plain with { Steps = 4 });
         var dead = units.Where(u => one[u].eq(four[u]).all().item<bool>()).ToArray();
         Assert.NotEmpty(dead);
-        var red1 = new FeatureVisCache(Path.Combine(_dir, "r1")).GetOrRender(m, "conv2d2", dead, post with { Steps = 1 });
-        var red4 = new FeatureVisCache(Path.Combine(_dir, "r4")).GetOrRender(m, "conv2d2", dead, post with { Steps = 4 });
+        var red1 = new FeatureVisCache(Path.Combine(Dir, "r1")).GetOrRender(m, "conv2d2", dead, post with { Steps = 1 });
+        var red4 = new FeatureVisCache(Path.Combine(Dir, "r4")).GetOrRender(m, "conv2d2", dead, post with { Steps = 4 });
         for (int i = 0; i < dead.Length; i++)
             Assert.False(red1[i].eq(red4[i]).all().item<bool>(), $"conv2d2 unit {dead[i]}: its image did not move with the redirected ReLU gradient");
-        var pre1 = new FeatureVisCache(Path.Combine(_dir, "p1")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 1 });
-        var pre4 = new FeatureVisCache(Path.Combine(_dir, "p4")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 4 });
+        var pre1 = new FeatureVisCache(Path.Combine(Dir, "p1")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 1 });
+        var pre4 = new FeatureVisCache(Path.Combine(Dir, "p4")).GetOrRender(m, "conv2d2", dead, Small with { Steps = 4 });
         for (int i = 0; i < dead.Length; i++)
             Assert.False(pre1[i].eq(pre4[i]).all().item<bool>(), $"conv2d2 unit {dead[i]}: its pre-ReLU image did not move");
     }
@@ -77,8 +74,8 @@ public class CacheAndCliTests : IDisposable
     public void AUnitsImageDoesNotDependOnWhichUnitsShareItsBatch()
     {
         using var m = RenderTests.EdgeModel();
-        var alone = new FeatureVisCache(Path.Combine(_dir, "a")).GetOrRender(m, "conv2", [3], Small with { Steps = 6 });
-        var batched = new FeatureVisCache(Path.Combine(_dir, "b")).GetOrRender(m, "conv2", [1, 3, 4], Small with { Steps = 6 });
+        var alone = new FeatureVisCache(Path.Combine(Dir, "a")).GetOrRender(m, "conv2", [3], Small with { Steps = 6 });
+        var batched = new FeatureVisCache(Path.Combine(Dir, "b")).GetOrRender(m, "conv2", [1, 3, 4], Small with { Steps = 6 });
         // Same per-unit seed and transform draws; only float rounding of batched convolutions may differ (then 8-bit PNG).
         Assert.True(alone[0].sub(batched[1]).abs().max().item<float>() <= 2 / 255f + 1e-6);
         Assert.False(batched[0].eq(batched[1]).all().item<bool>());
@@ -88,13 +85,13 @@ public class CacheAndCliTests : IDisposable
     public void BadUnitsAndHostedOptionsGiveClearErrors()
     {
         using var m = RenderTests.EdgeModel();
-        var cache = new FeatureVisCache(_dir);
+        var cache = new FeatureVisCache(Dir);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => cache.GetOrRender(m, "conv2", [6], Small));
         Assert.Contains("Unit 6 is out of range: layer 'conv2' of edges has 6 channels (0..5)", e.Message);
         Assert.Throws<UnknownLayerException>(() => cache.GetOrRender(m, "conv3", [0], Small));
         var e2 = Assert.Throws<ArgumentException>(() => cache.GetOrRender(m, "fc", [0], Small with { Objective = UnitObjective.Neuron }));
         Assert.Contains("spatial extent", e2.Message);
-        var hosted = new FeatureVisCache(_dir) { UseLucidHosted = true };
+        var hosted = new FeatureVisCache(Dir) { UseLucidHosted = true };
         var e3 = Assert.Throws<ArgumentException>(() => hosted.GetOrRender(m, "conv2", [0], Small));
         Assert.Contains("only for InceptionV1", e3.Message);
     }
@@ -123,7 +120,7 @@ public class CacheAndCliTests : IDisposable
             }
         });
         using var m = InceptionV1Model.Create();
-        var cache = new FeatureVisCache(_dir) { UseLucidHosted = true, LucidBaseUrl = prefix };
+        var cache = new FeatureVisCache(Dir) { UseLucidHosted = true, LucidBaseUrl = prefix };
         var img = cache.GetLucidHosted(m, "mixed3a", 147);
         Assert.Equal(new long[] { 16, 16, 3 }, img.shape);
         Assert.Equal(0.5, img.mean().item<float>(), 1);
@@ -132,20 +129,20 @@ public class CacheAndCliTests : IDisposable
         var e404 = Assert.Throws<IOException>(() => cache.GetLucidHosted(m, "mixed3a", 148));
         Assert.Contains("HTTP 404", e404.Message);
         listener.Stop();
-        var offline = new FeatureVisCache(_dir) { UseLucidHosted = true, LucidBaseUrl = $"http://127.0.0.1:{port}/nothing/" };
+        var offline = new FeatureVisCache(Dir) { UseLucidHosted = true, LucidBaseUrl = $"http://127.0.0.1:{port}/nothing/" };
         var e = Assert.Throws<IOException>(() => offline.GetLucidHosted(m, "mixed3a", 1));
         Assert.Contains("Are you offline?", e.Message);
-        Assert.Throws<InvalidOperationException>(() => new FeatureVisCache(_dir).GetLucidHosted(m, "mixed3a", 1));
+        Assert.Throws<InvalidOperationException>(() => new FeatureVisCache(Dir).GetLucidHosted(m, "mixed3a", 1));
     }
 
     [Fact]
     public void FeatureVisVerbWritesOnePngPerUnit()
     {
         var models = new ModelRegistry([new EdgesProvider()]);
-        var outDir = Path.Combine(_dir, "out");
+        var outDir = Path.Combine(Dir, "out");
         var so = new StringWriter(); var se = new StringWriter();
         int rc = CliHost.Run(["featurevis", "--model", "fv-test-edges", "--layer", "conv2", "--units", "0,2", "--steps", "3", "--size", "24",
-                              "--cache", Path.Combine(_dir, "c"), "--out", outDir], so, se, models);
+                              "--cache", Path.Combine(Dir, "c"), "--out", outDir], so, se, models);
         Assert.True(rc == 0, se.ToString());
         foreach (var u in new[] { 0, 2 })
         {
@@ -164,18 +161,18 @@ public class CacheAndCliTests : IDisposable
     [Fact]
     public void FeatureVisVerbOptimizesThePreReluTensorUnlessToldNot()
     {
-        var cacheDir = Path.Combine(_dir, "c");
+        var cacheDir = Path.Combine(Dir, "c");
         var so = new StringWriter(); var se = new StringWriter();
         Assert.Equal(0, CliHost.Run(["featurevis", "--model", "default", "--layer", "conv2d2", "--units", "3", "--steps", "1", "--size", "16",
-                                     "--cache", cacheDir, "--out", Path.Combine(_dir, "a")], so, se));
+                                     "--cache", cacheDir, "--out", Path.Combine(Dir, "a")], so, se));
         Assert.Contains("optimizing conv2d2_pre_relu", se.ToString());
         Assert.Single(Directory.GetFiles(cacheDir, "conv2d2_pre_relu_3_*.png", SearchOption.AllDirectories));
         se = new StringWriter();
         Assert.Equal(0, CliHost.Run(["featurevis", "--model", "default", "--layer", "conv2d2", "--units", "3", "--steps", "1", "--size", "16",
-                                     "--no-pre-relu", "--cache", cacheDir, "--out", Path.Combine(_dir, "b")], so, se));
+                                     "--no-pre-relu", "--cache", cacheDir, "--out", Path.Combine(Dir, "b")], so, se));
         Assert.DoesNotContain("optimizing", se.ToString());
         Assert.Single(Directory.GetFiles(cacheDir, "conv2d2_3_*.png", SearchOption.AllDirectories));
-        Assert.True(File.Exists(Path.Combine(_dir, "b", "conv2d2_3.png")));
+        Assert.True(File.Exists(Path.Combine(Dir, "b", "conv2d2_3.png")));
     }
 
     [Fact]

@@ -4,19 +4,15 @@ using Notebooks.Weights.Tests.Cli;
 namespace Notebooks.Weights.Tests.Interactions;
 
 [Collection("WeightsSerial")]
-public sealed class InteractionVerbTests : IDisposable
+public sealed class InteractionVerbTests() : TempDirectoryTest("interaction-verb-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("interaction-verb-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public void WritesACardForGeneratedScenesAndRefusesBadInput()
     {
-        var images = Path.Combine(_dir, "scenes");
+        var images = Path.Combine(Dir, "scenes");
         Directory.CreateDirectory(images);
         ImageFolderTests.WriteScenes(images, 6).Dispose();
-        var page = Path.Combine(_dir, "card.html");
+        var page = Path.Combine(Dir, "card.html");
         var (code, stdout, stderr) = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:12", "--to", "conv2d2:7",
             "--images", images, "--top", "5", "--factors", "2", "--best-steps", "4", "--out", page);
         Assert.True(code == 0, stderr);
@@ -30,7 +26,7 @@ public sealed class InteractionVerbTests : IDisposable
         var bad = CliRun.Run("interaction", "--model", "default", "--from", "conv2d1:64", "--to", "conv2d2:7", "--no-best", "--out", page);
         Assert.Equal(1, bad.Code);
         Assert.Contains("unit 64 is out of range for layer 'conv2d1'", bad.Err);
-        var empty = Path.Combine(_dir, "empty");
+        var empty = Path.Combine(Dir, "empty");
         Directory.CreateDirectory(empty);
         // With the best case on: the folder fails before any long computation (nothing computed, nothing written).
         File.Delete(page);

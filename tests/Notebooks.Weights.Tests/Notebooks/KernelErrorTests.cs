@@ -10,14 +10,14 @@ namespace Notebooks.Weights.Tests.NotebookTests;
 public class KernelErrorTests
 {
     [Fact]
-    public void Compile_error_names_the_cell_its_source_line_and_the_compiler_message_and_keeps_earlier_outputs()
+    public async Task Compile_error_names_the_cell_its_source_line_and_the_compiler_message_and_keeps_earlier_outputs()
     {
         var doc = Notebook(
             "Console.WriteLine(\"before\");\n6 * 7",
             null,
             "// a comment\nvar x = 1;\nvar y = undefinedName + x;",
             "Console.WriteLine(\"never\");");
-        var result = Task.Run(() => NotebookRunner.RunAsync(doc)).GetAwaiter().GetResult();
+        var result = await Task.Run(() => NotebookRunner.RunAsync(doc));
         var e = Assert.IsType<NotebookCellException>(result.Error);
         Assert.Equal(3, e.CellNumber);
         Assert.Equal(3, e.Line);
@@ -57,22 +57,22 @@ public class KernelErrorTests
     }
 
     [Fact]
-    public void Parameters_are_injected_after_the_parameters_cell_with_the_declared_types()
+    public async Task Parameters_are_injected_after_the_parameters_cell_with_the_declared_types()
     {
         var doc = Notebook("var name = \"x\";\nint steps = 3;\ndouble[] rates = { 1 };", "$\"{name}:{steps}:{string.Join(',', rates)}\"");
         doc.Elements[0].Metadata = new Dictionary<string, object> { ["tags"] = new object[] { NotebookParameters.ParametersTag } };
-        var result = Task.Run(() => NotebookRunner.RunAsync(doc, new NotebookRunOptions
+        var result = await Task.Run(() => NotebookRunner.RunAsync(doc, new NotebookRunOptions
         {
             Parameters = [new("steps", "12"), new("name", "a \"b\""), new("rates", "0.5,2")],
-        })).GetAwaiter().GetResult();
+        }));
         Assert.True(result.Succeeded, result.Error?.Message);
         Assert.Equal(3, doc.Elements.Count);
         Assert.Equal([NotebookParameters.InjectedTag], NotebookRunner.Tags(doc.Elements[1]));
         Assert.Equal("a \"b\":12:0.5,2", NotebookHtml.DataText(Data(doc.Elements[2].Outputs.Single())!, "text/plain"));
         var other = Notebook("int steps = 3;");
         other.Elements[0].Metadata = new Dictionary<string, object> { ["tags"] = new object[] { NotebookParameters.ParametersTag } };
-        var bad = Assert.Throws<ArgumentException>(() => Task.Run(() => NotebookRunner.RunAsync(other,
-            new NotebookRunOptions { Parameters = [new("step", "4")] })).GetAwaiter().GetResult());
+        var bad = await Assert.ThrowsAsync<ArgumentException>(() => Task.Run(() => NotebookRunner.RunAsync(other,
+            new NotebookRunOptions { Parameters = [new("step", "4")] })));
         Assert.Contains("declares no variable 'step'", bad.Message);
         Assert.Contains("nearest: steps", bad.Message);
     }

@@ -24,11 +24,11 @@ public class PackageOrderTests
     [Theory]
     [InlineData("#r \"nuget: Notebooks.Weights, *-*\"")]
     [InlineData("#r \"nuget: Notebooks.Weights.Interactive, *-*\"\n#r \"nuget: Notebooks.Weights, *-*\"")]
-    public void Either_package_first_gives_raw_torchsharp_and_html_views(string packageLines)
+    public async Task Either_package_first_gives_raw_torchsharp_and_html_views(string packageLines)
     {
         EnsurePacked();
         var doc = Notebook([Source(packageLines), .. Checks]);
-        var result = Task.Run(() => NotebookRunner.RunAsync(doc)).GetAwaiter().GetResult();
+        var result = await Task.Run(() => NotebookRunner.RunAsync(doc));
         Assert.True(result.Succeeded, result.Error?.Message);
         AssertChecks(doc.Elements.Skip(1).Select(c => Html(c.Outputs.Single())!).ToList());
     }

@@ -106,12 +106,12 @@ public partial class ToolAgreementTests
     [Theory]
     [InlineData("#r \"nuget: Notebooks.Weights, *-*\"")]
     [InlineData("#r \"nuget: Notebooks.Weights.Interactive, *-*\"\n#r \"nuget: Notebooks.Weights, *-*\"")]
-    public void The_tool_runs_either_package_first_and_agrees_with_the_in_process_kernel(string packageLines)
+    public async Task The_tool_runs_either_package_first_and_agrees_with_the_in_process_kernel(string packageLines)
     {
         EnsurePacked();
         string[] cells = [PackageOrderTests.Source(packageLines), .. PackageOrderTests.Checks, "Console.WriteLine(\"out\");\n\"text\""];
         var doc = Notebook(cells);
-        var inProcess = Task.Run(() => NotebookRunner.RunAsync(doc, new NotebookRunOptions { WorkingDirectory = NotebooksFolder })).GetAwaiter().GetResult();
+        var inProcess = await Task.Run(() => NotebookRunner.RunAsync(doc, new NotebookRunOptions { WorkingDirectory = NotebooksFolder }));
         Assert.True(inProcess.Succeeded, inProcess.Error?.Message);
 
         using var tool = new StdioTool(NotebooksFolder);

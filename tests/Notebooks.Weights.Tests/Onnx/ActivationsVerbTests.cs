@@ -13,18 +13,14 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// <c>weights activations</c>: the .npy files it writes for friendly aliases and raw node names equal ONNX Runtime's
 /// values of those nodes on the same input (.npy and .png inputs), to 1e-4 relative; bad inputs give clear errors.
 /// </summary>
-public sealed class ActivationsVerbTests : IDisposable
+public sealed class ActivationsVerbTests() : TempDirectoryTest("nw-activations-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("nw-activations-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
-
-    /// <summary>Runs the verb on <paramref name="input"/> and checks every written layer against ONNX Runtime.</summary>
+    /// <summary>Runs the verb on <paramref name="inFile"/> and checks every written layer against ONNX Runtime.</summary>
     void CheckAgainstOrt(string fixture, string inFile, float[] ortInput, long[] shape, string[] layers)
     {
         var path = Fixture(fixture);
         var onnx = OnnxModel.Load(path);
-        var outDir = Path.Combine(_dir, "out");
+        var outDir = Path.Combine(Dir, "out");
         var (code, stdout, stderr) = CliRun.Run("activations", "--model", path, "--layer", string.Join(",", layers), "--in", inFile, "--out", outDir);
         Assert.True(code == 0, stderr);
         var outputs = layers.ToDictionary(l => l, l => onnx.Nodes.Single(n => n.Name == (onnx.LayerAliases.TryGetValue(l, out var real) ? real : l)).Output);
@@ -49,7 +45,7 @@ public sealed class ActivationsVerbTests : IDisposable
         using var scope = NewDisposeScope();
         long[] shape = [1, 3, 64, 64];
         var x = RandomInput(shape, seed: 5);
-        var inFile = Path.Combine(_dir, "x.npy");
+        var inFile = Path.Combine(Dir, "x.npy");
         Npy.Save(inFile, x, shape);
         CheckAgainstOrt("torchvision/shufflenet_v2_opset13.onnx", inFile, x, shape, ["stage2", "stage3.0", "/conv1/conv1.0/Conv", "conv5"]);
     }
@@ -60,7 +56,7 @@ public sealed class ActivationsVerbTests : IDisposable
         using var scope = NewDisposeScope();
         long[] shape = [1, 3, 64, 64];
         var img = rand(64, 64, 3, generator: new Generator(3));
-        var inFile = Path.Combine(_dir, "x.png");
+        var inFile = Path.Combine(Dir, "x.png");
         ImageFiles.SavePng(img, inFile);
         var decoded = ImageFiles.Load(inFile).permute(2, 0, 1).contiguous().data<float>().ToArray();
         CheckAgainstOrt("torchvision/mobilenet_v3_small_opset17.onnx", inFile, decoded, shape, ["features.1", "features.4"]);
@@ -70,23 +66,23 @@ public sealed class ActivationsVerbTests : IDisposable
     public void BadInputsGiveClearErrors()
     {
         var model = Fixture("torchvision/shufflenet_v2_opset13.onnx");
-        var good = Path.Combine(_dir, "x.npy");
+        var good = Path.Combine(Dir, "x.npy");
         Npy.Save(good, new float[3 * 64 * 64], 3, 64, 64);
-        var (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage9", "--in", good, "--out", _dir);
+        var (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage9", "--in", good, "--out", Dir);
         Assert.Equal(1, code);
         Assert.Contains("stage9", stderr);
         Assert.Contains("stage2", stderr); // nearest names
-        var gray = Path.Combine(_dir, "gray.npy");
+        var gray = Path.Combine(Dir, "gray.npy");
         Npy.Save(gray, new float[64 * 64], 1, 1, 64, 64);
-        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage2", "--in", gray, "--out", _dir);
+        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage2", "--in", gray, "--out", Dir);
         Assert.Equal(1, code);
         Assert.Contains("has 1 channels; the model takes 3 (NCHW)", stderr);
-        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage2", "--in", Path.Combine(_dir, "missing.npy"), "--out", _dir);
+        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "stage2", "--in", Path.Combine(Dir, "missing.npy"), "--out", Dir);
         Assert.Equal(1, code);
         Assert.Contains("--in: file not found", stderr);
-        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "a/b,a_b", "--in", good, "--out", _dir);
+        (code, _, stderr) = CliRun.Run("activations", "--model", model, "--layer", "a/b,a_b", "--in", good, "--out", Dir);
         Assert.Equal(2, code);
         Assert.Contains("would both be written to a_b.npy", stderr);
-        Assert.DoesNotContain(Directory.GetFiles(_dir, "*.npy"), f => !f.EndsWith("x.npy") && !f.EndsWith("gray.npy"));
+        Assert.DoesNotContain(Directory.GetFiles(Dir, "*.npy"), f => !f.EndsWith("x.npy") && !f.EndsWith("gray.npy"));
     }
 }

@@ -11,11 +11,8 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// What expanded weights of an ONNX export mean: Clip (exported ReLU6) keeps its real gradient unless linearized as
 /// identity, and BatchNormalization folded into convolutions by PyTorch's exporter is detected and named.
 /// </summary>
-public sealed class ExpandedWeightsSemanticsTests : IDisposable
+public sealed class ExpandedWeightsSemanticsTests() : TempDirectoryTest("nw-semantics-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("nw-semantics-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     /// <summary>
     /// x → Conv(W1, b1) = layer1 → Clip(0, 6) → Conv(W2) = layer2. On the zero image layer1 is b1 everywhere:
     /// channel 0 at 1 (inside the clamp), channel 1 at 7 (clipped above), channel 2 at −1 (clipped below). With a 3×3
@@ -29,7 +26,7 @@ public sealed class ExpandedWeightsSemanticsTests : IDisposable
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 3, 8, 8)
             .Init("W1", new float[3 * 3], 3, 3, 1, 1).Init("b1", [1f, 7f, -1f], 3).Init("lo", [0f]).Init("hi", [6f]).Init("W2", w2, 2, 3, 3, 3)
             .Node("Conv", "conv1", ["x", "W1", "b1"], ["a"]).Node("Clip", "relu6", ["a", "lo", "hi"], ["b"])
-            .Node("Conv", "conv2", ["b", "W2"], ["y"]).Output("y").Save(Path.Combine(_dir, "clip.onnx"));
+            .Node("Conv", "conv2", ["b", "W2"], ["y"]).Output("y").Save(Path.Combine(Dir, "clip.onnx"));
         using var model = OnnxModel.Load(path).ToVisionModel();
         var W2 = tensor(w2).reshape(2, 3, 3, 3).permute(2, 3, 1, 0); // [i, j, c, o]
         using var kept = ExpandedWeights.Get(model, "conv1", "conv2", width: 3);
@@ -57,7 +54,7 @@ public sealed class ExpandedWeightsSemanticsTests : IDisposable
         Assert.DoesNotContain(dense, s => s!.EndsWith(".conv2"));
         // Not a PyTorch export: unknown.
         var other = new OnnxWriter().Input("x", 1, 1, 4, 4).Init("w", [1f], 1, 1, 1, 1).Init("b", [0f], 1)
-            .Node("Conv", "c", ["x", "w", "b"], ["y"]).Output("y").Save(Path.Combine(_dir, "other.onnx"));
+            .Node("Conv", "c", ["x", "w", "b"], ["y"]).Output("y").Save(Path.Combine(Dir, "other.onnx"));
         Assert.Null(OnnxBatchNormFolding.Find(OnnxModel.Load(other)));
     }
 

@@ -9,11 +9,8 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// Graphs exported at batch 1 with the batch baked into a Reshape's target shape (the ShuffleNetV2 fixture's channel
 /// shuffle) compute one image at a time; a larger batch gets an error that says so and names the node.
 /// </summary>
-public sealed class FixedBatchReshapeTests : IDisposable
+public sealed class FixedBatchReshapeTests() : TempDirectoryTest("nw-fixed-batch-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("nw-fixed-batch-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     [Fact]
     public void ReshapeWithBakedBatchOneSaysSoForLargerBatches()
     {
@@ -22,7 +19,7 @@ public sealed class FixedBatchReshapeTests : IDisposable
             .InitInt64("s1", [1, 2, 2, 3, 3], 5).InitInt64("s2", [1, 4, 3, 3], 4)
             .Node("Reshape", "split_groups", ["x", "s1"], ["a"])
             .Node("Transpose", "shuffle", ["a"], ["b"], ("perm", new long[] { 0, 2, 1, 3, 4 }))
-            .Node("Reshape", "merge", ["b", "s2"], ["y"]).Output("y").Save(Path.Combine(_dir, "shuffle.onnx"));
+            .Node("Reshape", "merge", ["b", "s2"], ["y"]).Output("y").Save(Path.Combine(Dir, "shuffle.onnx"));
         using var model = OnnxModel.Load(path).ToVisionModel();
         using var scope = NewDisposeScope();
         var one = arange(36, dtype: float32).reshape(1, 4, 3, 3);

@@ -13,11 +13,8 @@ namespace Notebooks.Weights.Tests.Onnx;
 /// max pooling) and on a written graph with BatchNormalization, average pooling and Sub; and where it must decline.
 /// </summary>
 [Collection("WeightsSerial")]
-public sealed class GraphClosedFormExpandedWeightsTests : IDisposable
+public sealed class GraphClosedFormExpandedWeightsTests() : TempDirectoryTest("nw-graph-closed-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("nw-graph-closed-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
-
     static void AssertClosedFormEqualsBackprop(VisionModel model, string l1, string l2, int width)
     {
         using var scope = NewDisposeScope();
@@ -63,7 +60,7 @@ public sealed class GraphClosedFormExpandedWeightsTests : IDisposable
             .Node("AveragePool", "pool", ["r"], ["p"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 1, 1, 1 }))
             .Node("Conv", "conv2", ["p", "W2"], ["c2"])
             .Node("Conv", "conv3", ["p", "W3"], ["c3"], ("pads", new long[] { 1, 1, 1, 1 }))
-            .Node("Sub", "sub", ["c2", "c3"], ["y"]).Output("y").Save(Path.Combine(_dir, "bn.onnx"));
+            .Node("Sub", "sub", ["c2", "c3"], ["y"]).Output("y").Save(Path.Combine(Dir, "bn.onnx"));
         using var model = OnnxModel.Load(path).ToVisionModel();
         AssertClosedFormEqualsBackprop(model, "conv1", "sub", 11);
     }

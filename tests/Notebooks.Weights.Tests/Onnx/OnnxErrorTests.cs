@@ -4,13 +4,9 @@ using static Notebooks.Weights.Tests.Onnx.OnnxTestSupport;
 namespace Notebooks.Weights.Tests.Onnx;
 
 /// <summary>Bad files give errors that name the file and say what is wrong and where (byte offset, tensor, op, node).</summary>
-public sealed class OnnxErrorTests : IDisposable
+public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("nw-onnx-err-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    string Write(string name, byte[] bytes) { var p = Path.Combine(_dir, name); File.WriteAllBytes(p, bytes); return p; }
+    string Write(string name, byte[] bytes) { var p = Path.Combine(Dir, name); File.WriteAllBytes(p, bytes); return p; }
 
     static OnnxWriter ReluModel(int opset = 13) =>
         new OnnxWriter { Opset = opset }.Input("x", 1, 2, 3, 3).Node("Relu", "relu_node", ["x"], ["y"]).Output("y");
@@ -42,6 +38,24 @@ public sealed class OnnxErrorTests : IDisposable
     }
 
     [Fact]
+    public void LengthsPastTheEnclosingMessageOrTheFileAreReportedWithTheirOffset()
+    {
+        // The node's op_type "Relu" (tag 0x22, length 4) claims more bytes than its NodeProto holds (still inside the file).
+        var bytes = ReluModel().ToBytes();
+        int at = IndexOf(bytes, [0x22, 0x04, (byte)'R', (byte)'e', (byte)'l', (byte)'u']);
+        Assert.True(at > 0);
+        int claimed = Math.Min(127, bytes.Length - at - 2);
+        bytes[at + 1] = (byte)claimed;
+        var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(Write("long-string.onnx", bytes)));
+        Assert.Matches($@"byte offset {at + 1}: field declares {claimed} bytes but only \d+ remain in its enclosing message", e.Message);
+        // ModelProto.producer_name (field 2) declares 5 bytes; the file ends after 2 of them.
+        var shortFile = Write("short.onnx", [0x12, 0x05, (byte)'a', (byte)'b']);
+        var e2 = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(shortFile));
+        Assert.Contains("truncated", e2.Message);
+        Assert.Contains("byte offset 1: field declares 5 bytes but only 2 remain", e2.Message);
+    }
+
+    [Fact]
     public void NonOnnxFilesAreRejectedClearly()
     {
         var text = Write("notes.onnx", "this is not a model\n"u8.ToArray());
@@ -52,28 +66,28 @@ public sealed class OnnxErrorTests : IDisposable
         // Valid protobuf, but no graph.
         var noGraph = Write("nograph.onnx", [0x08, 0x07]);
         Assert.Contains("has no graph", Assert.Throws<InvalidDataException>(() => OnnxModel.Load(noGraph)).Message);
-        var missing = Path.Combine(_dir, "absent.onnx");
+        var missing = Path.Combine(Dir, "absent.onnx");
         Assert.Contains("absent.onnx", Assert.Throws<FileNotFoundException>(() => OnnxModel.Load(missing)).Message);
     }
 
     [Fact]
     public void MissingExternalDataFileIsNamed()
     {
-        var path = Path.Combine(_dir, "resnet_opset17_external.onnx");
+        var path = Path.Combine(Dir, "resnet_opset17_external.onnx");
         File.Copy(Fixture("resnet_opset17_external.onnx"), path);
         var e = Assert.Throws<FileNotFoundException>(() => OnnxModel.Load(path));
         Assert.Contains("External data file 'resnet_opset17_external.data'", e.Message);
         Assert.Contains("tensor '", e.Message);
-        Assert.Equal(Path.Combine(_dir, "resnet_opset17_external.data"), e.FileName);
+        Assert.Equal(Path.Combine(Dir, "resnet_opset17_external.data"), e.FileName);
     }
 
     [Fact]
     public void ShortExternalDataFileIsReported()
     {
-        var path = Path.Combine(_dir, "resnet_opset17_external.onnx");
+        var path = Path.Combine(Dir, "resnet_opset17_external.onnx");
         File.Copy(Fixture("resnet_opset17_external.onnx"), path);
         var data = File.ReadAllBytes(Fixture("resnet_opset17_external.data"));
-        File.WriteAllBytes(Path.Combine(_dir, "resnet_opset17_external.data"), data[..1000]);
+        File.WriteAllBytes(Path.Combine(Dir, "resnet_opset17_external.data"), data[..1000]);
         var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(path));
         Assert.Contains("runs past the end of", e.Message);
         Assert.Contains("(1000 bytes)", e.Message);
@@ -83,7 +97,7 @@ public sealed class OnnxErrorTests : IDisposable
     public void UnknownOperatorNamesOpAndNode()
     {
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).Node("Relu", "r", ["x"], ["a"])
-            .Node("Mystery", "the_mystery_node", ["a"], ["y"]).Output("y").Save(Path.Combine(_dir, "mystery.onnx"));
+            .Node("Mystery", "the_mystery_node", ["a"], ["y"]).Output("y").Save(Path.Combine(Dir, "mystery.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains("1 unsupported ONNX operator (1 node): Mystery ×1 (first: 'the_mystery_node')", e.Message);
         Assert.Contains("Supported operators: Abs, Add,", e.Message);
@@ -95,7 +109,7 @@ public sealed class OnnxErrorTests : IDisposable
     {
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).Node("Celu", "c1", ["x"], ["a"]).Node("Relu", "r", ["a"], ["b"])
             .Node("Einsum", "e1", ["b"], ["c"], ("equation", "ij->ij")).Node("Celu", "c2", ["c"], ["d"]).Node("Celu", "c3", ["d"], ["e"])
-            .DomainNode("com.microsoft", "FusedConv", "fc", ["e"], ["y"]).Output("y").Save(Path.Combine(_dir, "many.onnx"));
+            .DomainNode("com.microsoft", "FusedConv", "fc", ["e"], ["y"]).Output("y").Save(Path.Combine(Dir, "many.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains("uses 3 unsupported ONNX operators (5 nodes): Celu ×3 (first: 'c1'); Einsum ×1 (first: 'e1'); com.microsoft:FusedConv ×1 (first: 'fc').", e.Message);
         Assert.Contains("Only the standard ai.onnx domain is supported.", e.Message);
@@ -105,7 +119,7 @@ public sealed class OnnxErrorTests : IDisposable
     public void CustomDomainOperatorIsRejected()
     {
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).DomainNode("com.example", "Relu", "custom_relu", ["x"], ["y"]).Output("y")
-            .Save(Path.Combine(_dir, "domain.onnx"));
+            .Save(Path.Combine(Dir, "domain.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains("com.example:Relu ×1 (first: 'custom_relu')", e.Message);
         Assert.Contains("Only the standard ai.onnx domain is supported.", e.Message);
@@ -116,7 +130,7 @@ public sealed class OnnxErrorTests : IDisposable
     {
         foreach (var opset in new[] { 6, 19 })
         {
-            var path = ReluModel(opset).Save(Path.Combine(_dir, $"opset{opset}.onnx"));
+            var path = ReluModel(opset).Save(Path.Combine(Dir, $"opset{opset}.onnx"));
             var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
             Assert.Contains($"uses ai.onnx opset {opset}; this importer supports opsets 7 to 18", e.Message);
         }
@@ -127,13 +141,13 @@ public sealed class OnnxErrorTests : IDisposable
     {
         var pool = new OnnxWriter { Opset = 12 }.Input("x", 1, 2, 4, 4)
             .Node("MaxPool", "pool", ["x"], ["y", "idx"], ("kernel_shape", new long[] { 2, 2 })).Output("y").Output("idx", 7)
-            .Save(Path.Combine(_dir, "indices.onnx"));
+            .Save(Path.Combine(Dir, "indices.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(pool));
         Assert.Contains("node 'pool' (MaxPool)", e.Message);
         Assert.Contains("output 1 ('idx') is used", e.Message);
 
         var dangling = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 4, 4).Node("Add", "add", ["x", "ghost"], ["y"]).Output("y")
-            .Save(Path.Combine(_dir, "dangling.onnx"));
+            .Save(Path.Combine(Dir, "dangling.onnx"));
         var e2 = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(dangling));
         Assert.Contains("node 'add' (Add)", e2.Message);
         Assert.Contains("reads 'ghost', which no node, initializer or graph input produces", e2.Message);
@@ -153,7 +167,7 @@ public sealed class OnnxErrorTests : IDisposable
     public void UnsupportedAttributeValuesNameTheNode()
     {
         var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 4, 4)
-            .Node("Pad", "wrap_pad", ["x"], ["y"], ("mode", "wrap")).Output("y").Save(Path.Combine(_dir, "wrap.onnx"));
+            .Node("Pad", "wrap_pad", ["x"], ["y"], ("mode", "wrap")).Output("y").Save(Path.Combine(Dir, "wrap.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains("node 'wrap_pad' (Pad)", e.Message);
         Assert.Contains("Pad mode 'wrap'", e.Message);

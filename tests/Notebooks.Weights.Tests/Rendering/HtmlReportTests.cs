@@ -4,30 +4,25 @@ using static Notebooks.Weights.Tests.Rendering.RenderTestUtil;
 
 namespace Notebooks.Weights.Tests.Rendering;
 
-public class HtmlReportTests
+public class HtmlReportTests() : TempDirectoryTest("nw-report-")
 {
     [Fact]
     public void Saved_report_is_one_self_contained_page_with_escaped_text()
     {
-        var dir = Directory.CreateTempSubdirectory("nw-report-");
-        try
-        {
-            var report = new HtmlReport("Weights <test>")
-                .AddHeading("mixed3b:379 & friends")
-                .AddText("weights to previous layer:\n<none>")
-                .Add(WeightColorScale.Heatmap(tensor(new float[] { 1, -1 }).view(1, 2)).Image.With(displayWidth: 64, label: "w"));
-            var path = report.Save(Path.Combine(dir.FullName, "sub", "r.html"));
-            var html = File.ReadAllText(path);
-            var doc = Parse(html);
-            Assert.Equal("Weights <test>", doc.Title);
-            Assert.Equal("mixed3b:379 & friends", doc.QuerySelector("h2")!.TextContent);
-            Assert.Equal("weights to previous layer:\n<none>", doc.QuerySelector("p")!.TextContent);
-            Assert.Empty(doc.QuerySelectorAll("script"));
-            Assert.All(doc.QuerySelectorAll("img"), i => Assert.StartsWith("data:image/png;base64,", i.GetAttribute("src")));
-            using var bmp = DecodeDataUri(doc.QuerySelector("img")!.GetAttribute("src")!);
-            AssertPixel(bmp, 0, 0, Expected8(1)); AssertPixel(bmp, 1, 0, Expected8(-1));
-        }
-        finally { dir.Delete(true); }
+        var report = new HtmlReport("Weights <test>")
+            .AddHeading("mixed3b:379 & friends")
+            .AddText("weights to previous layer:\n<none>")
+            .Add(WeightColorScale.Heatmap(tensor(new float[] { 1, -1 }).view(1, 2)).Image.With(displayWidth: 64, label: "w"));
+        var path = report.Save(Path.Combine(Dir, "sub", "r.html"));
+        var html = File.ReadAllText(path);
+        var doc = Parse(html);
+        Assert.Equal("Weights <test>", doc.Title);
+        Assert.Equal("mixed3b:379 & friends", doc.QuerySelector("h2")!.TextContent);
+        Assert.Equal("weights to previous layer:\n<none>", doc.QuerySelector("p")!.TextContent);
+        Assert.Empty(doc.QuerySelectorAll("script"));
+        Assert.All(doc.QuerySelectorAll("img"), i => Assert.StartsWith("data:image/png;base64,", i.GetAttribute("src")));
+        using var bmp = DecodeDataUri(doc.QuerySelector("img")!.GetAttribute("src")!);
+        AssertPixel(bmp, 0, 0, Expected8(1)); AssertPixel(bmp, 1, 0, Expected8(-1));
     }
 
     [Fact]
@@ -45,21 +40,16 @@ public class HtmlReportTests
     [Fact]
     public void Local_plotly_is_embedded_once_for_offline_charts()
     {
-        var dir = Directory.CreateTempSubdirectory("nw-plotly-");
-        try
-        {
-            var js = Path.Combine(dir.FullName, "plotly.min.js");
-            File.WriteAllText(js, "window.Plotly={newPlot:function(){}}; var s='</script>';");
-            var chart = XPlot.Plotly.Chart.Plot(new XPlot.Plotly.Bar { y = new[] { 1.0 } });
-            var html = new HtmlReport().EmbedPlotly(js).Add(chart).Add(chart).ToHtml();
-            var doc = Parse(html);
-            Assert.StartsWith("window.Plotly=", doc.Head!.QuerySelector("script")!.TextContent);
-            Assert.Contains("var s='<\\/script>'", doc.Head!.QuerySelector("script")!.TextContent);
-            File.WriteAllText(js, "not plotly");
-            Assert.Throws<InvalidDataException>(() => new HtmlReport().EmbedPlotly(js));
-            Assert.Throws<FileNotFoundException>(() => new HtmlReport().EmbedPlotly(Path.Combine(dir.FullName, "none.js")));
-        }
-        finally { dir.Delete(true); }
+        var js = Path.Combine(Dir, "plotly.min.js");
+        File.WriteAllText(js, "window.Plotly={newPlot:function(){}}; var s='</script>';");
+        var chart = XPlot.Plotly.Chart.Plot(new XPlot.Plotly.Bar { y = new[] { 1.0 } });
+        var html = new HtmlReport().EmbedPlotly(js).Add(chart).Add(chart).ToHtml();
+        var doc = Parse(html);
+        Assert.StartsWith("window.Plotly=", doc.Head!.QuerySelector("script")!.TextContent);
+        Assert.Contains("var s='<\\/script>'", doc.Head!.QuerySelector("script")!.TextContent);
+        File.WriteAllText(js, "not plotly");
+        Assert.Throws<InvalidDataException>(() => new HtmlReport().EmbedPlotly(js));
+        Assert.Throws<FileNotFoundException>(() => new HtmlReport().EmbedPlotly(Path.Combine(Dir, "none.js")));
     }
 
     [Fact]

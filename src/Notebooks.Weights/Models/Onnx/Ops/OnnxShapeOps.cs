@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -232,7 +233,7 @@ internal static class OnnxShapeOps
             var steps = c.Opset >= 10 && OnnxOpContext.Opt(ins, 4) is { } st ? OnnxOps.Ints(st) : null;
             axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
             if (ends.Length != starts.Length || axes.Length != starts.Length || (steps is not null && steps.Length != starts.Length))
-                throw a.Invalid($"Slice has {starts.Length} starts, {ends.Length} ends, {axes.Length} axes and {steps?.Length.ToString() ?? "no"} steps; they must agree");
+                throw a.Invalid($"Slice has {starts.Length} starts, {ends.Length} ends, {axes.Length} axes and {steps?.Length.ToString(CultureInfo.InvariantCulture) ?? "no"} steps; they must agree");
             long rank = x.dim();
             for (int i = 0; i < starts.Length; i++)
             {

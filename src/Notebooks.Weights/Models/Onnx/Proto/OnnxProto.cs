@@ -133,7 +133,7 @@ internal static class OnnxProtoParser
 {
     public static OnnxModelProto ParseModel(byte[] bytes, string source)
     {
-        var r = new ProtoReader(bytes, 0, bytes.Length, source);
+        using var r = new ProtoReader(bytes, 0, bytes.Length, source);
         var m = new OnnxModelProto();
         while (!r.AtEnd)
         {
