@@ -51,7 +51,7 @@ namespace Notebooks.Weights.Cli
                 var unmatched = result.UnmatchedTokens;
                 if (verb is null)
                 {
-                    var word = unmatched.FirstOrDefault() ?? "";
+                    var word = unmatched.Count > 0 ? unmatched[0] : "";
                     stderr.WriteLine(word.Length == 0
                         ? $"{CommandPath(command)}: give a command." : $"{CommandPath(command)}: unknown command '{word}'.");
                     var names = command.Subcommands.Select(c => c.Name).ToList();

@@ -9,17 +9,17 @@ namespace Notebooks.Weights.Cli;
 public sealed class FeatureVisOptions : OptionGroup
 {
     /// <summary><c>--steps</c>.</summary>
-    public readonly Option<int> Steps = Opt.Steps(512, "optimization steps per image");
+    public Option<int> Steps { get; } = Opt.Steps(512, "optimization steps per image");
     /// <summary><c>--size</c>.</summary>
-    public readonly Option<int> Size = Opt.Int("--size", "image size in pixels", 128, min: 8);
+    public Option<int> Size { get; } = Opt.Int("--size", "image size in pixels", 128, min: 8);
     /// <summary><c>--seed</c>.</summary>
-    public readonly Option<int> Seed = Opt.Seed(0);
+    public Option<int> Seed { get; } = Opt.Seed(0);
     /// <summary><c>--objective</c>.</summary>
-    public readonly Option<string> Objective = Opt.Choice("--objective", "channel: mean of the unit's channel; neuron: its center position", "channel", "channel", "neuron");
+    public Option<string> Objective { get; } = Opt.Choice("--objective", "channel: mean of the unit's channel; neuron: its center position", "channel", "channel", "neuron");
     /// <summary><c>--no-pre-relu</c>.</summary>
-    public readonly Option<bool> NoPreRelu = Opt.Flag("--no-pre-relu", "optimize the layer itself, not its pre-ReLU tensor (Lucid's convention)");
+    public Option<bool> NoPreRelu { get; } = Opt.Flag("--no-pre-relu", "optimize the layer itself, not its pre-ReLU tensor (Lucid's convention)");
     /// <summary><c>--no-relu-override</c>.</summary>
-    public readonly Option<bool> NoReluOverride = Opt.Flag("--no-relu-override", "ordinary ReLU gradients from the first step (Lucid redirects them for the first 17 steps)");
+    public Option<bool> NoReluOverride { get; } = Opt.Flag("--no-relu-override", "ordinary ReLU gradients from the first step (Lucid redirects them for the first 17 steps)");
 
     /// <summary>The settings the options describe.</summary>
     public FeatureVisSettings Read(CliArgs args) =>

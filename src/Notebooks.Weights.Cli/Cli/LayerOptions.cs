@@ -4,9 +4,9 @@ namespace Notebooks.Weights.Cli;
 public sealed class LayerOptions : OptionGroup
 {
     /// <summary><c>--model</c>.</summary>
-    public readonly Option<string> Model = Opt.Model();
+    public Option<string> Model { get; } = Opt.Model();
     /// <summary><c>--layer</c>.</summary>
-    public readonly Option<string> Layer = Opt.Layer();
+    public Option<string> Layer { get; } = Opt.Layer();
 
     /// <summary>The parsed values.</summary>
     public (string Model, string Layer) Read(CliArgs args) => (args.Get(Model), args.Get(Layer));

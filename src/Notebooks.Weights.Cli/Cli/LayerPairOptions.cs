@@ -9,13 +9,13 @@ namespace Notebooks.Weights.Cli;
 public sealed class LayerPairOptions(bool modelRequired = true, bool layersRequired = true) : OptionGroup
 {
     /// <summary><c>--model</c>.</summary>
-    public readonly Option<string> Model = Opt.Model(required: modelRequired);
+    public Option<string> Model { get; } = Opt.Model(required: modelRequired);
     /// <summary><c>--from</c>: the earlier layer.</summary>
-    public readonly Option<string> From = Opt.From(layersRequired);
+    public Option<string> From { get; } = Opt.From(layersRequired);
     /// <summary><c>--to</c>: the later layer.</summary>
-    public readonly Option<string> To = Opt.To(layersRequired);
+    public Option<string> To { get; } = Opt.To(layersRequired);
     /// <summary><c>--width</c>.</summary>
-    public readonly Option<int> Width = Opt.Width(5);
+    public Option<int> Width { get; } = Opt.Width(5);
 
     /// <summary>The parsed values (model, from and to are null when optional and absent).</summary>
     public LayerPair Read(CliArgs args) => new(args.Get(Model), args.Get(From), args.Get(To), args.Get(Width));

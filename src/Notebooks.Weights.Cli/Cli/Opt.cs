@@ -38,10 +38,19 @@ public static class Opt
         IntList("--units", description, required);
 
     /// <summary><c>--from L1</c>: the earlier layer (a layer name; some verbs take <c>L1:unit</c>).</summary>
-    public static Option<string> From(bool required = true) => Text("--from", "the earlier layer (name, or LAYER:UNIT where the verb takes a unit)", required: required);
+    public static Option<string> From(bool required = true) => Text("--from", FromDescription, required: required);
+
+    /// <summary><c>--from L1</c> that may be left out (null when absent).</summary>
+    public static Option<string?> OptionalFrom() => OptionalText("--from", FromDescription);
+
+    const string FromDescription = "the earlier layer (name, or LAYER:UNIT where the verb takes a unit)";
+    const string ToDescription = "the later layer (name, or LAYER:UNIT where the verb takes a unit)";
 
     /// <summary><c>--to L2</c>: the later layer.</summary>
-    public static Option<string> To(bool required = true) => Text("--to", "the later layer (name, or LAYER:UNIT where the verb takes a unit)", required: required);
+    public static Option<string> To(bool required = true) => Text("--to", ToDescription, required: required);
+
+    /// <summary><c>--to L2</c> that may be left out (null when absent).</summary>
+    public static Option<string?> OptionalTo() => OptionalText("--to", ToDescription);
 
     /// <summary><c>--layer L</c>: a layer name (see <c>weights layers</c>).</summary>
     public static Option<string> Layer() => Text("--layer", "a layer name (see weights layers)", required: true);
@@ -56,7 +65,7 @@ public static class Opt
     public static Option<int> Batch(int defaultValue) => Int("--batch", "images per batch", defaultValue, min: 1);
 
     /// <summary><c>--cache DIR</c>: the feature-visualization cache folder.</summary>
-    public static Option<string?> Cache() => Text("--cache", "feature-visualization cache folder (default: the user cache)");
+    public static Option<string?> Cache() => OptionalText("--cache", "feature-visualization cache folder (default: the user cache)");
 
     /// <summary><c>--port P</c>: a TCP port, 0..65535 (0: any free port).</summary>
     public static Option<int?> Port() => OptionalInt("--port", "TCP port on 127.0.0.1 (0..65535; 0: any free port)", 0, 65535, "a port number 0..65535");
@@ -64,11 +73,20 @@ public static class Opt
     /// <summary>A flag: takes no value (never swallows the next token).</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
 
-    /// <summary>A text option.</summary>
-    public static Option<string> Text(string name, string description, string? defaultValue = null, bool required = false)
+    /// <summary>A text option (required, or absent-means-<paramref name="defaultValue"/>).</summary>
+    public static Option<string> Text(string name, string description, string? defaultValue = null, bool required = false) =>
+        TextOf<string>(name, description, defaultValue, required);
+
+    /// <summary>An optional text option: null when absent.</summary>
+    public static Option<string?> OptionalText(string name, string description) => TextOf<string?>(name, description, null, false);
+
+    /// <summary><c>--out PATH</c> that may be left out (null when absent).</summary>
+    public static Option<string?> OptionalOut(string description) => OptionalText("--out", description);
+
+    static Option<T> TextOf<T>(string name, string description, string? defaultValue, bool required) where T : class?
     {
-        var o = new Option<string>(name) { Description = description, Required = required };
-        if (defaultValue is not null) o.DefaultValueFactory = _ => defaultValue;
+        var o = new Option<T>(name) { Description = description, Required = required };
+        if (defaultValue is not null) o.DefaultValueFactory = _ => (T)(object)defaultValue;
         return o;
     }
 
@@ -130,8 +148,6 @@ public static class Opt
     public static Option<int[]?> IntList(string name, string description, bool required = false) => new(name)
     {
         Description = description, Required = required,
-        // Absent: null (all units), not the empty array System.CommandLine would give an array option.
-        DefaultValueFactory = _ => null,
         CustomParser = r =>
         {
             if (r.Tokens.Count == 0) return null;

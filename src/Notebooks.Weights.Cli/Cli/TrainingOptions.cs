@@ -10,11 +10,11 @@ public sealed class TrainingOptions : OptionGroup
 {
     static readonly TrainOptions Defaults = new();
     /// <summary><c>--seed</c>: weight init and data.</summary>
-    public readonly Option<int> Seed = Opt.Seed((int)Defaults.Seed, "seed of the weight initialization and of the generated data");
+    public Option<int> Seed { get; } = Opt.Seed((int)Defaults.Seed, "seed of the weight initialization and of the generated data");
     /// <summary><c>--steps</c>.</summary>
-    public readonly Option<int> Steps = Opt.Steps(Defaults.Steps, "training steps (AdamW, one fresh batch each)");
+    public Option<int> Steps { get; } = Opt.Steps(Defaults.Steps, "training steps (AdamW, one fresh batch each)");
     /// <summary><c>--batch</c>.</summary>
-    public readonly Option<int> Batch = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
+    public Option<int> Batch { get; } = Opt.Int("--batch", "images per training step", Defaults.BatchSize, min: 1);
 
     /// <summary><see cref="TrainOptions"/>' defaults with the given seed, steps and batch size.</summary>
     public TrainOptions Read(CliArgs args) => Defaults with { Seed = args.Get(Seed), Steps = args.Get(Steps), BatchSize = args.Get(Batch) };

@@ -10,8 +10,8 @@ public sealed class BandingVerb() : Verb("banding",
     "banding score of a conv layer and its sorted, color-consistent NMF grid (weight-banding article)")
 {
     readonly LayerOptions _layer = new();
-    readonly Option<string?> _out = Opt.Out("grid.npy: also write the NMF grid (RGB [H, W, 3]) as .npy", required: false);
-    readonly Option<string?> _png = Opt.Text("--png", "also write the NMF grid as a PNG image to this file");
+    readonly Option<string?> _out = Opt.OptionalOut("grid.npy: also write the NMF grid (RGB [H, W, 3]) as .npy");
+    readonly Option<string?> _png = Opt.OptionalText("--png", "also write the NMF grid as a PNG image to this file");
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
     readonly Option<int> _columns = Opt.Int("--columns", "units per grid row", 32, min: 1);
     readonly Option<int> _scale = Opt.Int("--scale", "pixels per weight in the PNG", 8, min: 1, max: 64);
@@ -55,7 +55,7 @@ public sealed class BandingVerb() : Verb("banding",
                 ["nmf_mean_relative_error"] = grid.Nmf.RelativeError.Average(), ["nmf_not_converged"] = grid.Nmf.Converged.Count(c => !c),
                 ["milliseconds"] = ms, ["out"] = outNpy, ["png"] = outPng,
             };
-            stdout.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            stdout.WriteLine(JsonSerializer.Serialize(o, CliJson.Indented));
             return 0;
         }
         stdout.WriteLine($"{model.Name} {weightName} [{string.Join(", ", weight.shape)}]");

@@ -6,7 +6,7 @@ public sealed class BenchFeatureVisVerb() : Verb("bench featurevis",
 {
     readonly Option<int?> _threads = Opt.OptionalInt("--threads", "torch threads T (at least 1; default: TorchSharp's)");
     readonly Option<string> _model = Opt.Model("default");
-    readonly Option<string?> _layer = Opt.Text("--layer", "layer to render (default: the last spatial layer with at least --units channels)");
+    readonly Option<string?> _layer = Opt.OptionalText("--layer", "layer to render (default: the last spatial layer with at least --units channels)");
     readonly Option<int> _units = Opt.Int("--units", "N: units rendered as one batch, and one at a time", 8);
     readonly Option<int> _size = Opt.Int("--size", "image size in pixels (at least 8)", 128);
     readonly Option<int> _steps = Opt.Steps(8);

@@ -84,7 +84,7 @@ public sealed class BenchNmfVerb() : Verb("bench nmf",
                 ["sklearn_mean_relative_error"] = sk?.RelativeError.Average(), ["worst_relative_error_excess_vs_sklearn"] = worstVsSk,
                 ["sklearn_version"] = sk?.Version, ["sklearn_note"] = skNote,
             };
-            stdout.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            stdout.WriteLine(JsonSerializer.Serialize(o, CliJson.Indented));
             return 0;
         }
         stdout.WriteLine($"one-sided NMF of {shape} (synthetic seeded weights, seed {seed}; {Environment.ProcessorCount} cores, load average {load})");

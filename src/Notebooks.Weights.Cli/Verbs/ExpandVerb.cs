@@ -26,7 +26,7 @@ public sealed class ExpandVerb() : Verb("expand",
         };
         using var model = args.Models.LoadModel(modelName);
         using var scope = NewDisposeScope();
-        var w = ExpandedWeights.Get(model, from, to, width, args.Get(_units), method: method, linearizeClip: args.Get(_linearizeClip));
+        var w = ExpandedWeights.Get(model, from, to, width, args.Given(_units) ? args.Get(_units) : null /* absent: all channels (System.CommandLine gives an empty array) */, method: method, linearizeClip: args.Get(_linearizeClip));
         Npy.Save(outPath, w);
         stdout.WriteLine($"{model.Name} {from} -> {to}: [{string.Join(", ", w.shape)}] (W[x=row, y=column, in, out]) -> {outPath}");
         return 0;

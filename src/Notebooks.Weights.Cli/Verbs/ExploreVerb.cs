@@ -11,9 +11,9 @@ public sealed class ExploreVerb() : Verb("explore",
     readonly Option<int?> _featureVisSize = Opt.OptionalInt("--feature-vis-size", "PX: feature visualization size in pixels, at least 8 (default: the model's input size, at most 128)");
     readonly Option<int?> _unitsPerLayer = Opt.OptionalInt("--units-per-layer", "N: only the first N units of each layer get pages (default: all)");
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string?> _out = Opt.Out("SITE: folder of the static site; with --serve, the picture cache folder", required: false);
+    readonly Option<string?> _out = Opt.OptionalOut("SITE: folder of the static site; with --serve, the picture cache folder");
     readonly Option<int?> _port = Opt.Port();
-    readonly Option<string?> _layers = Opt.Text("--layers", "comma-separated layers to explore (default: every conv layer)");
+    readonly Option<string?> _layers = Opt.OptionalText("--layers", "comma-separated layers to explore (default: every conv layer)");
     readonly Option<string?> _cache = Opt.Cache();
     readonly Option<int> _featureVisSteps = Opt.Int("--feature-vis-steps", "optimization steps per feature visualization", 48);
     readonly Option<int> _top = Opt.Int("--top", "strongest inputs and outputs shown on each unit page", 8);

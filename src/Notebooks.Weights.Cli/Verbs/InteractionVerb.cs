@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary>
@@ -9,7 +10,7 @@ public sealed class InteractionVerb() : Verb("interaction",
 {
     readonly LayerPairOptions _pair = new();
     readonly Option<string> _out = Opt.Out("page.html: the interaction card", required: true);
-    readonly Option<string?> _images = Opt.Text("--images", "DIR: a folder of images for per-example interactions and their factors (none: expanded weight and best case only)");
+    readonly Option<string?> _images = Opt.OptionalText("--images", "DIR: a folder of images for per-example interactions and their factors (none: expanded weight and best case only)");
     readonly Option<string> _algorithm = Opt.Choice("--algorithm", "factorization of the per-example maps", "nmf", "nmf", "pca");
     readonly Option<int> _top = Opt.Int("--top", "N: the images that activate the --to unit most (0: all images)", 64);
     readonly Option<int> _show = Opt.Int("--show", "per-example maps drawn on the card (at least 1)", 8);
@@ -63,7 +64,7 @@ public sealed class InteractionVerb() : Verb("interaction",
             chosen = folder.Images.index_select(0, tensor(idx.Select(i => (long)i).ToArray(), int64));
             names = idx.Select(i => folder.Names[i]).ToArray();
             examples = Interaction.PerExample(model, from, to, chosen, width, linearize: linearize, batchSize: batch);
-            stdout.WriteLine($"per-example interactions: {examples.Count} of {folder.Count} images in {dir} (B's top {(top == 0 ? "all" : top.ToString())}), {(linearize ? "linearized" : "real")} gradients");
+            stdout.WriteLine($"per-example interactions: {examples.Count} of {folder.Count} images in {dir} (B's top {(top == 0 ? "all" : top.ToString(CultureInfo.InvariantCulture))}), {(linearize ? "linearized" : "real")} gradients");
             if (k > 0)
             {
                 if (examples.Count < 2) stdout.WriteLine($"factors: skipped (one image; factors need at least 2)");

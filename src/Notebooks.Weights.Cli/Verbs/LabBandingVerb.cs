@@ -1,3 +1,4 @@
+using System.Globalization;
 using Notebooks.Weights.Models.Default;
 using TorchSharp;
 
@@ -14,7 +15,7 @@ public sealed class LabBandingVerb() : Verb("lab banding",
 {
     static readonly TrainOptions Defaults = new();
     readonly Option<string> _out = Opt.Out("DIR: folder for weights, records, reports and grids", required: true);
-    readonly Option<string?> _variants = Opt.Text("--variants", "comma-separated variants to run: baseline, flatten, xpool, rotated (default: all)");
+    readonly Option<string?> _variants = Opt.OptionalText("--variants", "comma-separated variants to run: baseline, flatten, xpool, rotated (default: all)");
     readonly TrainingOptions _training = new();
     readonly Option<int> _validation = Opt.Int("--validation", "validation images", Defaults.ValidationSize, min: 1);
     readonly Option<int> _components = Opt.Int("--components", "NMF components", 3, min: 1);
@@ -74,7 +75,7 @@ public sealed class LabBandingVerb() : Verb("lab banding",
             "that varies with y only (H, horizontal bands) / with x only (V, vertical bands); i.i.d. random weights score (kH-1)/(kH*kW-1) " +
             "for H and (kW-1)/(kH*kW-1) for V (the reference).",
             BandingLab.Criterion, results, Claims(results));
-        File.WriteAllText(Path.Combine(full, "banding.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(full, "banding.json"), JsonSerializer.Serialize(report, CliJson.Indented) + "\n");
         var md = Markdown(report);
         File.WriteAllText(Path.Combine(full, "banding.md"), md);
         HtmlPage(report, pictures).Save(Path.Combine(full, "banding.html"));
@@ -107,7 +108,7 @@ public sealed class LabBandingVerb() : Verb("lab banding",
         var (model, record) = DefaultModelTrainer.Train(options, (s, l) => { if (s % 100 == 0) stdout.WriteLine($"  step {s,5}  loss {l:F4}  ({sw.Elapsed.TotalSeconds:F0} s)"); },
             $"weights lab banding --variants {v.Name} --seed {options.Seed} --steps {options.Steps} --batch {options.BatchSize}");
         DefaultModel.Save(model, weights);
-        File.WriteAllText(json, JsonSerializer.Serialize(record, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(json, JsonSerializer.Serialize(record, CliJson.Indented) + "\n");
         stdout.WriteLine($"  validation accuracy {record.ValidationAccuracy:P1}, hash {record.WeightsHash}, {sw.Elapsed.TotalSeconds:F0} s");
         return (model, record, Math.Round(sw.Elapsed.TotalSeconds, 1));
     }
@@ -143,9 +144,9 @@ public sealed class LabBandingVerb() : Verb("lab banding",
         sb.AppendLine();
         sb.AppendLine(string.Create(c, $"Seed {r.Seed} (weight init and data) for every variant; {r.Steps} AdamW steps (lr {r.LearningRate}, cosine-annealed, weight decay {r.WeightDecay}) of {r.BatchSize} fresh generated images (SyntheticScenes v{r.GeneratorVersion}); {r.Threads} torch threads; TorchSharp {r.TorchSharpVersion}; accuracy on {r.ValidationSize} fresh validation images."));
         sb.AppendLine();
-        sb.AppendLine($"Score: {r.Score}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Score: {r.Score}");
         sb.AppendLine();
-        sb.AppendLine($"Verdict: {r.Criterion}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Verdict: {r.Criterion}.");
         sb.AppendLine();
         sb.AppendLine("| variant | val. acc. | layer | kernel | H | V | reference | H/ref | V/ref | verdict |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -155,7 +156,7 @@ public sealed class LabBandingVerb() : Verb("lab banding",
         sb.AppendLine();
         sb.AppendLine("| claim (Petrov et al. 2021) | at this scale | evidence |");
         sb.AppendLine("|---|---|---|");
-        foreach (var cl in r.Claims) sb.AppendLine($"| {cl.Text} | {cl.Result} | {cl.Evidence} |");
+        foreach (var cl in r.Claims) sb.AppendLine(CultureInfo.InvariantCulture, $"| {cl.Text} | {cl.Result} | {cl.Evidence} |");
         sb.AppendLine();
         sb.AppendLine("Variants: " + string.Join("; ", r.Variants.Select(v => $"{v.Variant} = {v.Description}")) + ".");
         sb.AppendLine();

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Notebooks.Weights.Cli.Verbs;
 
 /// <summary><c>weights layers</c>: the layer table of a model (name, kind, channels, H×W) or JSON.</summary>
@@ -5,7 +6,7 @@ public sealed class LayersVerb() : Verb("layers",
     "list a model's layers: name, kind, channels, height x width")
 {
     readonly Option<string> _model = Opt.Model("default");
-    readonly Option<string?> _size = Opt.Text("--size", "PIXELS: input size the layer shapes are computed for (default: the model's)");
+    readonly Option<string?> _size = Opt.OptionalText("--size", "PIXELS: input size the layer shapes are computed for (default: the model's)");
     readonly Option<bool> _json = Opt.Json();
     public override string Notes => "  weights layers [--model default|inceptionv1|PATH] [--size PIXELS] [--json]";
 
@@ -23,10 +24,10 @@ public sealed class LayersVerb() : Verb("layers",
         if (args.Get(_json))
         {
             var rows = layers.Select(l => new { name = l.Name, kind = l.Kind, channels = l.Channels, height = l.Height, width = l.Width, shape = l.Shape });
-            stdout.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+            stdout.WriteLine(JsonSerializer.Serialize(rows, CliJson.Indented));
             return 0;
         }
-        var table = layers.Select(l => (l.Name, l.Kind, Channels: l.Channels.ToString(), Size: l.IsSpatial ? $"{l.Height}x{l.Width}" : "-")).ToList();
+        var table = layers.Select(l => (l.Name, l.Kind, Channels: l.Channels.ToString(CultureInfo.InvariantCulture), Size: l.IsSpatial ? $"{l.Height}x{l.Width}" : "-")).ToList();
         int wn = Math.Max(4, table.Max(r => r.Name.Length)), wk = Math.Max(4, table.Max(r => r.Kind.Length)), wc = Math.Max(8, table.Max(r => r.Channels.Length));
         stdout.WriteLine($"{model} at {size ?? model.Input.DefaultSize} px");
         stdout.WriteLine($"{"name".PadRight(wn)}  {"kind".PadRight(wk)}  {"channels".PadLeft(wc)}  HxW");

@@ -9,8 +9,8 @@ public sealed class NmfVerb() : Verb("nmf",
     readonly Option<int> _components = Opt.RequiredInt("--components", "number of components", min: 1);
     readonly Option<string> _algorithm = Opt.Text("--algorithm", "nmf, pca or svd", "nmf");
     readonly Option<string> _init = Opt.Text("--init", "NMF initialization: nndsvda, nndsvd or random", "nndsvda");
-    readonly Option<string?> _posnegAxis = Opt.Text("--posneg-axis", "A: split signs along axis A first (one-sided NMF; the last axis, or e.g. 0 for neurons of a group)");
-    readonly Option<string?> _componentsOut = Opt.Text("--components-out", "C.npy: also write the fitted components [K, channels]");
+    readonly Option<string?> _posnegAxis = Opt.OptionalText("--posneg-axis", "A: split signs along axis A first (one-sided NMF; the last axis, or e.g. 0 for neurons of a group)");
+    readonly Option<string?> _componentsOut = Opt.OptionalText("--components-out", "C.npy: also write the fitted components [K, channels]");
     readonly Option<int> _seed = Opt.Seed(0);
     readonly Option<int> _maxIter = Opt.Int("--max-iter", "maximum NMF iterations", 200);
     readonly Option<double> _tol = Opt.Double("--tol", "NMF stops when an iteration's projected-gradient violation is at most tol times the first's", 1e-4);
@@ -63,7 +63,7 @@ public sealed class NmfVerb() : Verb("nmf",
                 ["converged"] = reducer.Converged, ["milliseconds"] = ms, ["out"] = output, ["out_shape"] = reduced.shape,
                 ["components_out"] = compOut,
             };
-            stdout.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            stdout.WriteLine(JsonSerializer.Serialize(o, CliJson.Indented));
         }
         else
         {

@@ -7,10 +7,10 @@ public sealed class NotebookRunVerb() : Verb("notebook run",
     "run a notebook's cells in order in the .NET Interactive C# kernel and save its outputs into the notebook and/or an HTML page")
 {
     readonly Argument<string> _notebook = new("NOTEBOOK.ipynb") { Description = "the notebook to run" };
-    readonly Option<string?> _param = Opt.Text("--param", "name=value: override a variable of the cell tagged 'parameters' (papermill style; separate several with ';')");
-    readonly Option<string?> _html = Opt.Text("--html", "write a standalone HTML page of the notebook with its outputs to this file");
+    readonly Option<string?> _param = Opt.OptionalText("--param", "name=value: override a variable of the cell tagged 'parameters' (papermill style; separate several with ';')");
+    readonly Option<string?> _html = Opt.OptionalText("--html", "write a standalone HTML page of the notebook with its outputs to this file");
     readonly Option<bool> _saveOutputs = Opt.Flag("--save-outputs", "write the outputs back into NOTEBOOK.ipynb");
-    readonly Option<string?> _out = Opt.Out("write the notebook with outputs to this file instead", required: false);
+    readonly Option<string?> _out = Opt.OptionalOut("write the notebook with outputs to this file instead");
     readonly Option<bool> _noPackageOutputs = Opt.Flag("--no-package-outputs", "leave out the outputs of package cells (#r \"nuget:\", #i, #!import): the kernel's package list names folders of this machine");
     readonly Option<bool> _quiet = Opt.Flag("--quiet", "no per-cell progress lines, no cell stderr (render progress) while cells run");
     public override string Notes => """

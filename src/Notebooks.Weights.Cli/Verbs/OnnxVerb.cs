@@ -11,7 +11,7 @@ public sealed class OnnxVerb() : Verb("onnx",
 {
     readonly Option<int?> _size = Opt.OptionalInt("--size", "N: input size in pixels the layer shapes are computed for (default: the model's)");
     readonly Option<string> _model = Opt.Model();
-    readonly Option<string?> _layout = Opt.Text("--layout", "input layout NCHW or NHWC (default: decided from the graph)");
+    readonly Option<string?> _layout = Opt.OptionalText("--layout", "input layout NCHW or NHWC (default: decided from the graph)");
     readonly Option<bool> _json = Opt.Json();
     public override string Notes => "  weights onnx --model path/to/model.onnx [--size N] [--layout NCHW|NHWC] [--json]";
 
@@ -55,7 +55,7 @@ public sealed class OnnxVerb() : Verb("onnx",
                 file = path, producer = onnx.Producer, opset = onnx.Opset, input = onnx.InputName, inputShape = onnx.InputShape,
                 layout = onnx.InputLayout, output = onnx.OutputName, layers = rows, parameters,
                 clipNodes = clips, foldedConvs = folded?.Select(f => f.Layer).ToArray(), foldedNote = foldNote,
-            }, new JsonSerializerOptions { WriteIndented = true }));
+            }, CliJson.Indented));
             return 0;
         }
 

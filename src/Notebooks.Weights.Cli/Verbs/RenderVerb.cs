@@ -12,10 +12,10 @@ public sealed class RenderVerb() : Verb("render",
     readonly LayerPairOptions _pair = new(modelRequired: false);
     readonly Option<string> _out = Opt.Out("report.html or .png: the page (or picture) to write", required: true);
     readonly Option<int> _unit = Opt.Unit();
-    readonly Option<string?> _weights = Opt.Text("--weights", "PREV.npy: saved expanded weights --from -> --to, [H, W, C_from, C_to] (instead of --model)");
-    readonly Option<string?> _next = Opt.Text("--next", "L3: also draw the unit's weights into this later layer");
-    readonly Option<string?> _nextWeights = Opt.Text("--next-weights", "NEXT.npy: saved expanded weights --to -> --next, [H, W, C_to, C_next] (with --weights)");
-    readonly Option<string?> _nextFrom = Opt.Text("--next-from", "expand the --next row from this layer holding the same units (e.g. maxpool4 for mixed3b -> mixed4a)");
+    readonly Option<string?> _weights = Opt.OptionalText("--weights", "PREV.npy: saved expanded weights --from -> --to, [H, W, C_from, C_to] (instead of --model)");
+    readonly Option<string?> _next = Opt.OptionalText("--next", "L3: also draw the unit's weights into this later layer");
+    readonly Option<string?> _nextWeights = Opt.OptionalText("--next-weights", "NEXT.npy: saved expanded weights --to -> --next, [H, W, C_to, C_next] (with --weights)");
+    readonly Option<string?> _nextFrom = Opt.OptionalText("--next-from", "expand the --next row from this layer holding the same units (e.g. maxpool4 for mixed3b -> mixed4a)");
     readonly Option<int> _top = Opt.Int("--top", "connections drawn per row, strongest first by L2 norm", 10);
     public override string Notes =>
         "  weights render --model M --from L1 --to L2 --unit N [--next L3 [--next-from L2b]] [--width 5] [--top 10] --out report.html|.png\n" +
@@ -48,7 +48,7 @@ public sealed class RenderVerb() : Verb("render",
             using var model = args.Models.LoadModel(modelName);
             var c2 = model.LayerInfo(to).Channels;
             if (unit < 0 || unit >= c2)
-                throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to} of {model.Name} with {c2} units (0..{c2 - 1})");
+                throw new ArgumentException($"option --unit: unit {unit} is out of range for layer {to} of {model.Name} with {c2} units (0..{c2 - 1})");
             toPrevious = ExpandedWeights.Get(model, from, to, width, units: [unit])[.., .., .., 0].contiguous();
             if (next is not null)
             {
@@ -64,7 +64,7 @@ public sealed class RenderVerb() : Verb("render",
         {
             var prev = LoadExpanded(prevPath!, "--weights", from, to);
             if (unit < 0 || unit >= prev.shape[3])
-                throw new ArgumentOutOfRangeException("unit", $"unit {unit} is out of range for layer {to}: {prevPath} has {prev.shape[3]} units of {to} (0..{prev.shape[3] - 1})");
+                throw new ArgumentException($"option --unit: unit {unit} is out of range for layer {to}: {prevPath} has {prev.shape[3]} units of {to} (0..{prev.shape[3] - 1})");
             toPrevious = prev[.., .., .., unit].contiguous();
             if (nextPath is not null)
             {

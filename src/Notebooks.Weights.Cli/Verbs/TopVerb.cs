@@ -7,8 +7,8 @@ public sealed class TopVerb() : Verb("top",
     readonly LayerOptions _layer = new();
     readonly Option<int> _unit = Opt.Unit();
     readonly Option<string> _direction = Opt.Text("--direction", "in: the unit's strongest inputs; out: its strongest outputs", "in");
-    readonly Option<string?> _from = Opt.From(required: false);
-    readonly Option<string?> _to = Opt.To(required: false);
+    readonly Option<string?> _from = Opt.OptionalFrom();
+    readonly Option<string?> _to = Opt.OptionalTo();
     readonly Option<int> _k = Opt.Int("--k", "how many connections to list", 10);
     readonly Option<int> _width = Opt.Width(5);
     readonly Option<bool> _json = Opt.Json();

@@ -32,7 +32,7 @@ public sealed class TrainVerb() : Verb("train default",
         {
             DefaultModel.Save(model, outPath);
             var json = Path.ChangeExtension(outPath, ".json");
-            File.WriteAllText(json, JsonSerializer.Serialize(record, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            File.WriteAllText(json, JsonSerializer.Serialize(record, CliJson.Indented) + "\n");
             stdout.WriteLine($"train accuracy {record.TrainAccuracy:P1}, validation accuracy {record.ValidationAccuracy:P1} (chance {1.0 / SyntheticScenes.Classes:P0})");
             stdout.WriteLine($"weights hash {record.WeightsHash}");
             stdout.WriteLine($"wrote {outPath} and {json} in {sw.Elapsed.TotalSeconds:F0} s");
