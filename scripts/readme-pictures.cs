@@ -8,7 +8,7 @@ using Notebooks.Weights.Decomposition;
 using Notebooks.Weights.FeatureVis;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Rendering;
-using Notebooks.Weights.Weights;
+using Notebooks.Weights.Connections;
 using TorchSharp;
 using static TorchSharp.torch;
 

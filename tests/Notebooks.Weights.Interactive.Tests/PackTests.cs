@@ -82,11 +82,11 @@ public class PackTests
                 XDocument docs;
                 using (var xml = coreZip.GetEntry("lib/net10.0/Notebooks.Weights.xml")!.Open()) docs = XDocument.Load(xml);
                 var members = docs.Descendants("member").ToDictionary(m => (string)m.Attribute("name")!, m => m);
-                var get = members.Single(m => m.Key.StartsWith("M:Notebooks.Weights.Weights.ExpandedWeights.Get(", StringComparison.Ordinal)).Value;
+                var get = members.Single(m => m.Key.StartsWith("M:Notebooks.Weights.Connections.ExpandedWeights.Get(", StringComparison.Ordinal)).Value;
                 var summary = get.Element("summary")!;
                 Assert.Contains("expanded weights", string.Concat(summary.Nodes()), StringComparison.Ordinal);
                 Assert.Contains(summary.Descendants("paramref"), p => (string?)p.Attribute("name") == "layer1");
-                var undocumented = typeof(Notebooks.Weights.Weights.ExpandedWeights).Assembly.GetExportedTypes()
+                var undocumented = typeof(Notebooks.Weights.Connections.ExpandedWeights).Assembly.GetExportedTypes()
                     .Select(t => "T:" + t.FullName!.Replace('+', '.')).Where(id => !members.ContainsKey(id)).ToList();
                 Assert.True(undocumented.Count == 0, "public types without docs in the packed XML: " + string.Join(", ", undocumented));
                 var deps = DependencyIds(coreSpec).ToList();

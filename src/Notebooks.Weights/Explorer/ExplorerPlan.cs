@@ -8,7 +8,7 @@ namespace Notebooks.Weights.Explorer;
 /// whose module holds exactly one conv weight [C_out, C_in, kH, kW] with C_out equal to the layer's channels (for the
 /// bundled model conv2d0..conv2d3). Each candidate's previous layer is the candidate before it; the expanded weights
 /// run from the layer right before it (<see cref="ExplorerLayer.Source"/>) so they are exactly what
-/// <see cref="Weights.ExpandedWeights"/> computes for the notebook's pairs (<c>maxpool0 → conv2d1</c>, ...).
+/// <see cref="Connections.ExpandedWeights"/> computes for the notebook's pairs (<c>maxpool0 → conv2d1</c>, ...).
 /// <para>
 /// Models without such layers (ResNet18, InceptionV1, ONNX imports, whose top-level layers are blocks or graph nodes)
 /// are explored at the <b>cuts</b> of their graph that have a kernel before them (<see cref="WalkthroughGraph.Cuts"/>:

@@ -2,7 +2,7 @@ using Notebooks.Weights.Decomposition;
 using Notebooks.Weights.FeatureVis;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Rendering;
-using Notebooks.Weights.Weights;
+using Notebooks.Weights.Connections;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Explorer;

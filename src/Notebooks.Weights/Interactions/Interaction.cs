@@ -1,6 +1,6 @@
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Runtime;
-using Notebooks.Weights.Weights;
+using Notebooks.Weights.Connections;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Interactions;

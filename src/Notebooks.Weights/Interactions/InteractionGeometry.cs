@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.Interactions;
 
 /// <summary>
-/// How a position of layer2 lines up with layer1, in <see cref="Weights.ExpandedWeights"/>' crop convention: a [W, W]
+/// How a position of layer2 lines up with layer1, in <see cref="Connections.ExpandedWeights"/>' crop convention: a [W, W]
 /// crop of layer1 fed to layer2 gives a map whose centre is (<see cref="CenterY"/>, <see cref="CenterX"/>) =
 /// ((H2' − 1) / 2, (W2' − 1) / 2); layer2 moves <see cref="StrideY"/> × <see cref="StrideX"/> layer1 positions per step.
 /// So the crop that the expanded weight "sees" around layer2 position (y, x) starts at layer1 row (y − CenterY)·StrideY,
@@ -36,7 +36,7 @@ public sealed record InteractionGeometry(int Width, int CenterY, int CenterX, in
             if (y.dim() != 4) throw new ArgumentException($"layer2 '{layer2}' has shape [{string.Join(", ", y.shape)}]; interactions need a spatial [N, C, H, W] layer.");
             return (y.shape[2], y.shape[3]);
         }
-        Weights.CropWidths.EnsureRuns(model, layer1, layer2, width); // a width the graph cannot run: named, with the widths that run
+        Connections.CropWidths.EnsureRuns(model, layer1, layer2, width); // a width the graph cannot run: named, with the widths that run
         var (h0, w0) = MapSize(width);
         if (h0 < 1 || w0 < 1) throw new ArgumentException($"A {width}x{width} crop of '{layer1}' gives an empty '{layer2}' map; use a larger width.");
         var (h1, w1) = MapSize(width + Probe);

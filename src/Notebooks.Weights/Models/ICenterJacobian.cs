@@ -5,7 +5,7 @@ namespace Notebooks.Weights.Models;
 /// <summary>
 /// A module whose linearized Jacobian from its input to the center of its output is known in closed form (ReLU's
 /// gradient taken as identity and max pooling's as its average-pooling surrogate's, as in expanded weights). When
-/// layer2 is such a module and layer1 is exactly its input, <see cref="Weights.ExpandedWeights"/> uses this instead of
+/// layer2 is such a module and layer1 is exactly its input, <see cref="Connections.ExpandedWeights"/> uses this instead of
 /// backpropagating every output channel (after checking a few channels against the backpropagated ones).
 /// </summary>
 public interface ICenterJacobian

@@ -3,7 +3,7 @@ namespace Notebooks.Weights.Models;
 /// <summary>
 /// A module whose children form an explicit dataflow graph (an imported ONNX graph): for every child module, in
 /// execution order, the child modules whose outputs it reads ("" is the model input). Lets callers reason about
-/// the graph, e.g. whether one layer cuts everything another depends on (<see cref="Weights.LayerCuts"/>).
+/// the graph, e.g. whether one layer cuts everything another depends on (<see cref="Connections.LayerCuts"/>).
 /// </summary>
 public interface IModuleGraph
 {

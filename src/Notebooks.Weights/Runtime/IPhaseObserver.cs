@@ -1,7 +1,7 @@
 namespace Notebooks.Weights.Runtime;
 
 /// <summary>
-/// Watches the phases of a computation (<see cref="Weights.ExpandedWeights.Get"/>, <see cref="FeatureVis.Optvis.Render"/>)
+/// Watches the phases of a computation (<see cref="Connections.ExpandedWeights.Get"/>, <see cref="FeatureVis.Optvis.Render"/>)
 /// for profilers: the algorithm calls <see cref="PhaseEnded"/> at each phase boundary, so a phase lasts from the previous
 /// call (or from the start) to this one, and <see cref="Note"/> for facts about the run (the method chosen, the step
 /// number). The algorithm keeps no clock; the observer picks one (wall time, thread CPU time).

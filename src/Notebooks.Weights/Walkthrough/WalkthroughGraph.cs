@@ -1,5 +1,5 @@
 using Notebooks.Weights.Models;
-using Notebooks.Weights.Weights;
+using Notebooks.Weights.Connections;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Walkthrough;

@@ -1,7 +1,7 @@
 using Notebooks.Weights.Explorer;
 using Notebooks.Weights.FeatureVis;
 using Notebooks.Weights.Models.InceptionV1;
-using Notebooks.Weights.Tests.InceptionV1;
+using Notebooks.Weights.Tests.Models.InceptionV1;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Explorer;

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Notebooks.Weights.Explorer;
-using Notebooks.Weights.Tests.ResNet18;
-using Notebooks.Weights.Weights;
+using Notebooks.Weights.Tests.Models.ResNet18;
+using Notebooks.Weights.Connections;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Explorer;

@@ -1,9 +1,9 @@
 using Notebooks.Weights.Decomposition;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.InceptionV1;
-using Notebooks.Weights.Tests.ResNet18;
+using Notebooks.Weights.Tests.Models.ResNet18;
 using Notebooks.Weights.Walkthrough;
-using Notebooks.Weights.Weights;
+using Notebooks.Weights.Connections;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Walkthrough;
