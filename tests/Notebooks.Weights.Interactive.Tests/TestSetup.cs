@@ -6,7 +6,8 @@ namespace Notebooks.Weights.Interactive.Tests;
 
 static class TestSetup
 {
-    /// <summary>Native environment first (oneDNN guard, GLIBCXX fallback), before any test touches TorchSharp.</summary>
+    /// <summary>Native environment first (oneDNN guard, GLIBCXX fallback), before any test touches
+    /// TorchSharp.</summary>
     [ModuleInitializer]
     internal static void Init() => Notebooks.Weights.Runtime.TorchRuntime.EnsureLoaded();
 }

@@ -4,7 +4,8 @@ namespace Notebooks.Weights.Tests;
 
 static class TestSetup
 {
-    /// <summary>Native environment first (oneDNN guard, GLIBCXX fallback), before any test touches TorchSharp.</summary>
+    /// <summary>Native environment first (oneDNN guard, GLIBCXX fallback), before any test touches
+    /// TorchSharp.</summary>
     [ModuleInitializer]
     internal static void Init() => Notebooks.Weights.Runtime.TorchRuntime.EnsureLoaded();
 }

@@ -11,9 +11,10 @@ using Notebooks.Weights.Explorer;
 namespace Notebooks.Weights.Cli.Explorer;
 
 /// <summary>
-/// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only, listening at once: pages are
-/// rendered per request (a layer's data is computed on its first page, picture or index statistics request, once), pictures come from <see cref="ExplorerRenderQueue"/>
-/// (on disk when already rendered, else rendered in request order). A picture not ready within
+/// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only, listening at
+/// once: pages are rendered per request (a layer's data is computed on its first page, picture or
+/// index statistics request, once), pictures come from <see cref="ExplorerRenderQueue"/> (on disk
+/// when already rendered, else rendered in request order). A picture not ready within
 /// <see cref="PictureWait"/> answers 503 with Retry-After; the page script asks again.
 /// </summary>
 public sealed class ExplorerServer : IAsyncDisposable
@@ -27,23 +28,35 @@ public sealed class ExplorerServer : IAsyncDisposable
 
     /// <summary>The address served, e.g. <c>http://127.0.0.1:5123/</c>.</summary>
     public string Url { get; }
+
     /// <summary>
-    /// Cancelled when the host stops on its own: its console lifetime handles SIGTERM (and SIGINT/SIGQUIT) by stopping the
-    /// application, so a caller waiting for Ctrl+C must also wait for this.
+    /// Cancelled when the host stops on its own: its console lifetime handles SIGTERM (and
+    /// SIGINT/SIGQUIT) by stopping the application, so a caller waiting for Ctrl+C must also wait
+    /// for this.
     /// </summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     /// <summary>The render queue (for counts).</summary>
     public ExplorerRenderQueue Queue => _queue;
 
-    ExplorerServer(WebApplication app, ExplorerRenderQueue queue, ExplorerSite site, string url) { _app = app; _queue = queue; _site = site; Url = url; }
+    ExplorerServer(WebApplication app, ExplorerRenderQueue queue, ExplorerSite site, string url)
+    {
+        _app = app;
+        _queue = queue;
+        _site = site;
+        Url = url;
+    }
 
     /// <summary>
-    /// Starts serving <paramref name="site"/> (layers are prepared lazily) with pictures cached in <paramref name="folder"/> on
-    /// 127.0.0.1:<paramref name="port"/> (0: any free port). A port in use throws <see cref="IOException"/> saying so.
+    /// Starts serving <paramref name="site"/> (layers are prepared lazily) with pictures cached in
+    /// <paramref name="folder"/> on
+    /// 127.0.0.1:<paramref name="port"/> (0: any free port). A port in use throws
+    /// <see cref="IOException"/> saying so.
     /// </summary>
     public static async Task<ExplorerServer> StartAsync(ExplorerSite site, string folder, int port)
     {
-        if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "port must be 0..65535");
+        if (port is < 0 or > 65535)
+            throw new ArgumentOutOfRangeException(nameof(port), port, "port must be 0..65535");
         var queue = new ExplorerRenderQueue(site, folder);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -53,35 +66,59 @@ public sealed class ExplorerServer : IAsyncDisposable
 
         app.MapPost("/api/queue", async (HttpContext ctx) =>
         {
-            var paths = await JsonSerializer.DeserializeAsync<string[]>(ctx.Request.Body, cancellationToken: ctx.RequestAborted) ?? [];
-            var assets = paths.Select(p => ExplorerPaths.ParseAsset(p.Split('?')[0], layers)).OfType<ExplorerAsset>().ToList();
+            var paths = await JsonSerializer.DeserializeAsync<string[]>(
+                ctx.Request.Body,
+                cancellationToken: ctx.RequestAborted
+            ) ?? [];
+            var assets = paths
+                .Select(p => ExplorerPaths.ParseAsset(p.Split('?')[0], layers))
+                .OfType<ExplorerAsset>()
+                .ToList();
             queue.Announce(assets);
             return Results.Json(new { queued = assets.Count });
         });
         // The index's statistics of one layer, computing its data on first need (api/layer?name=L).
         app.MapGet("/api/layer", async (string? name) =>
         {
-            if (name is null || site.Plan.Layers.FirstOrDefault(l => l.Name == name) is not { } layer)
+            if (
+                name is null
+                || site.Plan.Layers.FirstOrDefault(l => l.Name == name) is not { } layer
+            )
                 return Results.NotFound($"'{name}' is not a layer of this explorer.");
             try
             {
-                var (banding, norms) = await Task.Run(() => ExplorerPages.LayerSummary(site, layer));
-                return Results.Json(new { layer = name, banding, norms });
+                var (banding, norms) = await Task.Run(() =>
+                    ExplorerPages.LayerSummary(site, layer)
+                );
+                return Results.Json(
+                    new
+                    {
+                        layer = name,
+                        banding,
+                        norms,
+                    }
+                );
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError);
+                return Results.Problem(
+                    e.Message,
+                    statusCode: StatusCodes.Status500InternalServerError
+                );
             }
         });
         app.MapGet("/{**path}", async (HttpContext ctx, string? path) =>
         {
             path ??= "";
-            if (path == ExplorerPaths.Style) return Results.Text(ExplorerResources.Css, "text/css; charset=utf-8");
-            if (path == ExplorerPaths.Script) return Results.Text(ExplorerResources.Js, "text/javascript; charset=utf-8");
+            if (path == ExplorerPaths.Style)
+                return Results.Text(ExplorerResources.Css, "text/css; charset=utf-8");
+            if (path == ExplorerPaths.Script)
+                return Results.Text(ExplorerResources.Js, "text/javascript; charset=utf-8");
             if (path.StartsWith("img/", StringComparison.Ordinal))
             {
                 var asset = ExplorerPaths.ParseAsset(path, layers);
-                if (asset is null) return Results.NotFound();
+                if (asset is null)
+                    return Results.NotFound();
                 var render = queue.Request(asset);
                 var first = await Task.WhenAny(render, Task.Delay(PictureWait, ctx.RequestAborted));
                 if (first != render)
@@ -89,32 +126,57 @@ public sealed class ExplorerServer : IAsyncDisposable
                     ctx.Response.Headers.RetryAfter = "1";
                     return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
                 }
-                try { return Results.File(await render, "image/png"); }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+                try
                 {
-                    return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError);
+                    return Results.File(await render, "image/png");
+                }
+                catch (Exception e)
+                    when (e is ArgumentException or InvalidOperationException or IOException)
+                {
+                    return Results.Problem(
+                        e.Message,
+                        statusCode: StatusCodes.Status500InternalServerError
+                    );
                 }
             }
-            // A page of a layer not prepared yet computes its data first (once; seconds on ResNet18's layer4): off the request thread.
+            // A page of a layer not prepared yet computes its data first (once; seconds on
+            // ResNet18's layer4): off the request thread.
             var page = await Task.Run(() => ExplorerPages.Render(site, path));
-            return page is null ? Results.NotFound() : Results.Content(page.Html, "text/html; charset=utf-8");
+            return page is null
+                ? Results.NotFound()
+                : Results.Content(page.Html, "text/html; charset=utf-8");
         });
 
-        try { await app.StartAsync(); }
+        try
+        {
+            await app.StartAsync();
+        }
         catch (IOException e)
         {
             queue.Dispose();
             await app.DisposeAsync();
-            throw new IOException($"Port {port} on 127.0.0.1 is already in use ({e.Message}); pick another with --port P (or --port 0 for any free port).", e);
+            throw new IOException(
+                $"Port {port} on 127.0.0.1 is already in use ({e.Message}); pick another with --port P (or --port 0 for any free port).",
+                e
+            );
         }
-        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = app
+            .Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
         var url = address.TrimEnd('/') + "/";
-        // Warm-up: the first request JIT-compiles Kestrel's and the pages' code (0.4–0.6 s on ResNet18 under load);
-        // one index request here keeps that off the user's first page. The served index needs no layer data (its
-        // statistics fill in from api/layer), so this does not wait for any layer to be prepared.
+        // Warm-up: the first request JIT-compiles Kestrel's and the pages' code (0.4–0.6 s on
+        // ResNet18 under load); one index request here keeps that off the user's first page. The
+        // served index needs no layer data (its statistics fill in from api/layer), so this does
+        // not wait for any layer to be prepared.
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
-            try { using var _ = await http.GetAsync(url + ExplorerPaths.Index); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { /* only a warm-up: the server is up either way */ }
+            try
+            {
+                using var _ = await http.GetAsync(url + ExplorerPaths.Index);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            { /* only a warm-up: the server is up either way */
+            }
         return new ExplorerServer(app, queue, site, url);
     }
 

@@ -7,14 +7,15 @@ using Microsoft.DotNet.Interactive.PackageManagement;
 namespace Notebooks.Weights.Cli.Notebook;
 
 /// <summary>
-/// The real .NET Interactive kernel, set up the way the <c>dotnet-interactive</c> tool sets up its C# kernel: a
-/// <see cref="CompositeKernel"/> holding a <see cref="CSharpKernel"/> with <c>#r "nuget:"</c>/<c>#i</c> (restored
-/// package assemblies become references), the kernel helpers (<c>display</c>, <c>HTML</c>, ...), <c>#!who</c> and value
-/// sharing; <c>#!import</c> on the composite; and the NuGet package-extension loader
-/// (<see cref="PackageExtensionLoader"/>), which runs a restored package's <c>interactive-extensions/dotnet</c>.
-/// Left out: the tool's other languages (F#, PowerShell, HTTP, ...) and the Jupyter-package magics (#!lsmagic,
-/// #!time), which the notebooks do not use. Formatting follows the tool's <c>stdio</c> host (the one VS Code starts):
-/// a browser front end, HTML as the default MIME type, strings as plain text.
+/// The real .NET Interactive kernel, set up the way the <c>dotnet-interactive</c> tool sets up its
+/// C# kernel: a <see cref="CompositeKernel"/> holding a <see cref="CSharpKernel"/> with <c>#r
+/// "nuget:"</c>/<c>#i</c> (restored package assemblies become references), the kernel helpers
+/// (<c>display</c>, <c>HTML</c>, ...), <c>#!who</c> and value sharing; <c>#!import</c> on the
+/// composite; and the NuGet package-extension loader (<see cref="PackageExtensionLoader"/>), which
+/// runs a restored package's <c>interactive-extensions/dotnet</c>. Left out: the tool's other
+/// languages (F#, PowerShell, HTTP, ...) and the Jupyter-package magics (#!lsmagic, #!time), which
+/// the notebooks do not use. Formatting follows the tool's <c>stdio</c> host (the one VS Code
+/// starts): a browser front end, HTML as the default MIME type, strings as plain text.
 /// </summary>
 public static class KernelHost
 {
@@ -25,11 +26,13 @@ public static class KernelHost
     public static CompositeKernel Create()
     {
         var csharp = new CSharpKernel()
-            .UseNugetDirective((kernel, resolved) =>
-            {
-                kernel.AddAssemblyReferences(resolved.SelectMany(r => r.AssemblyPaths));
-                return Task.CompletedTask;
-            })
+            .UseNugetDirective(
+                (kernel, resolved) =>
+                {
+                    kernel.AddAssemblyReferences(resolved.SelectMany(r => r.AssemblyPaths));
+                    return Task.CompletedTask;
+                }
+            )
             .UseKernelHelpers()
             .UseWho()
             .UseValueSharing();
@@ -38,14 +41,16 @@ public static class KernelHost
         composite.UseImportMagicCommand();
         PackageExtensionLoader.Use(composite);
         composite.DefaultKernelName = CSharp;
-        // The tool's stdio host (VS Code) has a browser front end (a type internal to the tool) and so formats values as HTML
-        // by default and strings as plain text (its KernelBuilder.SetUpFormatters); the same here.
+        // The tool's stdio host (VS Code) has a browser front end (a type internal to the tool) and
+        // so formats values as HTML by default and strings as plain text (its
+        // KernelBuilder.SetUpFormatters); the same here.
         Formatter.DefaultMimeType = HtmlFormatter.MimeType;
         Formatter.SetPreferredMimeTypesFor(typeof(string), PlainTextFormatter.MimeType);
         return composite;
     }
 
-    /// <summary>The kernels a notebook's cells may name, for reading and writing documents.</summary>
+    /// <summary>The kernels a notebook's cells may name, for reading and writing
+    /// documents.</summary>
     public static KernelInfoCollection KernelInfos()
     {
         var infos = new KernelInfoCollection

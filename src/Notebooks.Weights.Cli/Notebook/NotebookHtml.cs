@@ -6,8 +6,9 @@ using Microsoft.DotNet.Interactive.Documents;
 namespace Notebooks.Weights.Cli.Notebook;
 
 /// <summary>
-/// A standalone, self-contained HTML page of a notebook: markdown as prose, C# cells as escaped code, and their
-/// outputs as the kernel produced them (text/html inline, image/png as data URIs, text/plain, streams and errors escaped).
+/// A standalone, self-contained HTML page of a notebook: markdown as prose, C# cells as escaped
+/// code, and their outputs as the kernel produced them (text/html inline, image/png as data URIs,
+/// text/plain, streams and errors escaped).
 /// </summary>
 public static class NotebookHtml
 {
@@ -23,25 +24,44 @@ public static class NotebookHtml
         code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
         """;
 
-    /// <summary>Renders <paramref name="notebook"/> as a page titled <paramref name="title"/>; with <paramref name="collapseCode"/> the C# of each cell is folded under "C#".</summary>
-    public static string Render(InteractiveDocument notebook, string title, bool collapseCode = false)
+    /// <summary>Renders <paramref name="notebook"/> as a page titled <paramref name="title"/>; with
+    /// <paramref name="collapseCode"/> the C# of each cell is folded under "C#".</summary>
+    public static string Render(
+        InteractiveDocument notebook,
+        string title,
+        bool collapseCode = false
+    )
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-          .Append(WebUtility.HtmlEncode(title)).Append("</title><style>").Append(Style).Append("</style></head><body>\n");
+            .Append(WebUtility.HtmlEncode(title))
+            .Append("</title><style>")
+            .Append(Style)
+            .Append("</style></head><body>\n");
         foreach (var cell in notebook.Elements)
         {
             if (!NotebookRunner.IsCode(cell))
             {
-                sb.Append("<section class=\"nb-markdown\">").Append(MarkdownLite.ToHtml(cell.Contents)).Append("</section>\n");
+                sb.Append("<section class=\"nb-markdown\">")
+                    .Append(MarkdownLite.ToHtml(cell.Contents))
+                    .Append("</section>\n");
                 continue;
             }
-            var count = cell.ExecutionOrder > 0 ? cell.ExecutionOrder.ToString(CultureInfo.InvariantCulture) : " ";
-            if (collapseCode) sb.Append("<details class=\"nb-fold\"><summary>C#</summary>");
-            sb.Append(CultureInfo.InvariantCulture, $"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>")
-              .Append(WebUtility.HtmlEncode(cell.Contents)).Append("</code></pre>");
+            var count =
+                cell.ExecutionOrder > 0
+                    ? cell.ExecutionOrder.ToString(CultureInfo.InvariantCulture)
+                    : " ";
+            if (collapseCode)
+                sb.Append("<details class=\"nb-fold\"><summary>C#</summary>");
+            sb.Append(
+                    CultureInfo.InvariantCulture,
+                    $"<div class=\"nb-count\">[{count}]</div><pre class=\"nb-code\"><code>"
+                )
+                .Append(WebUtility.HtmlEncode(cell.Contents))
+                .Append("</code></pre>");
             sb.Append(collapseCode ? "</details>\n" : "\n");
-            foreach (var output in cell.Outputs) AppendOutput(sb, output);
+            foreach (var output in cell.Outputs)
+                AppendOutput(sb, output);
         }
         sb.Append("</body></html>\n");
         return sb.ToString();
@@ -49,13 +69,15 @@ public static class NotebookHtml
 
     /// <summary>The text of a mime bundle entry (a string, or nbformat's list of lines).</summary>
     public static string? DataText(IDictionary<string, object> data, string mimeType) =>
-        data.TryGetValue(mimeType, out var v) ? v switch
-        {
-            string s => s,
-            IEnumerable<object> lines => string.Concat(lines.Select(l => l?.ToString())),
-            null => null,
-            _ => v.ToString(),
-        } : null;
+        data.TryGetValue(mimeType, out var v)
+            ? v switch
+            {
+                string s => s,
+                IEnumerable<object> lines => string.Concat(lines.Select(l => l?.ToString())),
+                null => null,
+                _ => v.ToString(),
+            }
+            : null;
 
     /// <summary>The HTML of one output (richest representation first).</summary>
     public static void AppendOutput(StringBuilder sb, InteractiveDocumentOutputElement output)
@@ -63,18 +85,30 @@ public static class NotebookHtml
         switch (output)
         {
             case TextElement t:
-                sb.Append("<div class=\"nb-output\"><pre>").Append(WebUtility.HtmlEncode(t.Text)).Append("</pre></div>\n");
+                sb.Append("<div class=\"nb-output\"><pre>")
+                    .Append(WebUtility.HtmlEncode(t.Text))
+                    .Append("</pre></div>\n");
                 return;
             case ErrorElement e:
-                sb.Append("<div class=\"nb-output nb-error\"><pre>").Append(WebUtility.HtmlEncode($"{e.ErrorName}: {e.ErrorValue}")).Append("</pre></div>\n");
+                sb.Append("<div class=\"nb-output nb-error\"><pre>")
+                    .Append(WebUtility.HtmlEncode($"{e.ErrorName}: {e.ErrorValue}"))
+                    .Append("</pre></div>\n");
                 return;
             case DisplayElement or ReturnValueElement:
-                var data = output is DisplayElement de ? de.Data : ((ReturnValueElement)output).Data;
+                var data = output is DisplayElement de
+                    ? de.Data
+                    : ((ReturnValueElement)output).Data;
                 sb.Append("<div class=\"nb-output\">");
-                if (DataText(data, "text/html") is { } html) sb.Append(html);
-                else if (DataText(data, "image/png") is { } png) sb.Append("<img alt=\"output\" src=\"data:image/png;base64,").Append(png.Trim()).Append("\">");
-                else if (DataText(data, "text/markdown") is { } md) sb.Append(MarkdownLite.ToHtml(md));
-                else if (DataText(data, "text/plain") is { } text) sb.Append("<pre>").Append(WebUtility.HtmlEncode(text)).Append("</pre>");
+                if (DataText(data, "text/html") is { } html)
+                    sb.Append(html);
+                else if (DataText(data, "image/png") is { } png)
+                    sb.Append("<img alt=\"output\" src=\"data:image/png;base64,")
+                        .Append(png.Trim())
+                        .Append("\">");
+                else if (DataText(data, "text/markdown") is { } md)
+                    sb.Append(MarkdownLite.ToHtml(md));
+                else if (DataText(data, "text/plain") is { } text)
+                    sb.Append("<pre>").Append(WebUtility.HtmlEncode(text)).Append("</pre>");
                 sb.Append("</div>\n");
                 return;
         }

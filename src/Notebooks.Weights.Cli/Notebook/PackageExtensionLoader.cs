@@ -8,11 +8,12 @@ using Microsoft.DotNet.Interactive.Events;
 namespace Notebooks.Weights.Cli.Notebook;
 
 /// <summary>
-/// The NuGet package-extension loader of the <c>dotnet-interactive</c> tool (its KernelExtensionLoader and
-/// PackageDirectoryExtensionLoader are internal to the tool, so this is the same behavior written here): after a
-/// command that added packages, each package folder with <c>interactive-extensions/dotnet</c> gets its
-/// <see cref="IKernelExtension"/> types loaded from the DLLs there and its <c>extension.dib</c> run in the kernel,
-/// with the same "Loading extension script from `…`" message.
+/// The NuGet package-extension loader of the <c>dotnet-interactive</c> tool (its
+/// KernelExtensionLoader and PackageDirectoryExtensionLoader are internal to the tool, so this is
+/// the same behavior written here): after a command that added packages, each package folder with
+/// <c>interactive-extensions/dotnet</c> gets its <see cref="IKernelExtension"/> types loaded from
+/// the DLLs there and its <c>extension.dib</c> run in the kernel, with the same "Loading extension
+/// script from `…`" message.
 /// </summary>
 public static class PackageExtensionLoader
 {
@@ -23,40 +24,79 @@ public static class PackageExtensionLoader
         var seenRoots = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var loadedAssemblies = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var loading = new AsyncLocal<bool>();
-        kernel.RegisterForDisposal(kernel.KernelEvents.OfType<PackageAdded>()
-            .Where(p => p.PackageReference.PackageRoot is { } root && seenRoots.TryAdd(root, true))
-            .Subscribe(added.Enqueue));
-        kernel.AddMiddleware(async (command, context, next) =>
-        {
-            await next(command, context);
-            // An extension.dib runs as commands of its own: packages it adds wait for the loop below to reach them, so
-            // every package's message lands in the cell that referenced it, in order.
-            if (loading.Value) return;
-            loading.Value = true;
-            try
+        kernel.RegisterForDisposal(
+            kernel
+                .KernelEvents.OfType<PackageAdded>()
+                .Where(p =>
+                    p.PackageReference.PackageRoot is { } root && seenRoots.TryAdd(root, true)
+                )
+                .Subscribe(added.Enqueue)
+        );
+        kernel.AddMiddleware(
+            async (command, context, next) =>
             {
-                while (added.TryDequeue(out var package))
+                await next(command, context);
+                // An extension.dib runs as commands of its own: packages it adds wait for the loop
+                // below to reach them, so every package's message lands in the cell that referenced
+                // it, in order.
+                if (loading.Value)
+                    return;
+                loading.Value = true;
+                try
                 {
-                    var dir = new DirectoryInfo(Path.Combine(package.PackageReference.PackageRoot, "interactive-extensions", "dotnet"));
-                    if (!dir.Exists) continue;
-                    foreach (var dll in dir.GetFiles("*.dll"))
+                    while (added.TryDequeue(out var package))
                     {
-                        if (!loadedAssemblies.TryAdd(AssemblyName.GetAssemblyName(dll.FullName).FullName, true)) continue;
-                        var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(dll.FullName);
-                        foreach (var type in assembly.ExportedTypes.Where(t => !t.IsAbstract && !t.IsInterface && !t.IsGenericTypeDefinition && typeof(IKernelExtension).IsAssignableFrom(t)))
+                        var dir = new DirectoryInfo(
+                            Path.Combine(
+                                package.PackageReference.PackageRoot,
+                                "interactive-extensions",
+                                "dotnet"
+                            )
+                        );
+                        if (!dir.Exists)
+                            continue;
+                        foreach (var dll in dir.GetFiles("*.dll"))
                         {
-                            await ((IKernelExtension)Activator.CreateInstance(type)!).OnLoadAsync(kernel);
+                            if (
+                                !loadedAssemblies.TryAdd(
+                                    AssemblyName.GetAssemblyName(dll.FullName).FullName,
+                                    true
+                                )
+                            )
+                                continue;
+                            var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(
+                                dll.FullName
+                            );
+                            foreach (
+                                var type in assembly.ExportedTypes.Where(t =>
+                                    !t.IsAbstract
+                                    && !t.IsInterface
+                                    && !t.IsGenericTypeDefinition
+                                    && typeof(IKernelExtension).IsAssignableFrom(t)
+                                )
+                            )
+                            {
+                                await (
+                                    (IKernelExtension)Activator.CreateInstance(type)!
+                                ).OnLoadAsync(kernel);
+                            }
+                        }
+                        var script = new FileInfo(Path.Combine(dir.FullName, "extension.dib"));
+                        if (script.Exists)
+                        {
+                            KernelInvocationContextExtensions.Display(
+                                context,
+                                $"Loading extension script from `{script.FullName}`"
+                            );
+                            await kernel.LoadAndRunInteractiveDocument(script, context.Command);
                         }
                     }
-                    var script = new FileInfo(Path.Combine(dir.FullName, "extension.dib"));
-                    if (script.Exists)
-                    {
-                        KernelInvocationContextExtensions.Display(context, $"Loading extension script from `{script.FullName}`");
-                        await kernel.LoadAndRunInteractiveDocument(script, context.Command);
-                    }
+                }
+                finally
+                {
+                    loading.Value = false;
                 }
             }
-            finally { loading.Value = false; }
-        });
+        );
     }
 }

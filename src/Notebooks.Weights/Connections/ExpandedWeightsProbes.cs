@@ -3,9 +3,10 @@ using System.Collections.Concurrent;
 namespace Notebooks.Weights.Connections;
 
 /// <summary>
-/// Results of the probes <see cref="ExpandedWeights"/> runs before computing (the smallest prefix input size, whether
-/// layer2's module takes layer1 directly), keyed by weights hash, layers and width. A plain <see cref="ExpandedWeights.Get"/>
-/// uses a fresh one per call; an <see cref="ExpandedWeightsCache"/> keeps one, so its keys carry the weights' hash.
+/// Results of the probes <see cref="ExpandedWeights"/> runs before computing (the smallest prefix
+/// input size, whether layer2's module takes layer1 directly), keyed by weights hash, layers and
+/// width. A plain <see cref="ExpandedWeights.Get"/> uses a fresh one per call; an
+/// <see cref="ExpandedWeightsCache"/> keeps one, so its keys carry the weights' hash.
 /// </summary>
 sealed class ExpandedWeightsProbes
 {

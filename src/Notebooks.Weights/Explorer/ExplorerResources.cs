@@ -55,9 +55,10 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
 """;
 
     /// <summary>
-    /// <see cref="ExplorerPaths.Script"/>: ← / → / ↑ follow the page's rel=prev/next/up links. When served, it first tells the
-    /// server which pictures the page shows (visible ones first) so they are rendered in that order, retries a picture
-    /// that failed to arrive, and fills in the index's layer statistics that were not computed yet (<c>api/layer</c>).
+    /// <see cref="ExplorerPaths.Script"/>: ← / → / ↑ follow the page's rel=prev/next/up links. When
+    /// served, it first tells the server which pictures the page shows (visible ones first) so they
+    /// are rendered in that order, retries a picture that failed to arrive, and fills in the
+    /// index's layer statistics that were not computed yet (<c>api/layer</c>).
     /// </summary>
     public const string Js = """
 (function () {

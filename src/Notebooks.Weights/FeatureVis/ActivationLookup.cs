@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.FeatureVis;
 
 /// <summary>
-/// Lucid's <c>T</c>: the activations of the layers an objective asked for, NCHW (dense layers [N, C]). The pseudo-layer
-/// <c>"input"</c> is the optimized image in [0,1] before transforms (Lucid's <c>T("input")</c>; not the model-range input).
+/// Lucid's <c>T</c>: the activations of the layers an objective asked for, NCHW (dense layers [N,
+/// C]). The pseudo-layer <c>"input"</c> is the optimized image in [0,1] before transforms (Lucid's
+/// <c>T("input")</c>; not the model-range input).
 /// </summary>
 public sealed class ActivationLookup
 {
@@ -21,8 +22,12 @@ public sealed class ActivationLookup
     public int BatchSize { get; }
 
     /// <summary>The activation of <paramref name="layer"/>.</summary>
-    public Tensor this[string layer] => _acts.TryGetValue(layer, out var t) ? t
-        : throw new KeyNotFoundException($"Layer '{layer}' was not captured; objectives must list the layers they read (captured: {string.Join(", ", _acts.Keys)}).");
+    public Tensor this[string layer] =>
+        _acts.TryGetValue(layer, out var t)
+            ? t
+            : throw new KeyNotFoundException(
+                $"Layer '{layer}' was not captured; objectives must list the layers they read (captured: {string.Join(", ", _acts.Keys)})."
+            );
 
     /// <summary>Same as the indexer (reads like Lucid's <c>T("mixed4a")</c>).</summary>
     public Tensor T(string layer) => this[layer];

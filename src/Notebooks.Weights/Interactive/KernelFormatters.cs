@@ -4,18 +4,21 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Interactive;
 
-/// <summary>One formatter for .NET Interactive: values of <see cref="Type"/> written as <see cref="MimeType"/>.</summary>
+/// <summary>One formatter for .NET Interactive: values of <see cref="Type"/> written as
+/// <see cref="MimeType"/>.</summary>
 /// <param name="Type">The formatted type (subclasses included).</param>
 /// <param name="MimeType">text/html or text/plain.</param>
 /// <param name="Format">The text written for a value.</param>
 public sealed record KernelFormatter(Type Type, string MimeType, Func<object, string> Format);
 
 /// <summary>
-/// The .NET Interactive formatters of Notebooks.Weights as plain data, so the library does not depend on the
-/// kernel's Formatting package: the package's <c>interactive-extensions/dotnet/extension.dib</c> (run by the kernel
-/// right after <c>#r "nuget: Notebooks.Weights"</c>) registers each with <c>Formatter.Register</c>, and so does
-/// <c>Notebooks.Weights.Interactive.Formatters.Register()</c>. Tensors render as <see cref="TensorView"/> pictures
-/// with a text/plain summary, views as their HTML, XPlot.Plotly charts as <see cref="PlotlyHtml.Inline"/>.
+/// The .NET Interactive formatters of Notebooks.Weights as plain data, so the library does not
+/// depend on the kernel's Formatting package: the package's
+/// <c>interactive-extensions/dotnet/extension.dib</c> (run by the kernel right after <c>#r "nuget:
+/// Notebooks.Weights"</c>) registers each with <c>Formatter.Register</c>, and so does
+/// <c>Notebooks.Weights.Interactive.Formatters.Register()</c>. Tensors render as
+/// <see cref="TensorView"/> pictures with a text/plain summary, views as their HTML, XPlot.Plotly
+/// charts as <see cref="PlotlyHtml.Inline"/>.
 /// </summary>
 public static class KernelFormatters
 {

@@ -13,5 +13,6 @@ public static class Html
     public static string Num(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
 
     /// <summary>A PNG as a <c>data:</c> URI.</summary>
-    public static string PngDataUri(byte[] png) => "data:image/png;base64," + Convert.ToBase64String(png);
+    public static string PngDataUri(byte[] png) =>
+        "data:image/png;base64," + Convert.ToBase64String(png);
 }

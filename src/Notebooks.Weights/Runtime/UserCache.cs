@@ -1,8 +1,9 @@
 namespace Notebooks.Weights.Runtime;
 
 /// <summary>
-/// Where the library keeps downloads (model zoo), patched native copies and feature-visualization images:
-/// <c>$NOTEBOOKS_WEIGHTS_CACHE</c>, else <c>$XDG_CACHE_HOME/notebooks-weights</c>, else <c>~/.cache/notebooks-weights</c>.
+/// Where the library keeps downloads (model zoo), patched native copies and feature-visualization
+/// images: <c>$NOTEBOOKS_WEIGHTS_CACHE</c>, else <c>$XDG_CACHE_HOME/notebooks-weights</c>, else
+/// <c>~/.cache/notebooks-weights</c>.
 /// </summary>
 public static class UserCache
 {
@@ -12,10 +13,15 @@ public static class UserCache
         get
         {
             var env = Environment.GetEnvironmentVariable("NOTEBOOKS_WEIGHTS_CACHE");
-            if (!string.IsNullOrEmpty(env)) return env;
+            if (!string.IsNullOrEmpty(env))
+                return env;
             var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            var baseDir = !string.IsNullOrEmpty(xdg) ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            var baseDir = !string.IsNullOrEmpty(xdg)
+                ? xdg
+                : Path.Combine(
+                    Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+                    ".cache"
+                );
             return Path.Combine(baseDir, "notebooks-weights");
         }
     }

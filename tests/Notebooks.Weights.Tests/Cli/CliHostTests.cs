@@ -3,10 +3,12 @@ using Notebooks.Weights.Cli;
 
 namespace Notebooks.Weights.Tests.Cli;
 
-/// <summary>The tool's command line itself (System.CommandLine): version, unknown verbs, flags, shared validators, messages, output folders.</summary>
+/// <summary>The tool's command line itself (System.CommandLine): version, unknown verbs, flags,
+/// shared validators, messages, output folders.</summary>
 public sealed class CliHostTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("nw-cli-host-").FullName;
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
@@ -14,8 +16,14 @@ public sealed class CliHostTests : IDisposable
     {
         var (code, o, _) = CliRun.Run("--version");
         Assert.Equal(0, code);
-        var expected = typeof(CliHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        var expected = typeof(CliHost)
+            .Assembly.GetCustomAttributes(
+                typeof(System.Reflection.AssemblyInformationalVersionAttribute),
+                false
+            )
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>()
+            .Single()
+            .InformationalVersion;
         Assert.Equal(expected, o.Trim());
     }
 
@@ -43,14 +51,52 @@ public sealed class CliHostTests : IDisposable
     public void FlagsTakeNoValue()
     {
         // --no-pre-relu used to swallow the next token; now "12" is a stray argument.
-        var (code, _, e) = CliRun.Run("featurevis", "--model", "default", "--layer", "conv2d0", "--units", "0", "--out", _dir, "--no-pre-relu", "12");
+        var (code, _, e) = CliRun.Run(
+            "featurevis",
+            "--model",
+            "default",
+            "--layer",
+            "conv2d0",
+            "--units",
+            "0",
+            "--out",
+            _dir,
+            "--no-pre-relu",
+            "12"
+        );
         Assert.Equal(2, code);
         Assert.Contains("unexpected argument '12'", e);
     }
 
     [Theory]
-    [InlineData("expand", "--model", "default", "--from", "conv2d0", "--to", "conv2d1", "--out", "x.npy", "--width", "0")]
-    [InlineData("render", "--model", "default", "--from", "conv2d0", "--to", "conv2d1", "--unit", "0", "--out", "x.html", "--width", "0")]
+    [InlineData(
+        "expand",
+        "--model",
+        "default",
+        "--from",
+        "conv2d0",
+        "--to",
+        "conv2d1",
+        "--out",
+        "x.npy",
+        "--width",
+        "0"
+    )]
+    [InlineData(
+        "render",
+        "--model",
+        "default",
+        "--from",
+        "conv2d0",
+        "--to",
+        "conv2d1",
+        "--unit",
+        "0",
+        "--out",
+        "x.html",
+        "--width",
+        "0"
+    )]
     [InlineData("top", "--model", "default", "--layer", "conv2d1", "--unit", "0", "--width", "0")]
     public void WidthIsValidatedTheSameEverywhere(params string[] args)
     {
@@ -69,21 +115,36 @@ public sealed class CliHostTests : IDisposable
             foreach (var o in c.Options)
             {
                 options++;
-                if (string.IsNullOrWhiteSpace(o.Description)) missing.Add($"{path} {o.Name}");
+                if (string.IsNullOrWhiteSpace(o.Description))
+                    missing.Add($"{path} {o.Name}");
             }
             foreach (var a in c.Arguments)
-                if (string.IsNullOrWhiteSpace(a.Description)) missing.Add($"{path} <{a.Name}>");
-            foreach (var s in c.Subcommands) Walk(s, $"{path} {s.Name}");
+                if (string.IsNullOrWhiteSpace(a.Description))
+                    missing.Add($"{path} <{a.Name}>");
+            foreach (var s in c.Subcommands)
+                Walk(s, $"{path} {s.Name}");
         }
         Walk(CliHost.RootCommand(), "weights");
-        Assert.True(options > 100, $"only {options} options found: the walk does not reach the verbs");
-        Assert.True(missing.Count == 0, "options without a description: " + string.Join(", ", missing));
+        Assert.True(
+            options > 100,
+            $"only {options} options found: the walk does not reach the verbs"
+        );
+        Assert.True(
+            missing.Count == 0,
+            "options without a description: " + string.Join(", ", missing)
+        );
     }
 
     [Fact]
     public void HelpNamesTheToolWeightsPlainly()
     {
-        foreach (var (args, usage) in new[] { (new[] { "--help" }, "weights [command] [options]"), (["param", "--help"], "weights param [options]") })
+        foreach (
+            var (args, usage) in new[]
+            {
+                (new[] { "--help" }, "weights [command] [options]"),
+                (["param", "--help"], "weights param [options]"),
+            }
+        )
         {
             var (code, o, _) = CliRun.Run(args);
             Assert.Equal(0, code);
@@ -92,23 +153,41 @@ public sealed class CliHostTests : IDisposable
         }
     }
 
-    /// <summary>The lines of a help section ("Usage:", "Commands:"), up to the next blank line.</summary>
+    /// <summary>The lines of a help section ("Usage:", "Commands:"), up to the next blank
+    /// line.</summary>
     static List<string> HelpSection(string help, string title) =>
-        help.Split('\n').SkipWhile(l => l.TrimEnd() != title).Skip(1).TakeWhile(l => l.Trim().Length > 0).ToList();
+        help.Split('\n')
+            .SkipWhile(l => l.TrimEnd() != title)
+            .Skip(1)
+            .TakeWhile(l => l.Trim().Length > 0)
+            .ToList();
 
     [Fact]
     public void TheFormerVerbWeightsStillRunsParamWithADeprecationNote()
     {
         var npy = Path.Combine(_dir, "old.npy");
-        var (code, o, e) = CliRun.Run("weights", "--model", "default", "--name", "conv2d0_w", "--out", npy);
+        var (code, o, e) = CliRun.Run(
+            "weights",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            npy
+        );
         Assert.True(code == 0, e);
-        Assert.Equal("weights weights: deprecated name, use 'weights param' (the old name will be removed).", e.TrimEnd());
+        Assert.Equal(
+            "weights weights: deprecated name, use 'weights param' (the old name will be removed).",
+            e.TrimEnd()
+        );
         Assert.Contains("OIHW [out, in, kH, kW]", o);
         Assert.True(File.Exists(npy));
         var commands = HelpSection(CliRun.Run("--help").Out, "Commands:")
-            .Where(l => l[2] != ' ').Select(l => l.Trim().Split(' ')[0]).ToList();   // not the notes under each
+            .Where(l => l[2] != ' ')
+            .Select(l => l.Trim().Split(' ')[0])
+            .ToList(); // not the notes under each
         Assert.Contains("param", commands);
-        Assert.DoesNotContain("weights", commands);   // hidden: not listed as a command
+        Assert.DoesNotContain("weights", commands); // hidden: not listed as a command
         var (code2, help2, e2) = CliRun.Run("help", "weights");
         Assert.Equal(0, code2);
         Assert.Contains("weights param [options]", help2);
@@ -127,7 +206,14 @@ public sealed class CliHostTests : IDisposable
     [Fact]
     public void PortIsRangeChecked()
     {
-        var (code, _, e) = CliRun.Run("explore", "--model", "default", "--serve", "--port", "70000");
+        var (code, _, e) = CliRun.Run(
+            "explore",
+            "--model",
+            "default",
+            "--serve",
+            "--port",
+            "70000"
+        );
         Assert.Equal(2, code);
         Assert.Contains("option --port: expected a port number 0..65535, got '70000'", e);
     }
@@ -135,8 +221,23 @@ public sealed class CliHostTests : IDisposable
     [Fact]
     public void MessagesDropTheParameterSuffix()
     {
-        Assert.Equal("unit 9 is out of range", CliHost.Message(new ArgumentOutOfRangeException("unit", "unit 9 is out of range")));
-        var (code, _, e) = CliRun.Run("render", "--model", "default", "--from", "conv2d0", "--to", "conv2d1", "--unit", "999", "--out", Path.Combine(_dir, "r.html"));
+        Assert.Equal(
+            "unit 9 is out of range",
+            CliHost.Message(new ArgumentOutOfRangeException("unit", "unit 9 is out of range"))
+        );
+        var (code, _, e) = CliRun.Run(
+            "render",
+            "--model",
+            "default",
+            "--from",
+            "conv2d0",
+            "--to",
+            "conv2d1",
+            "--unit",
+            "999",
+            "--out",
+            Path.Combine(_dir, "r.html")
+        );
         Assert.Equal(1, code);
         Assert.Contains("unit 999 is out of range", e);
         Assert.DoesNotContain("(Parameter", e);
@@ -146,16 +247,49 @@ public sealed class CliHostTests : IDisposable
     public void OutputFoldersAreCreatedAndFilesInTheWayRefused()
     {
         var npy = Path.Combine(_dir, "new", "w.npy");
-        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", npy);
+        var (code, _, e) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            npy
+        );
         Assert.True(code == 0, e);
         Assert.True(File.Exists(npy));
 
         var file = Path.Combine(_dir, "plain.txt");
         File.WriteAllText(file, "x");
-        var (code2, _, e2) = CliRun.Run("featurevis", "--model", "default", "--layer", "conv2d0", "--units", "0", "--steps", "1", "--size", "16", "--no-cache", "--out", file);
+        var (code2, _, e2) = CliRun.Run(
+            "featurevis",
+            "--model",
+            "default",
+            "--layer",
+            "conv2d0",
+            "--units",
+            "0",
+            "--steps",
+            "1",
+            "--size",
+            "16",
+            "--no-cache",
+            "--out",
+            file
+        );
         Assert.Equal(1, code2);
         Assert.Contains("is a file, not a folder", e2);
-        var (code3, _, e3) = CliRun.Run("expand", "--model", "default", "--from", "conv2d0", "--to", "conv2d1", "--out", Path.Combine(file, "w.npy"));
+        var (code3, _, e3) = CliRun.Run(
+            "expand",
+            "--model",
+            "default",
+            "--from",
+            "conv2d0",
+            "--to",
+            "conv2d1",
+            "--out",
+            Path.Combine(file, "w.npy")
+        );
         Assert.Equal(1, code3);
         Assert.Contains("is a file, not a folder", e3);
     }

@@ -12,13 +12,29 @@ public class LayersVerbTests
         Assert.True(code == 0, e);
         var rows = JsonDocument.Parse(o).RootElement.EnumerateArray().ToList();
         using var model = ModelRegistry.Load("default");
-        Assert.Equal(model.Layers().Select(l => l.Name), rows.Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(
+            model.Layers().Select(l => l.Name),
+            rows.Select(r => r.GetProperty("name").GetString())
+        );
         var conv3 = rows.Single(r => r.GetProperty("name").GetString() == "conv2d3");
-        Assert.Equal(("Relu", 128, 8, 8), (conv3.GetProperty("kind").GetString(), conv3.GetProperty("channels").GetInt32(),
-                                          conv3.GetProperty("height").GetInt32(), conv3.GetProperty("width").GetInt32()));
-        Assert.Equal(new[] { 1, 128, 8, 8 }, conv3.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(
+            ("Relu", 128, 8, 8),
+            (
+                conv3.GetProperty("kind").GetString(),
+                conv3.GetProperty("channels").GetInt32(),
+                conv3.GetProperty("height").GetInt32(),
+                conv3.GetProperty("width").GetInt32()
+            )
+        );
+        Assert.Equal(
+            new[] { 1, 128, 8, 8 },
+            conv3.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())
+        );
         var logits = rows.Single(r => r.GetProperty("name").GetString() == "logits");
-        Assert.Equal((10, 0), (logits.GetProperty("channels").GetInt32(), logits.GetProperty("height").GetInt32()));
+        Assert.Equal(
+            (10, 0),
+            (logits.GetProperty("channels").GetInt32(), logits.GetProperty("height").GetInt32())
+        );
     }
 
     [Fact]
@@ -30,7 +46,8 @@ public class LayersVerbTests
         Assert.StartsWith("default", lines[0]);
         Assert.Contains("at 32 px", lines[0]);
         var header = lines[1];
-        int kindCol = header.IndexOf("kind"), hwCol = header.IndexOf("HxW");
+        int kindCol = header.IndexOf("kind"),
+            hwCol = header.IndexOf("HxW");
         var conv0 = lines.Single(l => l.StartsWith("conv2d0 "));
         Assert.Equal("Relu", conv0.Substring(kindCol, 4));
         Assert.Equal("32x32", conv0[hwCol..].Trim());

@@ -7,13 +7,22 @@ namespace Notebooks.Weights.Tests.Cli;
 public sealed class ParamVerbTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("param-verb").FullName;
+
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
     public void ExportsConvWeightsInOihwByDefault()
     {
         var path = Path.Combine(_dir, "w.npy");
-        var (code, o, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", path);
+        var (code, o, e) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            path
+        );
         Assert.True(code == 0, e);
         Assert.Contains("OIHW [out, in, kH, kW]", o);
         Assert.Contains("--layout hwio", o);
@@ -27,17 +36,59 @@ public sealed class ParamVerbTests : IDisposable
     [Fact]
     public void HwioLayoutIsLucidsConvAndDenseLayout()
     {
-        var conv = Path.Combine(_dir, "c.npy"); var dense = Path.Combine(_dir, "d.npy");
-        Assert.Equal(0, CliRun.Run("param", "--model", "default", "--name", "conv2d1_w", "--out", conv, "--layout", "hwio").Code);
-        Assert.Equal(0, CliRun.Run("param", "--model", "default", "--name", "logits_w", "--out", dense, "--layout", "hwio").Code);
+        var conv = Path.Combine(_dir, "c.npy");
+        var dense = Path.Combine(_dir, "d.npy");
+        Assert.Equal(
+            0,
+            CliRun
+                .Run(
+                    "param",
+                    "--model",
+                    "default",
+                    "--name",
+                    "conv2d1_w",
+                    "--out",
+                    conv,
+                    "--layout",
+                    "hwio"
+                )
+                .Code
+        );
+        Assert.Equal(
+            0,
+            CliRun
+                .Run(
+                    "param",
+                    "--model",
+                    "default",
+                    "--name",
+                    "logits_w",
+                    "--out",
+                    dense,
+                    "--layout",
+                    "hwio"
+                )
+                .Code
+        );
         using var scope = NewDisposeScope();
         using var model = ModelRegistry.Load("default");
-        var oihw = model.Parameters["conv2d1_w"].data<float>().ToArray();   // [64, 32, 3, 3]
+        var oihw = model.Parameters["conv2d1_w"].data<float>().ToArray(); // [64, 32, 3, 3]
         var hwio = Npy.Load(conv);
         Assert.Equal(new long[] { 3, 3, 32, 64 }, hwio.shape);
         var h = hwio.data<float>().ToArray();
-        foreach (var (o, i, ky, kx) in new[] { (0, 0, 0, 0), (63, 31, 2, 2), (5, 17, 1, 2), (40, 3, 2, 0) })
-            Assert.Equal(oihw[((o * 32 + i) * 3 + ky) * 3 + kx], h[((ky * 3 + kx) * 32 + i) * 64 + o]);
+        foreach (
+            var (o, i, ky, kx) in new[]
+            {
+                (0, 0, 0, 0),
+                (63, 31, 2, 2),
+                (5, 17, 1, 2),
+                (40, 3, 2, 0),
+            }
+        )
+            Assert.Equal(
+                oihw[((o * 32 + i) * 3 + ky) * 3 + kx],
+                h[((ky * 3 + kx) * 32 + i) * 64 + o]
+            );
         var d = Npy.Load(dense);
         Assert.Equal(new long[] { 128, 10 }, d.shape);
         Assert.Equal(model.Parameters["logits_w"][7, 100].item<float>(), d[100, 7].item<float>());
@@ -46,7 +97,15 @@ public sealed class ParamVerbTests : IDisposable
     [Fact]
     public void UnknownWeightNameSuggestsNearestNames()
     {
-        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_x", "--out", Path.Combine(_dir, "x.npy"));
+        var (code, _, e) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_x",
+            "--out",
+            Path.Combine(_dir, "x.npy")
+        );
         Assert.Equal(1, code);
         Assert.Contains("Unknown layer or weight 'conv2d0_x' in model 'default'", e);
         Assert.Contains("conv2d0_w", e);
@@ -56,7 +115,15 @@ public sealed class ParamVerbTests : IDisposable
     [Fact]
     public void UnknownModelSuggestsNearestNames()
     {
-        var (code, _, e) = CliRun.Run("param", "--model", "defalt", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "x.npy"));
+        var (code, _, e) = CliRun.Run(
+            "param",
+            "--model",
+            "defalt",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            Path.Combine(_dir, "x.npy")
+        );
         Assert.Equal(1, code);
         Assert.Contains("Unknown model 'defalt'", e);
         Assert.Contains("default", e);
@@ -75,14 +142,38 @@ public sealed class ParamVerbTests : IDisposable
     {
         var file = Path.Combine(_dir, "plain.txt");
         File.WriteAllText(file, "x");
-        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(file, "w.npy"));
+        var (code, _, e) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            Path.Combine(file, "w.npy")
+        );
         Assert.Equal(1, code);
         Assert.Contains($"Cannot write --out '{Path.Combine(file, "w.npy")}'", e);
         Assert.Contains("is a file, not a folder", e);
-        var (code2, _, e2) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", _dir);
+        var (code2, _, e2) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            _dir
+        );
         Assert.Equal(1, code2);
         Assert.Contains("it is a directory", e2);
-        var (code3, _, e3) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "no", "such", "w.npy"));
+        var (code3, _, e3) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            Path.Combine(_dir, "no", "such", "w.npy")
+        );
         Assert.Equal(1, code3);
         Assert.Contains("does not exist", e3);
     }
@@ -90,7 +181,17 @@ public sealed class ParamVerbTests : IDisposable
     [Fact]
     public void BadLayoutIsAUsageError()
     {
-        var (code, _, e) = CliRun.Run("param", "--model", "default", "--name", "conv2d0_w", "--out", Path.Combine(_dir, "x.npy"), "--layout", "nchw");
+        var (code, _, e) = CliRun.Run(
+            "param",
+            "--model",
+            "default",
+            "--name",
+            "conv2d0_w",
+            "--out",
+            Path.Combine(_dir, "x.npy"),
+            "--layout",
+            "nchw"
+        );
         Assert.Equal(2, code);
         Assert.Contains("option --layout: expected oihw or hwio, got 'nchw'", e);
     }

@@ -1,5 +1,5 @@
-using Notebooks.Weights.Models;
 using Notebooks.Weights.Connections;
+using Notebooks.Weights.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,18 +14,34 @@ public class ConnectionsAndFiltersTests
         var w = randn(3, 3, 6, 4, generator: new Generator(1));
         var top = TopConnections.In(w, unit: 2, k: 3);
         var d = w.contiguous().data<float>().ToArray();
-        double Norm(int i, int j) { double s = 0; for (int x = 0; x < 3; x++) for (int y = 0; y < 3; y++) { var v = d[((x * 3 + y) * 6 + i) * 4 + j]; s += v * v; } return Math.Sqrt(s); }
+        double Norm(int i, int j)
+        {
+            double s = 0;
+            for (int x = 0; x < 3; x++)
+            for (int y = 0; y < 3; y++)
+            {
+                var v = d[((x * 3 + y) * 6 + i) * 4 + j];
+                s += v * v;
+            }
+            return Math.Sqrt(s);
+        }
         var expected = Enumerable.Range(0, 6).OrderByDescending(i => Norm(i, 2)).Take(3).ToArray();
         Assert.Equal(expected, top.Select(c => c.Index));
         Assert.Equal(Norm(expected[0], 2), top[0].Norm, 4);
         Assert.True(top[0].Weights.allclose(w[.., .., expected[0], 2]));
         var outs = TopConnections.Out(w, unit: 5, k: 4);
-        Assert.Equal(Enumerable.Range(0, 4).OrderByDescending(j => Norm(5, j)), outs.Select(c => c.Index));
+        Assert.Equal(
+            Enumerable.Range(0, 4).OrderByDescending(j => Norm(5, j)),
+            outs.Select(c => c.Index)
+        );
         var n = TopConnections.NormalizedIn(w, 2);
         Assert.Equal(1f, n.abs().max().item<float>(), 5);
         Assert.True((n * w[.., .., .., 2].abs().max()).allclose(w[.., .., .., 2]));
         Assert.Throws<ArgumentOutOfRangeException>(() => TopConnections.In(w, 4));
-        Assert.Contains("valid 0..5", Assert.Throws<ArgumentOutOfRangeException>(() => TopConnections.Out(w, 6)).Message);
+        Assert.Contains(
+            "valid 0..5",
+            Assert.Throws<ArgumentOutOfRangeException>(() => TopConnections.Out(w, 6)).Message
+        );
     }
 
     [Fact]
@@ -49,17 +65,24 @@ public class ConnectionsAndFiltersTests
     [Fact]
     public void Conv2d0OrderingSortsByTheFirstPrincipalComponent()
     {
-        // |conv2d1|[0,0] = a bᵀ + noise-free offset: the first component's scores are ∝ a - mean(a), so the order is argsort(a)
-        // with the sign chosen so the largest-magnitude score is positive.
+        // |conv2d1|[0,0] = a bᵀ + noise-free offset: the first component's scores are ∝ a -
+        // mean(a), so the order is argsort(a) with the sign chosen so the largest-magnitude score
+        // is positive.
         var a = new float[] { 0.3f, 2.0f, 0.1f, 0.9f, 0.5f, 0.05f };
         var b = new float[] { 1f, 0.5f, 2f, 0.25f };
         manual_seed(1);
         var seq = nn.Sequential(("c0", nn.Conv2d(3, 6, 3)), ("c1", nn.Conv2d(6, 4, 1)));
-        using var m = new VisionModel("pca", seq, new InputSpec(3, 8, 0, 1), parameterAliases: new Dictionary<string, string> { ["conv2d1_w"] = "c1.weight" });
+        using var m = new VisionModel(
+            "pca",
+            seq,
+            new InputSpec(3, 8, 0, 1),
+            parameterAliases: new Dictionary<string, string> { ["conv2d1_w"] = "c1.weight" }
+        );
         var outer = tensor(b).unsqueeze(1) * tensor(a).unsqueeze(0); // [out, in]
         m.Parameters["conv2d1_w"] = (outer + 1f).view(4, 6, 1, 1);
         var order = FirstLayerFilters.Conv2d0Ordering(m);
-        // mean(a) = 0.6417; a - mean: 1 has the largest magnitude (+1.36), so scores ∝ +(a - mean): ascending a.
+        // mean(a) = 0.6417; a - mean: 1 has the largest magnitude (+1.36), so scores ∝ +(a - mean):
+        // ascending a.
         Assert.Equal(new[] { 5, 2, 0, 4, 3, 1 }, order);
         Assert.Throws<ArgumentException>(() => FirstLayerFilters.Conv2d0Ordering(m, "nope"));
     }

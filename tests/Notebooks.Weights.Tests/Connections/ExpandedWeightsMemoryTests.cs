@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using Notebooks.Weights.Connections;
 using TorchSharp;
 using static TorchSharp.torch;
-using Notebooks.Weights.Connections;
 
 namespace Notebooks.Weights.Tests.Connections;
 
-/// <summary>Weights tests run alone: process RSS must reflect only the memory test, and building modules draws from torch's global RNG, which other test classes seed.</summary>
+/// <summary>Weights tests run alone: process RSS must reflect only the memory test, and building
+/// modules draws from torch's global RNG, which other test classes seed.</summary>
 [CollectionDefinition("WeightsSerial", DisableParallelization = true)]
 public class WeightsSerialCollection;
 
@@ -16,9 +17,16 @@ public class ExpandedWeightsMemoryTests
     public void MemoryStaysFlatOver200Calls()
     {
         using var m = ExpandedWeightsTests.Branchy(10);
-        static long Rss() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); return Process.GetCurrentProcess().WorkingSet64; }
+        static long Rss()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            return Process.GetCurrentProcess().WorkingSet64;
+        }
         using var cache = new ExpandedWeightsCache();
-        for (int i = 0; i < 20; i++) ExpandedWeights.Get(m, "stem_relu", "head", 7).Dispose();
+        for (int i = 0; i < 20; i++)
+            ExpandedWeights.Get(m, "stem_relu", "head", 7).Dispose();
         long liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         long start = Rss();
         for (int i = 0; i < 200; i++)

@@ -1,24 +1,33 @@
+using Notebooks.Weights.Connections;
 using Notebooks.Weights.FeatureVis;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Tests.FeatureVis;
-using Notebooks.Weights.Connections;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Connections;
 
 /// <summary>
-/// Weights edited through every public route give fresh results: in memory (<see cref="ExpandedWeightsCache"/>, whose key
-/// is hashed from the parameters at lookup) and on disk (<see cref="FeatureVisCache"/> re-renders under the new hash).
+/// Weights edited through every public route give fresh results: in memory
+/// (<see cref="ExpandedWeightsCache"/>, whose key is hashed from the parameters at lookup) and on
+/// disk (<see cref="FeatureVisCache"/> re-renders under the new hash).
 /// </summary>
 public class StaleWeightsTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("stale-").FullName;
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     static readonly FeatureVisSettings Small = new(Size: 24, Steps: 2);
 
-    public static TheoryData<string> Routes => ["editor setter", "Live add_", "Module parameters in place", "optimizer step", "load_state_dict"];
+    public static TheoryData<string> Routes =>
+        [
+            "editor setter",
+            "Live add_",
+            "Module parameters in place",
+            "optimizer step",
+            "load_state_dict",
+        ];
 
     static void Edit(VisionModel m, string route)
     {
@@ -28,10 +37,14 @@ public class StaleWeightsTests : IDisposable
                 m.Parameters["conv2.weight"] = m.Parameters["conv2.weight"].neg();
                 break;
             case "Live add_":
-                using (no_grad()) m.Parameters.Live("conv2.weight").add_(m.Parameters["conv2.weight"].sign().mul(0.3));
+                using (no_grad())
+                    m.Parameters.Live("conv2.weight")
+                        .add_(m.Parameters["conv2.weight"].sign().mul(0.3));
                 break;
             case "Module parameters in place":
-                using (no_grad()) foreach (var p in m.Module.parameters()) p.mul_(-1.5);
+                using (no_grad())
+                    foreach (var p in m.Module.parameters())
+                        p.mul_(-1.5);
                 break;
             case "optimizer step":
             {
@@ -44,11 +57,17 @@ public class StaleWeightsTests : IDisposable
             }
             case "load_state_dict":
             {
-                var state = m.Module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Key == "conv2.weight" ? kv.Value.flip(2).contiguous() : kv.Value);
+                var state = m
+                    .Module.state_dict()
+                    .ToDictionary(
+                        kv => kv.Key,
+                        kv => kv.Key == "conv2.weight" ? kv.Value.flip(2).contiguous() : kv.Value
+                    );
                 m.Module.load_state_dict(state);
                 break;
             }
-            default: throw new ArgumentException(route);
+            default:
+                throw new ArgumentException(route);
         }
     }
 
@@ -64,8 +83,14 @@ public class StaleWeightsTests : IDisposable
         Assert.NotEqual(hash, m.WeightsHash);
         using var after = cache.Get(m, "conv1", "conv2", 5);
         using var fresh = ExpandedWeights.Get(m, "conv1", "conv2", 5);
-        Assert.True(after.eq(fresh).all().item<bool>(), $"{route}: the cache's result differs from a fresh computation");
-        Assert.False(after.allclose(before), $"{route}: the edit did not change the expanded weights");
+        Assert.True(
+            after.eq(fresh).all().item<bool>(),
+            $"{route}: the cache's result differs from a fresh computation"
+        );
+        Assert.False(
+            after.allclose(before),
+            $"{route}: the edit did not change the expanded weights"
+        );
         Assert.Equal(2, cache.Count);
     }
 
@@ -84,9 +109,20 @@ public class StaleWeightsTests : IDisposable
         using var after = cache.GetOrRender(m, "conv2", 1, Small, _ => steps++);
         Assert.Equal(Small.Steps, steps); // rendered, not read from the old file
         Assert.True(File.Exists(newPath) && File.Exists(oldPath));
-        using var fresh = new FeatureVisCache(Path.Combine(_dir, "fresh")).GetOrRender(m, "conv2", 1, Small);
-        Assert.True(after.eq(fresh).all().item<bool>(), $"{route}: the cached image differs from a fresh render of the edited model");
-        Assert.False(after.eq(before).all().item<bool>(), $"{route}: the edit did not change the image");
+        using var fresh = new FeatureVisCache(Path.Combine(_dir, "fresh")).GetOrRender(
+            m,
+            "conv2",
+            1,
+            Small
+        );
+        Assert.True(
+            after.eq(fresh).all().item<bool>(),
+            $"{route}: the cached image differs from a fresh render of the edited model"
+        );
+        Assert.False(
+            after.eq(before).all().item<bool>(),
+            $"{route}: the edit did not change the image"
+        );
     }
 
     [Fact]
@@ -97,12 +133,15 @@ public class StaleWeightsTests : IDisposable
         string original = m.WeightsHash;
         Assert.Equal(original, twin.WeightsHash); // same bytes, same hash, whatever the object
         using var saved = m.Parameters["conv2.bias"];
-        using (no_grad()) m.Parameters.Live("conv2.bias").add_(1);
+        using (no_grad())
+            m.Parameters.Live("conv2.bias").add_(1);
         string edited = m.WeightsHash;
         Assert.NotEqual(original, edited);
-        using (no_grad()) m.Parameters.Live("conv2.bias").copy_(saved);
-        Assert.Equal(original, m.WeightsHash);    // back to the original bytes: the original hash
-        using (no_grad()) twin.Parameters.Live("conv2.bias").add_(1);
+        using (no_grad())
+            m.Parameters.Live("conv2.bias").copy_(saved);
+        Assert.Equal(original, m.WeightsHash); // back to the original bytes: the original hash
+        using (no_grad())
+            twin.Parameters.Live("conv2.bias").add_(1);
         Assert.Equal(edited, twin.WeightsHash);
     }
 }

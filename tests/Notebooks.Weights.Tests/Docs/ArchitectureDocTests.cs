@@ -4,8 +4,8 @@ using Notebooks.Weights.Tests.NotebookTests;
 namespace Notebooks.Weights.Tests.Docs;
 
 /// <summary>
-/// docs/architecture.md stays true: its folder table lists every folder of the library (and no folder that does not
-/// exist), and every "start reading at" file is in that folder.
+/// docs/architecture.md stays true: its folder table lists every folder of the library (and no
+/// folder that does not exist), and every "start reading at" file is in that folder.
 /// </summary>
 public class ArchitectureDocTests
 {
@@ -13,17 +13,37 @@ public class ArchitectureDocTests
     static readonly string Library = Path.Combine(Root, "src", "Notebooks.Weights");
 
     static List<(string Folder, string[] Files)> TableRows() =>
-        Regex.Matches(File.ReadAllText(Path.Combine(Root, "docs", "architecture.md")), @"^\| `(?<folder>[A-Za-z]+)/` \|[^\n]*\| (?<files>[^|\n]+) \|$", RegexOptions.Multiline)
-            .Select(m => (m.Groups["folder"].Value,
-                          Regex.Matches(m.Groups["files"].Value, "`([^`]+)`").Select(f => f.Groups[1].Value).ToArray()))
+        Regex
+            .Matches(
+                File.ReadAllText(Path.Combine(Root, "docs", "architecture.md")),
+                @"^\| `(?<folder>[A-Za-z]+)/` \|[^\n]*\| (?<files>[^|\n]+) \|$",
+                RegexOptions.Multiline
+            )
+            .Select(m =>
+                (
+                    m.Groups["folder"].Value,
+                    Regex
+                        .Matches(m.Groups["files"].Value, "`([^`]+)`")
+                        .Select(f => f.Groups[1].Value)
+                        .ToArray()
+                )
+            )
             .ToList();
 
     [Fact]
     public void The_folder_table_lists_exactly_the_library_folders()
     {
-        var documented = TableRows().Select(r => r.Folder).OrderBy(f => f, StringComparer.Ordinal).ToList();
-        var actual = Directory.GetDirectories(Library).Select(Path.GetFileName).OfType<string>()
-            .Where(d => d is not ("bin" or "obj")).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var documented = TableRows()
+            .Select(r => r.Folder)
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
+        var actual = Directory
+            .GetDirectories(Library)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(d => d is not ("bin" or "obj"))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
         Assert.Equal(actual, documented);
     }
 
@@ -34,7 +54,10 @@ public class ArchitectureDocTests
         {
             Assert.NotEmpty(files);
             foreach (var file in files)
-                Assert.True(File.Exists(Path.Combine(Library, folder, file)), $"docs/architecture.md: {folder}/{file} does not exist");
+                Assert.True(
+                    File.Exists(Path.Combine(Library, folder, file)),
+                    $"docs/architecture.md: {folder}/{file} does not exist"
+                );
         }
     }
 }

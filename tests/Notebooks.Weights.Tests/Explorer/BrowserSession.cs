@@ -3,8 +3,9 @@ using Microsoft.Playwright;
 namespace Notebooks.Weights.Tests.Explorer;
 
 /// <summary>
-/// Debian's chromium driven by Microsoft.Playwright (its driver ships in the NuGet package; no browser download):
-/// a page that records console errors and failed requests, and checks that every picture loaded and every link resolves.
+/// Debian's chromium driven by Microsoft.Playwright (its driver ships in the NuGet package; no
+/// browser download): a page that records console errors and failed requests, and checks that every
+/// picture loaded and every link resolves.
 /// </summary>
 sealed class BrowserSession : IAsyncDisposable
 {
@@ -15,47 +16,90 @@ sealed class BrowserSession : IAsyncDisposable
     public List<string> ConsoleErrors { get; } = [];
     static readonly HttpClient Http = new();
 
-    BrowserSession(IPlaywright pw, IBrowser browser, IPage page) { _pw = pw; _browser = browser; Page = page; }
+    BrowserSession(IPlaywright pw, IBrowser browser, IPage page)
+    {
+        _pw = pw;
+        _browser = browser;
+        Page = page;
+    }
 
     public static async Task<BrowserSession> StartAsync()
     {
         if (!File.Exists(Chromium))
-            throw new InvalidOperationException($"{Chromium} is missing: run scripts/setup (apt-get install chromium) before the explorer browser tests.");
+            throw new InvalidOperationException(
+                $"{Chromium} is missing: run scripts/setup (apt-get install chromium) before the explorer browser tests."
+            );
         var pw = await Playwright.CreateAsync();
-        var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 1000 } });
+        var browser = await pw.Chromium.LaunchAsync(
+            new()
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu"],
+            }
+        );
+        var page = await browser.NewPageAsync(
+            new()
+            {
+                ViewportSize = new() { Width = 1200, Height = 1000 },
+            }
+        );
         var s = new BrowserSession(pw, browser, page);
-        page.Console += (_, m) => { if (m.Type == "error") lock (s.ConsoleErrors) s.ConsoleErrors.Add($"{page.Url}: {m.Text}"); };
-        page.PageError += (_, m) => { lock (s.ConsoleErrors) s.ConsoleErrors.Add($"{page.Url}: page error {m}"); };
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+                lock (s.ConsoleErrors)
+                    s.ConsoleErrors.Add($"{page.Url}: {m.Text}");
+        };
+        page.PageError += (_, m) =>
+        {
+            lock (s.ConsoleErrors)
+                s.ConsoleErrors.Add($"{page.Url}: page error {m}");
+        };
         return s;
     }
 
-    /// <summary>Waits until every image of the page has loaded with a real size, then checks every link target exists.</summary>
+    /// <summary>Waits until every image of the page has loaded with a real size, then checks every
+    /// link target exists.</summary>
     public async Task CheckPageAsync(float timeoutMs = 60_000)
     {
-        await Page.EvaluateAsync("() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')");
+        await Page.EvaluateAsync(
+            "() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')"
+        );
         try
         {
-            await Page.WaitForFunctionAsync("() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)", null,
-                new() { Timeout = timeoutMs, PollingInterval = 200 });
+            await Page.WaitForFunctionAsync(
+                "() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
+                null,
+                new() { Timeout = timeoutMs, PollingInterval = 200 }
+            );
         }
         catch (TimeoutException)
         {
-            var broken = await Page.EvaluateAsync<string[]>("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))");
+            var broken = await Page.EvaluateAsync<string[]>(
+                "() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))"
+            );
             Assert.Fail($"{Page.Url}: pictures did not load: {string.Join(", ", broken)}");
         }
         int images = await Page.EvaluateAsync<int>("() => document.images.length");
         Assert.True(images > 0, $"{Page.Url} shows no pictures");
-        var hrefs = await Page.EvalOnSelectorAllAsync<string[]>("a[href]", "as => as.map(a => a.href)");
+        var hrefs = await Page.EvalOnSelectorAllAsync<string[]>(
+            "a[href]",
+            "as => as.map(a => a.href)"
+        );
         Assert.NotEmpty(hrefs);
         foreach (var href in hrefs.Distinct())
         {
             var uri = new Uri(href);
-            if (uri.IsFile) Assert.True(File.Exists(uri.LocalPath), $"{Page.Url}: broken link {href}");
+            if (uri.IsFile)
+                Assert.True(File.Exists(uri.LocalPath), $"{Page.Url}: broken link {href}");
             else
             {
                 using var resp = await Http.GetAsync(uri);
-                Assert.True(resp.IsSuccessStatusCode, $"{Page.Url}: broken link {href} ({(int)resp.StatusCode})");
+                Assert.True(
+                    resp.IsSuccessStatusCode,
+                    $"{Page.Url}: broken link {href} ({(int)resp.StatusCode})"
+                );
             }
         }
     }

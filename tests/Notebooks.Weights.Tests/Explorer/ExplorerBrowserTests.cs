@@ -6,15 +6,21 @@ using Notebooks.Weights.Models.Default;
 
 namespace Notebooks.Weights.Tests.Explorer;
 
-/// <summary>The explorer in a real browser (Debian chromium via Playwright): the static site from disk and the served site.</summary>
+/// <summary>The explorer in a real browser (Debian chromium via Playwright): the static site from
+/// disk and the served site.</summary>
 [Collection("explorer")]
-public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixture<ExplorerSiteFixture>
+public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
+    : IClassFixture<ExplorerSiteFixture>
 {
     [Fact]
     public async Task StaticSite_IndexToLayerToUnitToStrongestInputAndBack()
     {
         await using var b = await BrowserSession.StartAsync();
-        await Walk(b, new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri, interactions: false);
+        await Walk(
+            b,
+            new Uri(Path.Combine(site.SiteDir, ExplorerPaths.Index)).AbsoluteUri,
+            interactions: false
+        );
         Assert.Empty(b.ConsoleErrors);
     }
 
@@ -29,20 +35,35 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
         {
             Assert.StartsWith("http://127.0.0.1:", server.Url);
             // Lazy: listening (and the warm-up index request) prepared no layer.
-            Assert.All(explorer.Plan.Candidates, l => Assert.False(explorer.IsPrepared(l.Name), $"{l.Name} was prepared before any page asked for it"));
+            Assert.All(explorer.Plan.Candidates, l =>
+                Assert.False(
+                    explorer.IsPrepared(l.Name),
+                    $"{l.Name} was prepared before any page asked for it"
+                )
+            );
             await using var b = await BrowserSession.StartAsync();
-            // The index's statistics fill in from api/layer, and equal the ones of the static site (prepared up front).
+            // The index's statistics fill in from api/layer, and equal the ones of the static site
+            // (prepared up front).
             await b.Page.GotoAsync(server.Url);
-            await b.Page.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-pending]').length === 0", null, new() { Timeout = 60_000 });
+            await b.Page.WaitForFunctionAsync(
+                "() => document.querySelectorAll('tr[data-pending]').length === 0",
+                null,
+                new() { Timeout = 60_000 }
+            );
             var norms = await b.Page.Locator("td.norms").AllInnerTextsAsync();
             var banding = await b.Page.Locator("td.banding").AllInnerTextsAsync();
             var staticIndex = File.ReadAllText(Path.Combine(site.SiteDir, ExplorerPaths.Index));
             Assert.Equal(2, norms.Count);
-            foreach (var text in norms.Concat(banding)) Assert.Contains($">{text}<", staticIndex);
+            foreach (var text in norms.Concat(banding))
+                Assert.Contains($">{text}<", staticIndex);
             await Walk(b, server.Url, interactions: true);
             Assert.Empty(b.ConsoleErrors);
-            Assert.True(server.Queue.Rendered > 0, "the served pictures were rendered by the render queue");
-            // Rendered pictures are cached on disk: every picture of a visited unit page is now a file.
+            Assert.True(
+                server.Queue.Rendered > 0,
+                "the served pictures were rendered by the render queue"
+            );
+            // Rendered pictures are cached on disk: every picture of a visited unit page is now a
+            // file.
             Assert.True(File.Exists(Path.Combine(cache, "img/fv/conv2d1_0.png")));
         }
     }
@@ -66,23 +87,27 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
 
         // Strongest inputs are sorted by decreasing norm; the first one links to its conv2d0 page.
         var norms = (await page.Locator("section.inputs .card .norm").AllInnerTextsAsync())
-            .Select(t => double.Parse(t.Replace("‖w‖", "").Trim(), CultureInfo.InvariantCulture)).ToList();
+            .Select(t => double.Parse(t.Replace("‖w‖", "").Trim(), CultureInfo.InvariantCulture))
+            .ToList();
         Assert.Equal(4, norms.Count);
         Assert.Equal(norms.OrderByDescending(n => n), norms);
         var strongest = page.Locator("section.inputs a.card").First;
         var label = await strongest.Locator(".label").InnerTextAsync();
         Assert.StartsWith("conv2d0:", label);
-        // The interaction panel (served; static only with --interactions): the card of the strongest input -> this unit,
-        // its picture loaded (CheckPageAsync waited for every image).
+        // The interaction panel (served; static only with --interactions): the card of the
+        // strongest input -> this unit, its picture loaded (CheckPageAsync waited for every image).
         var panel = page.Locator("section.interaction img");
         Assert.Equal(interactions ? 1 : 0, await panel.CountAsync());
         if (interactions)
         {
-            Assert.Equal($"img/interaction/conv2d1_0_{label["conv2d0:".Length..]}.png", await panel.GetAttributeAsync("src"));
+            Assert.Equal(
+                $"img/interaction/conv2d1_0_{label["conv2d0:".Length..]}.png",
+                await panel.GetAttributeAsync("src")
+            );
             Assert.True(await panel.EvaluateAsync<int>("i => i.naturalWidth") > 0);
         }
-        // The spatial-position views (served; static only with --spatial): a grid of 5×5 cells of 32 px + 1 px rule each,
-        // drawn at 3× (96 / 32).
+        // The spatial-position views (served; static only with --spatial): a grid of 5×5 cells of
+        // 32 px + 1 px rule each, drawn at 3× (96 / 32).
         var spatial = page.Locator("section.spatial img");
         Assert.Equal(interactions ? 1 : 0, await spatial.CountAsync());
         if (interactions)
@@ -98,15 +123,18 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site) : IClassFixtu
 
         // Keyboard navigation: → next unit, ↑ the layer.
         await KeysReady(page);
-        await page.Locator("body").PressAsync("ArrowRight");  // focuses the page first (after Back, focus may be elsewhere)
+        await page.Locator("body").PressAsync("ArrowRight"); // focuses the page first (after Back, focus may be elsewhere)
         await page.WaitForURLAsync("**/conv2d1_1.html");
         await KeysReady(page);
         await page.Locator("body").PressAsync("ArrowUp");
         await page.WaitForURLAsync("**/layer-conv2d1.html");
     }
 
-    // The page's script marks <html data-keys="on"> once its arrow-key handler is attached (a key pressed before that,
-    // e.g. right after going back on a loaded machine, would be lost).
+    // The page's script marks <html data-keys="on"> once its arrow-key handler is attached (a key
+    // pressed before that, e.g. right after going back on a loaded machine, would be lost).
     static Task KeysReady(IPage page) =>
-        page.WaitForSelectorAsync("html[data-keys=on]", new() { State = WaitForSelectorState.Attached });
+        page.WaitForSelectorAsync(
+            "html[data-keys=on]",
+            new() { State = WaitForSelectorState.Attached }
+        );
 }

@@ -7,9 +7,10 @@ using static TorchSharp.torch;
 namespace Notebooks.Weights.Tests.Explorer;
 
 /// <summary>
-/// <c>weights explore --lucid-hosted</c>: InceptionV1's feature visualizations are Lucid's hosted images, fetched from
-/// Lucid's URL layout (<c>images/neuron/LAYER_UNIT.jpg</c>) — here a local server on 127.0.0.1 serving fake JPEGs, one
-/// gray level per unit — downloaded once and shown as the units' pictures; no internet.
+/// <c>weights explore --lucid-hosted</c>: InceptionV1's feature visualizations are Lucid's hosted
+/// images, fetched from Lucid's URL layout (<c>images/neuron/LAYER_UNIT.jpg</c>) — here a local
+/// server on 127.0.0.1 serving fake JPEGs, one gray level per unit — downloaded once and shown as
+/// the units' pictures; no internet.
 /// </summary>
 [Collection("explorer")]
 public sealed class LucidHostedExplorerTests : IDisposable
@@ -26,43 +27,74 @@ public sealed class LucidHostedExplorerTests : IDisposable
             for (int u = 0; u < 64; u++)
             {
                 using var scope = NewDisposeScope();
-                files[$"/mirror/images/neuron/{layer}_{u}.jpg"] = ImageFiles.EncodeJpeg(full(16, 16, 3, Gray(u)));
+                files[$"/mirror/images/neuron/{layer}_{u}.jpg"] = ImageFiles.EncodeJpeg(
+                    full(16, 16, 3, Gray(u))
+                );
             }
         using var server = new LocalHttpServer(files);
         using var model = InceptionV1Model.Create();
         var options = new ExplorerOptions
         {
-            Layers = ["conv2d0"], UnitsPerLayer = 2, TopK = 2, FeatureVisSize = 32, FeatureVisSteps = 2,
-            FeatureVisCacheRoot = Path.Combine(_root, "cache"), LucidHosted = true, LucidBaseUrl = server.BaseUrl + "/images/neuron/",
+            Layers = ["conv2d0"],
+            UnitsPerLayer = 2,
+            TopK = 2,
+            FeatureVisSize = 32,
+            FeatureVisSteps = 2,
+            FeatureVisCacheRoot = Path.Combine(_root, "cache"),
+            LucidHosted = true,
+            LucidBaseUrl = server.BaseUrl + "/images/neuron/",
         };
         using (var site = ExplorerSite.Create(model, options))
         {
-            // conv2d1 reads conv2d0 through maxpool0 and localresponsenorm0 (both keep the units): its inputs are conv2d0's units.
-            Assert.Equal(("conv2d0", "localresponsenorm0"), (site.Plan.Find("conv2d1")!.Previous, site.Plan.Find("conv2d1")!.Source));
-            // The auxiliary heads' bottleneck convs do not feed the output (softmax2): they are not explorer layers.
-            Assert.Equal(["conv2d0", "conv2d1", "conv2d2"], site.Plan.Candidates.Select(l => l.Name));
+            // conv2d1 reads conv2d0 through maxpool0 and localresponsenorm0 (both keep the units):
+            // its inputs are conv2d0's units.
+            Assert.Equal(
+                ("conv2d0", "localresponsenorm0"),
+                (site.Plan.Find("conv2d1")!.Previous, site.Plan.Find("conv2d1")!.Source)
+            );
+            // The auxiliary heads' bottleneck convs do not feed the output (softmax2): they are not
+            // explorer layers.
+            Assert.Equal(
+                ["conv2d0", "conv2d1", "conv2d2"],
+                site.Plan.Candidates.Select(l => l.Name)
+            );
             var summary = ExplorerSiteWriter.Write(site, Path.Combine(_root, "site"));
             Assert.True(summary.FeatureVisRendered >= 2, $"{summary.FeatureVisRendered} downloads");
-            // conv2d0's two units and the conv2d1 units among their top outputs, each fetched once by Lucid's file name.
+            // conv2d0's two units and the conv2d1 units among their top outputs, each fetched once
+            // by Lucid's file name.
             var fetched = server.Requests.ToList();
             Assert.Equal(fetched.Distinct().Count(), fetched.Count);
             Assert.Contains("/mirror/images/neuron/conv2d0_0.jpg", fetched);
             Assert.Contains("/mirror/images/neuron/conv2d0_1.jpg", fetched);
-            Assert.Contains(fetched, p => p.StartsWith("/mirror/images/neuron/conv2d1_", StringComparison.Ordinal));
-            Assert.All(fetched, p => Assert.Matches(@"^/mirror/images/neuron/conv2d[01]_\d+\.jpg$", p));
+            Assert.Contains(fetched, p =>
+                p.StartsWith("/mirror/images/neuron/conv2d1_", StringComparison.Ordinal)
+            );
+            Assert.All(fetched, p =>
+                Assert.Matches(@"^/mirror/images/neuron/conv2d[01]_\d+\.jpg$", p)
+            );
             foreach (var u in new[] { 0, 1 })
             {
                 using var scope = NewDisposeScope();
-                var png = ImageFiles.Load(Path.Combine(_root, "site", "img", "fv", $"conv2d0_{u}.png"));
+                var png = ImageFiles.Load(
+                    Path.Combine(_root, "site", "img", "fv", $"conv2d0_{u}.png")
+                );
                 Assert.Equal(Gray(u), png.mean().item<float>(), 1);
-                Assert.True(File.Exists(Path.Combine(_root, "cache", "lucid-hosted", $"conv2d0_{u}.jpg")));
+                Assert.True(
+                    File.Exists(Path.Combine(_root, "cache", "lucid-hosted", $"conv2d0_{u}.jpg"))
+                );
             }
-            Assert.Contains("hosted image (InceptionV1 weight explorer)", File.ReadAllText(Path.Combine(_root, "site", "conv2d0_0.html")));
+            Assert.Contains(
+                "hosted image (InceptionV1 weight explorer)",
+                File.ReadAllText(Path.Combine(_root, "site", "conv2d0_0.html"))
+            );
         }
         // A second site from the same cache downloads nothing.
         int before = server.Requests.Count;
         using (var again = ExplorerSite.Create(model, options))
-            Assert.Equal(0, ExplorerSiteWriter.Write(again, Path.Combine(_root, "site2")).FeatureVisRendered);
+            Assert.Equal(
+                0,
+                ExplorerSiteWriter.Write(again, Path.Combine(_root, "site2")).FeatureVisRendered
+            );
         Assert.Equal(before, server.Requests.Count);
     }
 
@@ -70,12 +102,18 @@ public sealed class LucidHostedExplorerTests : IDisposable
     public void LucidHosted_OnAnotherModel_IsAClearError()
     {
         using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
-        var e = Assert.Throws<ArgumentException>(() => ExplorerSite.Create(model, new ExplorerOptions { LucidHosted = true }));
+        var e = Assert.Throws<ArgumentException>(() =>
+            ExplorerSite.Create(model, new ExplorerOptions { LucidHosted = true })
+        );
         Assert.Contains("only for InceptionV1", e.Message);
     }
 
     public void Dispose()
     {
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException) { }
     }
 }

@@ -5,7 +5,8 @@ namespace Notebooks.Weights.Tests.FeatureVis;
 
 public class TransformTests
 {
-    static Tensor Ramp(int h, int w) => arange(h * w, dtype: ScalarType.Float32).reshape(1, 1, h, w);
+    static Tensor Ramp(int h, int w) =>
+        arange(h * w, dtype: ScalarType.Float32).reshape(1, 1, h, w);
 
     [Fact]
     public void PadFillsWithTheConstant()
@@ -21,11 +22,13 @@ public class TransformTests
     public void JitterCropsAtOffsetsInZeroToDInclusive()
     {
         var x = Ramp(10, 10);
-        var r = new Random(5); var r2 = new Random(5);
+        var r = new Random(5);
+        var r2 = new Random(5);
         for (int i = 0; i < 20; i++)
         {
             var y = Transforms.Jitter(3).Apply(x, r);
-            int oy = r2.Next(4), ox = r2.Next(4);
+            int oy = r2.Next(4),
+                ox = r2.Next(4);
             Assert.Equal(new long[] { 1, 1, 7, 7 }, y.shape);
             Assert.Equal(oy * 10 + ox, y[0, 0, 0, 0].item<float>());
         }
@@ -78,6 +81,9 @@ public class TransformTests
             seen.Add(y.shape[2]);
         }
         Assert.True(seen.Count > 3);
-        Assert.Equal("pad(12, 0.5) → jitter(8) → random_scale(0.9,0.92,0.94,0.96,0.98,1,1.02,1.04,1.06,1.08,1.1) → random_rotate(-10..10, n=26) → jitter(4)", Transforms.Standard.Description);
+        Assert.Equal(
+            "pad(12, 0.5) → jitter(8) → random_scale(0.9,0.92,0.94,0.96,0.98,1,1.02,1.04,1.06,1.08,1.1) → random_rotate(-10..10, n=26) → jitter(4)",
+            Transforms.Standard.Description
+        );
     }
 }

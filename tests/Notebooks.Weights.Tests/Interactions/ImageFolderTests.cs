@@ -9,12 +9,20 @@ namespace Notebooks.Weights.Tests.Interactions;
 
 public sealed class ImageFolderTests() : TempDirectoryTest("interactions-images-")
 {
-    /// <summary>Writes the bundled model's generated scenes 0..n-1 (validation stream) as PNG files scene_00.png ...</summary>
+    /// <summary>Writes the bundled model's generated scenes 0..n-1 (validation stream) as PNG files
+    /// scene_00.png ...</summary>
     internal static Tensor WriteScenes(string dir, int n, int size = 64)
     {
-        var (images, labels) = SyntheticScenes.Batch(7, SyntheticScenes.ValidationStream, 0, n, size);
+        var (images, labels) = SyntheticScenes.Batch(
+            7,
+            SyntheticScenes.ValidationStream,
+            0,
+            n,
+            size
+        );
         labels.Dispose();
-        for (int i = 0; i < n; i++) ImageFiles.SavePng(images[i].permute(1, 2, 0), Path.Combine(dir, $"scene_{i:00}.png"));
+        for (int i = 0; i < n; i++)
+            ImageFiles.SavePng(images[i].permute(1, 2, 0), Path.Combine(dir, $"scene_{i:00}.png"));
         return images;
     }
 
@@ -31,7 +39,10 @@ public sealed class ImageFolderTests() : TempDirectoryTest("interactions-images-
     {
         using var written = WriteScenes(Dir, 5);
         using var folder = ImageFolder.Load(Dir, 64);
-        Assert.Equal(["scene_00.png", "scene_01.png", "scene_02.png", "scene_03.png", "scene_04.png"], folder.Names);
+        Assert.Equal(
+            ["scene_00.png", "scene_01.png", "scene_02.png", "scene_03.png", "scene_04.png"],
+            folder.Names
+        );
         // PNG stores 8 bits: truncation to uint8 loses < 1/255.
         Assert.True((folder.Images - written).abs().max().item<float>() <= 1 / 255f + 1e-6);
         using var small = ImageFolder.Load(Dir, 32);
@@ -43,8 +54,12 @@ public sealed class ImageFolderTests() : TempDirectoryTest("interactions-images-
     public void NaturalPhotosFromTheDebianPackageLoadCentreCroppedAndResized()
     {
         const string data = "/usr/lib/python3/dist-packages/skimage/data";
-        Assert.True(File.Exists(Path.Combine(data, "astronaut.png")), "scripts/setup installs python3-skimage (sample photos)");
-        foreach (var f in new[] { "astronaut.png", "coffee.png", "chelsea.png" }) File.Copy(Path.Combine(data, f), Path.Combine(Dir, f));
+        Assert.True(
+            File.Exists(Path.Combine(data, "astronaut.png")),
+            "scripts/setup installs python3-skimage (sample photos)"
+        );
+        foreach (var f in new[] { "astronaut.png", "coffee.png", "chelsea.png" })
+            File.Copy(Path.Combine(data, f), Path.Combine(Dir, f));
         using var folder = ImageFolder.Load(Dir, 64);
         Assert.Equal(["astronaut.png", "chelsea.png", "coffee.png"], folder.Names);
         // Real photos: every image has contrast and color.
@@ -59,10 +74,18 @@ public sealed class ImageFolderTests() : TempDirectoryTest("interactions-images-
     [Fact]
     public void EmptyMissingUnreadableAndGrayFoldersFailListingEveryFile()
     {
-        Assert.Contains("(it is empty)", Assert.Throws<InvalidDataException>(() => ImageFolder.Load(Dir, 64)).Message);
+        Assert.Contains(
+            "(it is empty)",
+            Assert.Throws<InvalidDataException>(() => ImageFolder.Load(Dir, 64)).Message
+        );
         File.WriteAllText(Path.Combine(Dir, "notes.txt"), "hi");
-        Assert.Contains("notes.txt", Assert.Throws<InvalidDataException>(() => ImageFolder.Load(Dir, 64)).Message);
-        Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Load(Path.Combine(Dir, "nope"), 64));
+        Assert.Contains(
+            "notes.txt",
+            Assert.Throws<InvalidDataException>(() => ImageFolder.Load(Dir, 64)).Message
+        );
+        Assert.Throws<DirectoryNotFoundException>(() =>
+            ImageFolder.Load(Path.Combine(Dir, "nope"), 64)
+        );
         using var _ = WriteScenes(Dir, 2);
         File.WriteAllBytes(Path.Combine(Dir, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3]);
         File.WriteAllText(Path.Combine(Dir, "text.png"), "not a png");
@@ -73,6 +96,9 @@ public sealed class ImageFolderTests() : TempDirectoryTest("interactions-images-
         Assert.Contains("text.png: not a decodable JPEG/PNG", e.Message);
         Assert.Contains("gray.png: grayscale (1 channel)", e.Message);
         Assert.Contains("nothing was skipped", e.Message);
-        Assert.Contains("model takes 1 channel", Assert.Throws<ArgumentException>(() => ImageFolder.Load(Dir, 64, channels: 1)).Message);
+        Assert.Contains(
+            "model takes 1 channel",
+            Assert.Throws<ArgumentException>(() => ImageFolder.Load(Dir, 64, channels: 1)).Message
+        );
     }
 }

@@ -6,12 +6,19 @@ namespace Notebooks.Weights.Tests.Models;
 
 public class VisionModelTests
 {
-    /// <summary>conv(3→4, 3x3, pad 1) → relu → maxpool 2 → conv(4→5, 3x3) → relu → flatten → linear.</summary>
+    /// <summary>conv(3→4, 3x3, pad 1) → relu → maxpool 2 → conv(4→5, 3x3) → relu → flatten →
+    /// linear.</summary>
     internal static VisionModel TinyModel(int seed = 1)
     {
         var seq = nn.Sequential(
-            ("conv1", nn.Conv2d(3, 4, 3, padding: 1)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
-            ("conv2", nn.Conv2d(4, 5, 3)), ("relu2", nn.ReLU()), ("flat", nn.Flatten()), ("fc", nn.Linear(5 * 2 * 2, 3)));
+            ("conv1", nn.Conv2d(3, 4, 3, padding: 1)),
+            ("relu1", nn.ReLU()),
+            ("pool1", nn.MaxPool2d(2)),
+            ("conv2", nn.Conv2d(4, 5, 3)),
+            ("relu2", nn.ReLU()),
+            ("flat", nn.Flatten()),
+            ("fc", nn.Linear(5 * 2 * 2, 3))
+        );
         SeededInit.Apply(seq, seed);
         return new VisionModel("tiny", seq, new InputSpec(3, 8, -1, 1));
     }
@@ -21,13 +28,23 @@ public class VisionModelTests
     {
         using var m = TinyModel();
         var t = m.Layers();
-        Assert.Equal(new[] { "input", "conv1", "relu1", "pool1", "conv2", "relu2", "flat", "fc" }, t.Select(l => l.Name));
+        Assert.Equal(
+            new[] { "input", "conv1", "relu1", "pool1", "conv2", "relu2", "flat", "fc" },
+            t.Select(l => l.Name)
+        );
         var conv2 = t.Single(l => l.Name == "conv2");
-        Assert.Equal(("Conv2d", 5L, 2L, 2L), (conv2.Kind, conv2.Channels, conv2.Height, conv2.Width));
+        Assert.Equal(
+            ("Conv2d", 5L, 2L, 2L),
+            (conv2.Kind, conv2.Channels, conv2.Height, conv2.Width)
+        );
         Assert.Equal(new long[] { 1, 3 }, t.Single(l => l.Name == "fc").Shape);
-        // Other input sizes reach the fixed-size linear head and fail with a message naming the layer.
+        // Other input sizes reach the fixed-size linear head and fail with a message naming the
+        // layer.
         var e = Assert.Throws<ArgumentException>(() => m.Layers(12));
-        Assert.Contains("Input size 12x12 does not fit tiny (default 8): layer 'fc' failed", e.Message);
+        Assert.Contains(
+            "Input size 12x12 does not fit tiny (default 8): layer 'fc' failed",
+            e.Message
+        );
     }
 
     [Fact]
@@ -51,7 +68,14 @@ public class VisionModelTests
         using var m = TinyModel();
         var seq = (TorchSharp.Modules.Sequential)m.Module;
         var fake = randn(1, 4, 4, 4, generator: new Generator(3));
-        var got = m.Run(zeros(1, 3, 8, 8), new RunOptions { Capture = ["conv2"], Replace = new Dictionary<string, Tensor> { ["pool1"] = fake } })["conv2"];
+        var got = m.Run(
+            zeros(1, 3, 8, 8),
+            new RunOptions
+            {
+                Capture = ["conv2"],
+                Replace = new Dictionary<string, Tensor> { ["pool1"] = fake },
+            }
+        )["conv2"];
         var expected = ((nn.Module<Tensor, Tensor>)seq[3]).call(fake);
         Assert.True(got.allclose(expected, atol: 1e-6));
     }
@@ -61,9 +85,24 @@ public class VisionModelTests
     {
         using var m = TinyModel();
         var x = randn(1, 4, 8, 8, generator: new Generator(7)).requires_grad_(true);
-        var outLin = m.Run(zeros(1, 3, 8, 8), new RunOptions { Capture = ["relu2"], Replace = new Dictionary<string, Tensor> { ["relu1"] = x }, Linearize = true })["relu2"];
+        var outLin = m.Run(
+            zeros(1, 3, 8, 8),
+            new RunOptions
+            {
+                Capture = ["relu2"],
+                Replace = new Dictionary<string, Tensor> { ["relu1"] = x },
+                Linearize = true,
+            }
+        )["relu2"];
         // Forward value unchanged by linearization.
-        var outPlain = m.Run(zeros(1, 3, 8, 8), new RunOptions { Capture = ["relu2"], Replace = new Dictionary<string, Tensor> { ["relu1"] = x.detach() } })["relu2"];
+        var outPlain = m.Run(
+            zeros(1, 3, 8, 8),
+            new RunOptions
+            {
+                Capture = ["relu2"],
+                Replace = new Dictionary<string, Tensor> { ["relu1"] = x.detach() },
+            }
+        )["relu2"];
         Assert.True(outLin.detach().allclose(outPlain));
         // Gradient equals that of the linear surrogate network avgpool → conv2 (no relu).
         var g = autograd.grad([outLin.sum()], [x])[0];
@@ -79,7 +118,9 @@ public class VisionModelTests
     public void UnknownLayerListsNearestNames()
     {
         using var m = TinyModel();
-        var e = Assert.Throws<UnknownLayerException>(() => m.Activations(zeros(1, 3, 8, 8), "conv3"));
+        var e = Assert.Throws<UnknownLayerException>(() =>
+            m.Activations(zeros(1, 3, 8, 8), "conv3")
+        );
         Assert.Contains("Unknown layer 'conv3' in model 'tiny'", e.Message);
         Assert.Contains("conv1", e.Message);
         Assert.Contains("conv2", e.Message);

@@ -7,7 +7,8 @@ public class MarkdownLiteTests
     [Fact]
     public void Renders_headings_lists_emphasis_code_and_links_and_escapes_html()
     {
-        var html = MarkdownLite.ToHtml("""
+        var html = MarkdownLite.ToHtml(
+            """
             ## Top *connections*
             Some **`inceptionv1`** text with `a<b>` and <script>alert(1)</script>,
             continued [here](https://distill.pub/2020/circuits/visualizing-weights/) and [bad](javascript:alert(1)).
@@ -19,7 +20,8 @@ public class MarkdownLiteTests
             ```
             var x = 1 < 2;
             ```
-            """);
+            """
+        );
         var doc = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
         Assert.Equal("Top connections", doc.QuerySelector("h2")!.TextContent);
         Assert.Equal("connections", doc.QuerySelector("h2 em")!.TextContent);
@@ -31,6 +33,6 @@ public class MarkdownLiteTests
         Assert.Equal(["one", "two"], doc.QuerySelectorAll("ul li").Select(l => l.TextContent));
         Assert.Equal(["first"], doc.QuerySelectorAll("ol li").Select(l => l.TextContent));
         Assert.Equal("var x = 1 < 2;", doc.QuerySelector("pre code")!.TextContent);
-        Assert.Single(doc.QuerySelectorAll("p"));   // the two prose lines are one paragraph
+        Assert.Single(doc.QuerySelectorAll("p")); // the two prose lines are one paragraph
     }
 }

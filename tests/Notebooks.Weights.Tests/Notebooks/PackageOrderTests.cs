@@ -4,14 +4,16 @@ using static Notebooks.Weights.Tests.NotebookTests.KernelTestSupport;
 namespace Notebooks.Weights.Tests.NotebookTests;
 
 /// <summary>
-/// Either package may come first, in the in-process kernel: the library alone gives working raw TorchSharp and HTML
-/// tensors, views and charts (its own extension.dib); the extension package first works the same. (In a process of its
-/// own, where nothing loaded TorchSharp before, the same cells run in the dotnet-interactive tool: <see cref="ToolAgreementTests"/>.)
+/// Either package may come first, in the in-process kernel: the library alone gives working raw
+/// TorchSharp and HTML tensors, views and charts (its own extension.dib); the extension package
+/// first works the same. (In a process of its own, where nothing loaded TorchSharp before, the same
+/// cells run in the dotnet-interactive tool: <see cref="ToolAgreementTests"/>.)
 /// </summary>
 [Collection("NotebookRunner")]
 public class PackageOrderTests
 {
-    internal static string Source(string packageLines) => $"#i \"nuget: {PackagesFolder}\"\n{packageLines}";
+    internal static string Source(string packageLines) =>
+        $"#i \"nuget: {PackagesFolder}\"\n{packageLines}";
 
     internal static readonly string[] Checks =
     [
@@ -23,7 +25,9 @@ public class PackageOrderTests
 
     [Theory]
     [InlineData("#r \"nuget: Notebooks.Weights, *-*\"")]
-    [InlineData("#r \"nuget: Notebooks.Weights.Interactive, *-*\"\n#r \"nuget: Notebooks.Weights, *-*\"")]
+    [InlineData(
+        "#r \"nuget: Notebooks.Weights.Interactive, *-*\"\n#r \"nuget: Notebooks.Weights, *-*\""
+    )]
     public async Task Either_package_first_gives_raw_torchsharp_and_html_views(string packageLines)
     {
         EnsurePacked();
@@ -38,7 +42,7 @@ public class PackageOrderTests
     {
         Assert.Contains("<pre>6</pre>", html[0]);
         Assert.Contains("Tensor [2, 2] Float32", html[1]);
-        Assert.Contains(Pictures(html[1]), b => (b.Width, b.Height) == (2, 2));   // the tensor's heatmap (beside its legend)
+        Assert.Contains(Pictures(html[1]), b => (b.Width, b.Height) == (2, 2)); // the tensor's heatmap (beside its legend)
         Assert.Contains(Pictures(html[2]), b => (b.Width, b.Height) == (2, 1));
         Assert.Contains("Plotly.newPlot", html[3]);
     }

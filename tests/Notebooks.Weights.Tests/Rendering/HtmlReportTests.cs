@@ -1,6 +1,6 @@
 using Notebooks.Weights.Rendering;
-using static TorchSharp.torch;
 using static Notebooks.Weights.Tests.Rendering.RenderTestUtil;
+using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Rendering;
 
@@ -12,7 +12,11 @@ public class HtmlReportTests() : TempDirectoryTest("nw-report-")
         var report = new HtmlReport("Weights <test>")
             .AddHeading("mixed3b:379 & friends")
             .AddText("weights to previous layer:\n<none>")
-            .Add(WeightColorScale.Heatmap(tensor(new float[] { 1, -1 }).view(1, 2)).Image.With(displayWidth: 64, label: "w"));
+            .Add(
+                WeightColorScale
+                    .Heatmap(tensor(new float[] { 1, -1 }).view(1, 2))
+                    .Image.With(displayWidth: 64, label: "w")
+            );
         var path = report.Save(Path.Combine(Dir, "sub", "r.html"));
         var html = File.ReadAllText(path);
         var doc = Parse(html);
@@ -20,15 +24,20 @@ public class HtmlReportTests() : TempDirectoryTest("nw-report-")
         Assert.Equal("mixed3b:379 & friends", doc.QuerySelector("h2")!.TextContent);
         Assert.Equal("weights to previous layer:\n<none>", doc.QuerySelector("p")!.TextContent);
         Assert.Empty(doc.QuerySelectorAll("script"));
-        Assert.All(doc.QuerySelectorAll("img"), i => Assert.StartsWith("data:image/png;base64,", i.GetAttribute("src")));
+        Assert.All(doc.QuerySelectorAll("img"), i =>
+            Assert.StartsWith("data:image/png;base64,", i.GetAttribute("src"))
+        );
         using var bmp = DecodeDataUri(doc.QuerySelector("img")!.GetAttribute("src")!);
-        AssertPixel(bmp, 0, 0, Expected8(1)); AssertPixel(bmp, 1, 0, Expected8(-1));
+        AssertPixel(bmp, 0, 0, Expected8(1));
+        AssertPixel(bmp, 1, 0, Expected8(-1));
     }
 
     [Fact]
     public void Plotly_chart_is_embedded_with_its_loader()
     {
-        var chart = XPlot.Plotly.Chart.Plot(new XPlot.Plotly.Histogram { x = new[] { 1.0, 2, 2, 3 } });
+        var chart = XPlot.Plotly.Chart.Plot(
+            new XPlot.Plotly.Histogram { x = new[] { 1.0, 2, 2, 3 } }
+        );
         var html = new HtmlReport().Add(chart).ToHtml();
         var doc = Parse(html);
         Assert.NotNull(doc.QuerySelector(".nw-chart div"));
@@ -49,7 +58,9 @@ public class HtmlReportTests() : TempDirectoryTest("nw-report-")
         Assert.Contains("var s='<\\/script>'", doc.Head!.QuerySelector("script")!.TextContent);
         File.WriteAllText(js, "not plotly");
         Assert.Throws<InvalidDataException>(() => new HtmlReport().EmbedPlotly(js));
-        Assert.Throws<FileNotFoundException>(() => new HtmlReport().EmbedPlotly(Path.Combine(Dir, "none.js")));
+        Assert.Throws<FileNotFoundException>(() =>
+            new HtmlReport().EmbedPlotly(Path.Combine(Dir, "none.js"))
+        );
     }
 
     [Fact]
@@ -73,12 +84,16 @@ public class WeightChartsTests
         Assert.Contains("conv norms [2, 1, 1, 2]", html);
         var hist = WeightCharts.Histogram(w, "all", bins: 4).GetInlineHtml();
         Assert.Contains("\"x\":[3.0,4.0,0.0,-2.0]", hist);
-        Assert.Contains("axis out of range", Assert.Throws<ArgumentOutOfRangeException>(() => WeightCharts.UnitNorms(w, 4)).Message);
+        Assert.Contains(
+            "axis out of range",
+            Assert.Throws<ArgumentOutOfRangeException>(() => WeightCharts.UnitNorms(w, 4)).Message
+        );
     }
 
     sealed class FloatTol(float tol) : IEqualityComparer<float>
     {
         public bool Equals(float a, float b) => Math.Abs(a - b) <= tol;
+
         public int GetHashCode(float f) => 0;
     }
 }

@@ -1,6 +1,6 @@
 using Notebooks.Weights.Rendering;
-using static TorchSharp.torch;
 using static Notebooks.Weights.Tests.Rendering.RenderTestUtil;
+using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Rendering;
 
@@ -28,9 +28,15 @@ public class ImageTests
         var mm = Image.FromTensor(t, ImageDomain.MinMax);
         Assert.Equal(0, mm.ClippedCount);
         // (v+1)/3: 0, 1/3, 0.5, 1 → 0, 85, 127, 255
-        Assert.Equal(new byte[] { 0, 85, 127, 255 }, mm.ToRgb8().Where((_, i) => i % 3 == 0).ToArray());
+        Assert.Equal(
+            new byte[] { 0, 85, 127, 255 },
+            mm.ToRgb8().Where((_, i) => i % 3 == 0).ToArray()
+        );
         var fixedDomain = Image.FromTensor(t, ImageDomain.Fixed(-1, 3));
-        Assert.Equal(new byte[] { 0, 63, 95, 191 }, fixedDomain.ToRgb8().Where((_, i) => i % 3 == 0).ToArray());
+        Assert.Equal(
+            new byte[] { 0, 63, 95, 191 },
+            fixedDomain.ToRgb8().Where((_, i) => i % 3 == 0).ToArray()
+        );
         Assert.Throws<ArgumentException>(() => ImageDomain.Fixed(1, 1));
     }
 
@@ -40,11 +46,16 @@ public class ImageTests
         var t = tensor(new float[] { 0, 1, 1, 0 }).view(2, 2);
         var png = Image.FromTensor(t).ToPng(scale: 3);
         using var bmp = Decode(png);
-        Assert.Equal(6, bmp.Width); Assert.Equal(6, bmp.Height);
-        AssertPixel(bmp, 2, 2, (0, 0, 0)); AssertPixel(bmp, 3, 2, (255, 255, 255));
-        AssertPixel(bmp, 2, 3, (255, 255, 255)); AssertPixel(bmp, 5, 5, (0, 0, 0));
+        Assert.Equal(6, bmp.Width);
+        Assert.Equal(6, bmp.Height);
+        AssertPixel(bmp, 2, 2, (0, 0, 0));
+        AssertPixel(bmp, 3, 2, (255, 255, 255));
+        AssertPixel(bmp, 2, 3, (255, 255, 255));
+        AssertPixel(bmp, 5, 5, (0, 0, 0));
         var up = Image.FromTensor(t).Upscale(2);
-        Assert.Equal(4, up.Width); Assert.Equal(1f, up[0, 2, 0]); Assert.Equal(0f, up[1, 1, 0]);
+        Assert.Equal(4, up.Width);
+        Assert.Equal(1f, up[0, 2, 0]);
+        Assert.Equal(0f, up[1, 1, 0]);
     }
 
     [Fact]
@@ -65,11 +76,30 @@ public class ImageTests
     [Fact]
     public void Bad_images_are_clear_errors()
     {
-        Assert.Contains("rank 1", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(5))).Message);
-        Assert.Contains("batch of 2", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(2, 3, 4, 4))).Message);
+        Assert.Contains(
+            "rank 1",
+            Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(5))).Message
+        );
+        Assert.Contains(
+            "batch of 2",
+            Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(2, 3, 4, 4))).Message
+        );
         Assert.Equal(4, Image.FromTensor(zeros(1, 3, 5, 4)).Width);
-        Assert.Contains("[4, 5, 6]", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(4, 5, 6))).Message);
-        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(0, 5, 3))).Message);
-        Assert.Contains("Infinity", Assert.Throws<ArgumentException>(() => Image.FromTensor(full(2, 2, float.PositiveInfinity))).Message);
+        Assert.Contains(
+            "[4, 5, 6]",
+            Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(4, 5, 6))).Message
+        );
+        Assert.Contains(
+            "empty",
+            Assert.Throws<ArgumentException>(() => Image.FromTensor(zeros(0, 5, 3))).Message
+        );
+        Assert.Contains(
+            "Infinity",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    Image.FromTensor(full(2, 2, float.PositiveInfinity))
+                )
+                .Message
+        );
     }
 }

@@ -1,6 +1,6 @@
 using Notebooks.Weights.Rendering;
-using static TorchSharp.torch;
 using static Notebooks.Weights.Tests.Rendering.RenderTestUtil;
+using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Rendering;
 
@@ -12,7 +12,9 @@ public class TensorViewTests
         var v = TensorView.Of(tensor(new float[] { 0, 0, 1, 2, 3, 4, 4, 4 }));
         var h = Assert.IsType<Histogram>(v.Picture);
         Assert.Equal(40, h.Counts.Count);
-        Assert.Equal(2, h.Counts[0]); Assert.Equal(3, h.Counts[39]); Assert.Equal(1, h.Counts[10]);
+        Assert.Equal(2, h.Counts[0]);
+        Assert.Equal(3, h.Counts[39]);
+        Assert.Equal(1, h.Counts[10]);
         Assert.Equal(8, h.Counts.Sum());
         Assert.Contains("min 0 max 4 mean 2.25", v.Summary);
         Assert.Equal(40, Parse(v.ToHtml()).QuerySelectorAll("rect").Length);
@@ -25,9 +27,11 @@ public class TensorViewTests
         var native = Assert.IsType<Histogram>(TensorView.Of(v).Picture);
         var managed = new Histogram(v.data<float>().ToArray());
         Assert.Equal(managed.Counts, native.Counts);
-        Assert.Equal(managed.Min, native.Min); Assert.Equal(managed.Max, native.Max);
+        Assert.Equal(managed.Min, native.Min);
+        Assert.Equal(managed.Max, native.Max);
         var constant = Assert.IsType<Histogram>(TensorView.Of(full(7, 2f)).Picture);
-        Assert.Equal(7, constant.Counts[0]); Assert.Equal(7, constant.Counts.Sum());
+        Assert.Equal(7, constant.Counts[0]);
+        Assert.Equal(7, constant.Counts.Sum());
     }
 
     [Fact]
@@ -37,7 +41,8 @@ public class TensorViewTests
         var doc = Parse(v.ToHtml());
         Assert.Contains("Tensor [1, 2] Float32", doc.QuerySelector(".nw-summary")!.TextContent);
         using var bmp = DecodeDataUri(doc.QuerySelector("img")!.GetAttribute("src")!);
-        AssertPixel(bmp, 0, 0, Expected8(0.5)); AssertPixel(bmp, 1, 0, Expected8(-1));
+        AssertPixel(bmp, 0, 0, Expected8(0.5));
+        AssertPixel(bmp, 1, 0, Expected8(-1));
         Assert.NotNull(doc.QuerySelector(".nw-legend"));
     }
 
@@ -53,11 +58,16 @@ public class TensorViewTests
         var w = randn(new long[] { 64, 3, 7, 7 }, generator: new Generator(12));
         float want = 0.5f + 0.5f * w[9, 1, 2, 5].item<float>() / w[9].abs().max().item<float>();
         Assert.Equal(want, row.Images[9][2, 5, 1], 5);
-        var hidden = TensorView.Of(randn(new long[] { 32, 20, 3, 3 }, generator: new Generator(13)));
+        var hidden = TensorView.Of(
+            randn(new long[] { 32, 20, 3, 3 }, generator: new Generator(13))
+        );
         var sm = Assert.IsType<SmallMultiples>(hidden.Picture);
-        Assert.Equal(16, sm.FromUnits.Count); Assert.Equal(16, sm.ToUnits.Count);
+        Assert.Equal(16, sm.FromUnits.Count);
+        Assert.Equal(16, sm.ToUnits.Count);
         Assert.Contains("first 16 of 32 units", hidden.Notes);
-        var pointwise = TensorView.Of(randn(new long[] { 8, 6, 1, 1 }, generator: new Generator(14)));
+        var pointwise = TensorView.Of(
+            randn(new long[] { 8, 6, 1, 1 }, generator: new Generator(14))
+        );
         Assert.IsType<ImageRow>(pointwise.Picture);
     }
 
@@ -78,11 +88,14 @@ public class TensorViewTests
     public void Nan_empty_and_high_rank_summaries_have_no_picture()
     {
         var nan = TensorView.Of(tensor(new[] { 1f, float.NaN }));
-        Assert.Null(nan.Picture); Assert.Contains("1 NaN/Inf value(s)", nan.Summary);
+        Assert.Null(nan.Picture);
+        Assert.Contains("1 NaN/Inf value(s)", nan.Summary);
         var empty = TensorView.Of(zeros(0, 3));
-        Assert.Null(empty.Picture); Assert.Contains("empty", empty.Summary);
+        Assert.Null(empty.Picture);
+        Assert.Contains("empty", empty.Summary);
         var r5 = TensorView.Of(zeros(new long[] { 1, 1, 1, 1, 2 }));
-        Assert.Null(r5.Picture); Assert.Contains("rank 5: no picture; index it down to ≤ 4 dimensions", r5.Notes);
+        Assert.Null(r5.Picture);
+        Assert.Contains("rank 5: no picture; index it down to ≤ 4 dimensions", r5.Notes);
         Assert.Throws<InvalidOperationException>(() => empty.ToPng());
     }
 }

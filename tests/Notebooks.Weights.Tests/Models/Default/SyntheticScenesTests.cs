@@ -38,7 +38,13 @@ public class SyntheticScenesTests
 
     static Tensor OfClass(int cls, int n, ulong seed = 5, bool rotate = false)
     {
-        var (x, y) = SyntheticScenes.Batch(seed, SyntheticScenes.TrainStream, 0, n * 14, rotate90: rotate);
+        var (x, y) = SyntheticScenes.Batch(
+            seed,
+            SyntheticScenes.TrainStream,
+            0,
+            n * 14,
+            rotate90: rotate
+        );
         var idx = nonzero(y.eq(cls)).flatten();
         Assert.True(idx.shape[0] >= n / 2, $"too few images of class {cls}");
         return x.index_select(0, idx);
@@ -51,15 +57,35 @@ public class SyntheticScenesTests
         // Blue minus green: sky is bluer than grass/soil. Top 16 rows vs bottom 16 rows.
         double Top(Tensor x) => (x[.., 2, ..16] - x[.., 1, ..16]).mean().item<float>();
         double Bottom(Tensor x) => (x[.., 2, 48..] - x[.., 1, 48..]).mean().item<float>();
-        var sky = OfClass(6, 40); var flipped = OfClass(7, 40);
-        Assert.True(Top(sky) > Bottom(sky) + 0.2, $"sky_over_ground: top {Top(sky):F3}, bottom {Bottom(sky):F3}");
-        Assert.True(Bottom(flipped) > Top(flipped) + 0.2, $"ground_over_sky: top {Top(flipped):F3}, bottom {Bottom(flipped):F3}");
-        // sun_high vs ball_low: the landscapes are drawn alike, so extra red-dominant pixels (the disc) in the top third
-        // mark sun_high and in the bottom third ball_low. A disc of radius >= 0.05 covers >= 0.8% of the image.
-        double RedRows(Tensor x, Range rows) => (x[.., 0, rows] - x[.., 2, rows]).gt(0.5).to_type(ScalarType.Float32).mean().item<float>();
-        var sun = OfClass(8, 40); var ball = OfClass(9, 40);
-        Assert.True(RedRows(sun, ..22) > RedRows(ball, ..22) + 0.01, $"top third: sun {RedRows(sun, ..22):F3}, ball {RedRows(ball, ..22):F3}");
-        Assert.True(RedRows(ball, 42..) > RedRows(sun, 42..) + 0.01, $"bottom third: sun {RedRows(sun, 42..):F3}, ball {RedRows(ball, 42..):F3}");
+        var sky = OfClass(6, 40);
+        var flipped = OfClass(7, 40);
+        Assert.True(
+            Top(sky) > Bottom(sky) + 0.2,
+            $"sky_over_ground: top {Top(sky):F3}, bottom {Bottom(sky):F3}"
+        );
+        Assert.True(
+            Bottom(flipped) > Top(flipped) + 0.2,
+            $"ground_over_sky: top {Top(flipped):F3}, bottom {Bottom(flipped):F3}"
+        );
+        // sun_high vs ball_low: the landscapes are drawn alike, so extra red-dominant pixels (the
+        // disc) in the top third mark sun_high and in the bottom third ball_low. A disc of radius
+        // >= 0.05 covers >= 0.8% of the image.
+        double RedRows(Tensor x, Range rows) =>
+            (x[.., 0, rows] - x[.., 2, rows])
+                .gt(0.5)
+                .to_type(ScalarType.Float32)
+                .mean()
+                .item<float>();
+        var sun = OfClass(8, 40);
+        var ball = OfClass(9, 40);
+        Assert.True(
+            RedRows(sun, ..22) > RedRows(ball, ..22) + 0.01,
+            $"top third: sun {RedRows(sun, ..22):F3}, ball {RedRows(ball, ..22):F3}"
+        );
+        Assert.True(
+            RedRows(ball, 42..) > RedRows(sun, 42..) + 0.01,
+            $"bottom third: sun {RedRows(sun, 42..):F3}, ball {RedRows(ball, 42..):F3}"
+        );
     }
 
     [Theory]
@@ -68,12 +94,15 @@ public class SyntheticScenesTests
     public void StripesVaryAcrossTheirOrientation(int cls, bool horizontal)
     {
         using var scope = NewDisposeScope();
-        var x = OfClass(cls, 20).mean([1]);   // gray [n, 64, 64]
-        // Horizontal stripes: row means vary a lot, column means hardly (and the reverse for vertical).
+        var x = OfClass(cls, 20).mean([1]); // gray [n, 64, 64]
+        // Horizontal stripes: row means vary a lot, column means hardly (and the reverse for
+        // vertical).
         var rowVar = x.mean([2]).var(1).mean().item<float>();
         var colVar = x.mean([1]).var(1).mean().item<float>();
-        if (horizontal) Assert.True(rowVar > 10 * colVar, $"row var {rowVar}, col var {colVar}");
-        else Assert.True(colVar > 10 * rowVar, $"row var {rowVar}, col var {colVar}");
+        if (horizontal)
+            Assert.True(rowVar > 10 * colVar, $"row var {rowVar}, col var {colVar}");
+        else
+            Assert.True(colVar > 10 * rowVar, $"row var {rowVar}, col var {colVar}");
     }
 
     [Fact]
@@ -84,14 +113,25 @@ public class SyntheticScenesTests
         var (r, ry) = SyntheticScenes.Batch(8, SyntheticScenes.TrainStream, 40, 6, rotate90: true);
         Assert.True(y.equal(ry).all().item<bool>());
         Assert.True(x.rot90(1, (2, 3)).allclose(r, 0, 0));
-        // numpy/torch rot90 is counter-clockwise: the top row becomes the left column (read bottom-up).
+        // numpy/torch rot90 is counter-clockwise: the top row becomes the left column (read
+        // bottom-up).
         Assert.Equal(x[0, 0, 0, 63].item<float>(), r[0, 0, 0, 0].item<float>());
     }
 
     [Fact]
     public void BadArgumentsAreNamed()
     {
-        Assert.Contains("Batch size must be positive; got 0", Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticScenes.Batch(1, 1, 0, 0)).Message);
-        Assert.Contains("Image size must be at least 8; got 4", Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticScenes.Batch(1, 1, 0, 2, 4)).Message);
+        Assert.Contains(
+            "Batch size must be positive; got 0",
+            Assert
+                .Throws<ArgumentOutOfRangeException>(() => SyntheticScenes.Batch(1, 1, 0, 0))
+                .Message
+        );
+        Assert.Contains(
+            "Image size must be at least 8; got 4",
+            Assert
+                .Throws<ArgumentOutOfRangeException>(() => SyntheticScenes.Batch(1, 1, 0, 2, 4))
+                .Message
+        );
     }
 }

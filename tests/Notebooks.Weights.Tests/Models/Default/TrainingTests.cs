@@ -11,7 +11,9 @@ public class TrainingTests
     static readonly TrainOptions Tiny = new()
     {
         Config = new DefaultNetConfig(InputSize: 16, Width0: 4, Width1: 4, Width2: 6, Width3: 8),
-        Steps = 12, BatchSize = 8, ValidationSize = 16,
+        Steps = 12,
+        BatchSize = 8,
+        ValidationSize = 16,
     };
 
     [Fact]
@@ -20,7 +22,9 @@ public class TrainingTests
         var (a, ra) = DefaultModelTrainer.Train(Tiny with { Seed = 4 });
         var (b, rb) = DefaultModelTrainer.Train(Tiny with { Seed = 4 });
         var (c, _) = DefaultModelTrainer.Train(Tiny with { Seed = 5 });
-        using (a) using (b) using (c)
+        using (a)
+        using (b)
+        using (c)
         {
             Assert.Equal(a.WeightsHash, b.WeightsHash);
             Assert.Equal(ra, rb);
@@ -39,12 +43,20 @@ public class TrainingTests
     {
         foreach (var head in Enum.GetValues<PoolingHead>())
         {
-            var (m, r) = DefaultModelTrainer.Train(Tiny with { Steps = 2, Config = Tiny.Config with { Head = head } });
-            using (m) Assert.Equal(head.ToString(), r.Head);
+            var (m, r) = DefaultModelTrainer.Train(
+                Tiny with
+                {
+                    Steps = 2,
+                    Config = Tiny.Config with { Head = head },
+                }
+            );
+            using (m)
+                Assert.Equal(head.ToString(), r.Head);
         }
         var (plain, _) = DefaultModelTrainer.Train(Tiny with { Steps = 3 });
         var (rot, rr) = DefaultModelTrainer.Train(Tiny with { Steps = 3, Rotate90 = true });
-        using (plain) using (rot)
+        using (plain)
+        using (rot)
         {
             Assert.True(rr.Rotate90);
             Assert.NotEqual(plain.WeightsHash, rot.WeightsHash);
@@ -57,7 +69,11 @@ public class TrainingTests
         var dir = Directory.CreateTempSubdirectory("dm-save").FullName;
         try
         {
-            var options = Tiny with { Steps = 2, Config = Tiny.Config with { Head = PoolingHead.AverageX } };
+            var options = Tiny with
+            {
+                Steps = 2,
+                Config = Tiny.Config with { Head = PoolingHead.AverageX },
+            };
             var (m, r) = DefaultModelTrainer.Train(options);
             using (m)
             {
@@ -70,14 +86,41 @@ public class TrainingTests
                 Assert.Equal(m.WeightsHash, back.WeightsHash);
             }
         }
-        finally { Directory.Delete(dir, true); }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]
     public void BadOptionsAreNamed()
     {
-        Assert.Contains("Steps must be positive; got 0", Assert.Throws<ArgumentException>(() => DefaultModelTrainer.Train(Tiny with { Steps = 0 })).Message);
-        Assert.Contains("Config.Classes must be 10", Assert.Throws<ArgumentException>(() => DefaultModelTrainer.Train(Tiny with { Config = Tiny.Config with { Classes = 3 } })).Message);
-        Assert.Contains("LearningRate must be positive", Assert.Throws<ArgumentException>(() => DefaultModelTrainer.Train(Tiny with { LearningRate = double.NaN })).Message);
+        Assert.Contains(
+            "Steps must be positive; got 0",
+            Assert
+                .Throws<ArgumentException>(() => DefaultModelTrainer.Train(Tiny with { Steps = 0 }))
+                .Message
+        );
+        Assert.Contains(
+            "Config.Classes must be 10",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    DefaultModelTrainer.Train(
+                        Tiny with
+                        {
+                            Config = Tiny.Config with { Classes = 3 },
+                        }
+                    )
+                )
+                .Message
+        );
+        Assert.Contains(
+            "LearningRate must be positive",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    DefaultModelTrainer.Train(Tiny with { LearningRate = double.NaN })
+                )
+                .Message
+        );
     }
 }

@@ -3,7 +3,8 @@ using System.Net.Sockets;
 
 namespace Notebooks.Weights.Tests.Models.InceptionV1;
 
-/// <summary>A file server on 127.0.0.1 (random free port) for download tests: serves the given paths, 404 otherwise, and counts requests.</summary>
+/// <summary>A file server on 127.0.0.1 (random free port) for download tests: serves the given
+/// paths, 404 otherwise, and counts requests.</summary>
 sealed class LocalHttpServer : IDisposable
 {
     readonly HttpListener _listener = new();
@@ -36,17 +37,25 @@ sealed class LocalHttpServer : IDisposable
         while (_listener.IsListening)
         {
             HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
+            try
+            {
+                ctx = await _listener.GetContextAsync();
+            }
+            catch (Exception)
+            {
+                return;
+            }
             var path = ctx.Request.Url!.AbsolutePath;
-            lock (Requests) Requests.Add(path);
+            lock (Requests)
+                Requests.Add(path);
             if (_files.TryGetValue(path, out var body))
             {
                 ctx.Response.StatusCode = 200;
                 ctx.Response.ContentLength64 = body.Length;
                 await ctx.Response.OutputStream.WriteAsync(body);
             }
-            else ctx.Response.StatusCode = 404;
+            else
+                ctx.Response.StatusCode = 404;
             ctx.Response.Close();
         }
     }
@@ -55,6 +64,10 @@ sealed class LocalHttpServer : IDisposable
     {
         _listener.Stop();
         _listener.Close();
-        try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException) { }
     }
 }

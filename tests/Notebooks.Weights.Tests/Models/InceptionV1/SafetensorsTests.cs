@@ -9,7 +9,8 @@ namespace Notebooks.Weights.Tests.Models.InceptionV1;
 
 public class SafetensorsTests
 {
-    /// <summary>A file assembled by hand from the format description: 8-byte LE header size, JSON header, raw little-endian data.</summary>
+    /// <summary>A file assembled by hand from the format description: 8-byte LE header size, JSON
+    /// header, raw little-endian data.</summary>
     static byte[] HandMade(string header, byte[] data)
     {
         var h = Encoding.UTF8.GetBytes(header);
@@ -20,13 +21,22 @@ public class SafetensorsTests
         return bytes;
     }
 
-    static byte[] Floats(params float[] f) { var b = new byte[f.Length * 4]; for (int i = 0; i < f.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(4 * i), f[i]); return b; }
+    static byte[] Floats(params float[] f)
+    {
+        var b = new byte[f.Length * 4];
+        for (int i = 0; i < f.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(4 * i), f[i]);
+        return b;
+    }
 
     [Fact]
     public void ReadsAHandMadeFileWithMetadataAndTwoDtypes()
     {
         var data = Floats(1, 2, 3, 4, 5, 6).Concat(new byte[] { 7, 0, 0, 0, 0, 0, 0, 0 }).ToArray();
-        var file = HandMade("""{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"n":{"dtype":"I64","shape":[1],"data_offsets":[24,32]}}""", data);
+        var file = HandMade(
+            """{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"n":{"dtype":"I64","shape":[1],"data_offsets":[24,32]}}""",
+            data
+        );
         var c = Safetensors.Parse(file, "hand.safetensors");
         Assert.Equal("pt", c.Metadata["format"]);
         var t = c.ToDictionary();
@@ -64,8 +74,14 @@ public class SafetensorsTests
             Assert.Equal("F32", f32.GetProperty("dtype").GetString());
             Assert.Equal("[3,1]", f32.GetProperty("shape").GetRawText());
             Assert.Equal("[0,12]", f32.GetProperty("data_offsets").GetRawText());
-            Assert.Equal(-2f, BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(8 + (int)n + 4)));
-            Assert.Equal("hi", doc.RootElement.GetProperty("__metadata__").GetProperty("note").GetString());
+            Assert.Equal(
+                -2f,
+                BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(8 + (int)n + 4))
+            );
+            Assert.Equal(
+                "hi",
+                doc.RootElement.GetProperty("__metadata__").GetProperty("note").GetString()
+            );
 
             var back = Safetensors.Load(path);
             Assert.Equal(tensors.Keys, back.Keys);
@@ -76,29 +92,71 @@ public class SafetensorsTests
                 Assert.True(t.equal(back[k]).all().item<bool>(), k);
             }
         }
-        finally { Directory.Delete(dir, true); }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Theory]
-    [InlineData("length", "c.safetensors: offset 0: header length 1000000 runs past the end of the file (20 bytes)")]
+    [InlineData(
+        "length",
+        "c.safetensors: offset 0: header length 1000000 runs past the end of the file (20 bytes)"
+    )]
     [InlineData("json", "c.safetensors: offset 15: header is not valid JSON")] // byte 7 of the header: the "o" of oops
-    [InlineData("outside", "c.safetensors: offset 88: tensor 'w' data_offsets [0, 400] fall outside the data buffer of 8 bytes")]
+    [InlineData(
+        "outside",
+        "c.safetensors: offset 88: tensor 'w' data_offsets [0, 400] fall outside the data buffer of 8 bytes"
+    )]
     [InlineData("size", "tensor 'w' (F32 [3]) needs 12 bytes; data_offsets [0, 8] hold 8")]
-    [InlineData("overlap", "tensor 'b' data_offsets [0, 4] overlap the previous tensor (which ends at 4)")]
+    [InlineData(
+        "overlap",
+        "tensor 'b' data_offsets [0, 4] overlap the previous tensor (which ends at 4)"
+    )]
     [InlineData("trailing", "4 bytes after the last tensor are not described by the header")]
     [InlineData("twice", "c.safetensors: offset 8: tensor 'a' is defined twice in the header")]
-    [InlineData("dtype", "tensor 'w': unsupported dtype 'F8' (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)")]
+    [InlineData(
+        "dtype",
+        "tensor 'w': unsupported dtype 'F8' (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)"
+    )]
     public void CorruptFilesNameTheFileTheTensorAndTheOffset(string kind, string expected)
     {
         byte[] file = kind switch
         {
-            "length" => Enumerable.Repeat((byte)0, 20).Select((b, i) => i switch { 0 => (byte)0x40, 1 => (byte)0x42, 2 => (byte)0x0F, _ => b }).ToArray(),
+            "length" => Enumerable
+                .Repeat((byte)0, 20)
+                .Select(
+                    (b, i) =>
+                        i switch
+                        {
+                            0 => (byte)0x40,
+                            1 => (byte)0x42,
+                            2 => (byte)0x0F,
+                            _ => b,
+                        }
+                )
+                .ToArray(),
             "json" => HandMade("{\"w\": [oops", []),
-            "outside" => HandMade(Pad("""{"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}}""", 80), new byte[8]),
-            "size" => HandMade("""{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""", new byte[8]),
-            "overlap" => HandMade("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[4]),
-            "twice" => HandMade("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]),
-            "trailing" => HandMade("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[8]),
+            "outside" => HandMade(
+                Pad("""{"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}}""", 80),
+                new byte[8]
+            ),
+            "size" => HandMade(
+                """{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}""",
+                new byte[8]
+            ),
+            "overlap" => HandMade(
+                """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""",
+                new byte[4]
+            ),
+            "twice" => HandMade(
+                """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""",
+                new byte[8]
+            ),
+            "trailing" => HandMade(
+                """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""",
+                new byte[8]
+            ),
             _ => HandMade("""{"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}}""", new byte[1]),
         };
         var e = Assert.Throws<InvalidDataException>(() => Safetensors.Parse(file, "c.safetensors"));

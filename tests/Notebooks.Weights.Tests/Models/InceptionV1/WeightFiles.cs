@@ -4,16 +4,21 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Tests.Models.InceptionV1;
 
-/// <summary>Synthetic inception5h weights (right names and TF shapes, random values) and files holding them.</summary>
+/// <summary>Synthetic inception5h weights (right names and TF shapes, random values) and files
+/// holding them.</summary>
 static class WeightFiles
 {
     public static Dictionary<string, Tensor> RandomTf(int seed)
     {
         var g = new Generator((ulong)seed);
-        return InceptionV1Model.TfShapes.ToDictionary(kv => kv.Key, kv => randn(kv.Value, generator: g));
+        return InceptionV1Model.TfShapes.ToDictionary(
+            kv => kv.Key,
+            kv => randn(kv.Value, generator: g)
+        );
     }
 
-    /// <summary>A GraphDef shaped like inception5h: input placeholder, Const weights, ops, int32 structure constants.</summary>
+    /// <summary>A GraphDef shaped like inception5h: input placeholder, Const weights, ops, int32
+    /// structure constants.</summary>
     public static byte[] Pb(IReadOnlyDictionary<string, Tensor> tf)
     {
         var nodes = new List<TfGraphWriter.Node> { new("input", "Placeholder", [], null) };
@@ -28,7 +33,10 @@ static class WeightFiles
 
     public static string TempDir()
     {
-        var d = Path.Combine(Path.GetTempPath(), "nw-inception-" + Guid.NewGuid().ToString("N")[..8]);
+        var d = Path.Combine(
+            Path.GetTempPath(),
+            "nw-inception-" + Guid.NewGuid().ToString("N")[..8]
+        );
         Directory.CreateDirectory(d);
         return d;
     }

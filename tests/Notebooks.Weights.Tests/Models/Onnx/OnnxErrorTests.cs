@@ -3,19 +3,29 @@ using static Notebooks.Weights.Tests.Models.Onnx.OnnxTestSupport;
 
 namespace Notebooks.Weights.Tests.Models.Onnx;
 
-/// <summary>Bad files give errors that name the file and say what is wrong and where (byte offset, tensor, op, node).</summary>
+/// <summary>Bad files give errors that name the file and say what is wrong and where (byte offset,
+/// tensor, op, node).</summary>
 public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
 {
-    string Write(string name, byte[] bytes) { var p = Path.Combine(Dir, name); File.WriteAllBytes(p, bytes); return p; }
+    string Write(string name, byte[] bytes)
+    {
+        var p = Path.Combine(Dir, name);
+        File.WriteAllBytes(p, bytes);
+        return p;
+    }
 
     static OnnxWriter ReluModel(int opset = 13) =>
-        new OnnxWriter { Opset = opset }.Input("x", 1, 2, 3, 3).Node("Relu", "relu_node", ["x"], ["y"]).Output("y");
+        new OnnxWriter { Opset = opset }
+            .Input("x", 1, 2, 3, 3)
+            .Node("Relu", "relu_node", ["x"], ["y"])
+            .Output("y");
 
     [Fact]
     public void CorruptByteIsReportedWithItsOffset()
     {
         var bytes = ReluModel().ToBytes();
-        // The op_type field of the node: tag 0x22 (field 4, length-delimited), length 4, "Relu". Make the tag's wire type 7.
+        // The op_type field of the node: tag 0x22 (field 4, length-delimited), length 4, "Relu".
+        // Make the tag's wire type 7.
         int at = IndexOf(bytes, [0x22, 0x04, (byte)'R', (byte)'e', (byte)'l', (byte)'u']);
         Assert.True(at > 0);
         bytes[at] = 0x27;
@@ -40,14 +50,20 @@ public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
     [Fact]
     public void LengthsPastTheEnclosingMessageOrTheFileAreReportedWithTheirOffset()
     {
-        // The node's op_type "Relu" (tag 0x22, length 4) claims more bytes than its NodeProto holds (still inside the file).
+        // The node's op_type "Relu" (tag 0x22, length 4) claims more bytes than its NodeProto holds
+        // (still inside the file).
         var bytes = ReluModel().ToBytes();
         int at = IndexOf(bytes, [0x22, 0x04, (byte)'R', (byte)'e', (byte)'l', (byte)'u']);
         Assert.True(at > 0);
         int claimed = Math.Min(127, bytes.Length - at - 2);
         bytes[at + 1] = (byte)claimed;
-        var e = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(Write("long-string.onnx", bytes)));
-        Assert.Matches($@"byte offset {at + 1}: field declares {claimed} bytes but only \d+ remain in its enclosing message", e.Message);
+        var e = Assert.Throws<InvalidDataException>(() =>
+            OnnxModel.Load(Write("long-string.onnx", bytes))
+        );
+        Assert.Matches(
+            $@"byte offset {at + 1}: field declares {claimed} bytes but only \d+ remain in its enclosing message",
+            e.Message
+        );
         // ModelProto.producer_name (field 2) declares 5 bytes; the file ends after 2 of them.
         var shortFile = Write("short.onnx", [0x12, 0x05, (byte)'a', (byte)'b']);
         var e2 = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(shortFile));
@@ -62,12 +78,21 @@ public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
         var e1 = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(text));
         Assert.Contains(text, e1.Message);
         var empty = Write("empty.onnx", []);
-        Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => OnnxModel.Load(empty)).Message);
+        Assert.Contains(
+            "is empty",
+            Assert.Throws<InvalidDataException>(() => OnnxModel.Load(empty)).Message
+        );
         // Valid protobuf, but no graph.
         var noGraph = Write("nograph.onnx", [0x08, 0x07]);
-        Assert.Contains("has no graph", Assert.Throws<InvalidDataException>(() => OnnxModel.Load(noGraph)).Message);
+        Assert.Contains(
+            "has no graph",
+            Assert.Throws<InvalidDataException>(() => OnnxModel.Load(noGraph)).Message
+        );
         var missing = Path.Combine(Dir, "absent.onnx");
-        Assert.Contains("absent.onnx", Assert.Throws<FileNotFoundException>(() => OnnxModel.Load(missing)).Message);
+        Assert.Contains(
+            "absent.onnx",
+            Assert.Throws<FileNotFoundException>(() => OnnxModel.Load(missing)).Message
+        );
     }
 
     [Fact]
@@ -96,29 +121,50 @@ public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
     [Fact]
     public void UnknownOperatorNamesOpAndNode()
     {
-        var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).Node("Relu", "r", ["x"], ["a"])
-            .Node("Mystery", "the_mystery_node", ["a"], ["y"]).Output("y").Save(Path.Combine(Dir, "mystery.onnx"));
+        var path = new OnnxWriter { Opset = 13 }
+            .Input("x", 1, 2, 3, 3)
+            .Node("Relu", "r", ["x"], ["a"])
+            .Node("Mystery", "the_mystery_node", ["a"], ["y"])
+            .Output("y")
+            .Save(Path.Combine(Dir, "mystery.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
-        Assert.Contains("1 unsupported ONNX operator (1 node): Mystery ×1 (first: 'the_mystery_node')", e.Message);
+        Assert.Contains(
+            "1 unsupported ONNX operator (1 node): Mystery ×1 (first: 'the_mystery_node')",
+            e.Message
+        );
         Assert.Contains("Supported operators: Abs, Add,", e.Message);
     }
 
-    /// <summary>Every unsupported operator is listed with its node count (most frequent first), not only the first met.</summary>
+    /// <summary>Every unsupported operator is listed with its node count (most frequent first), not
+    /// only the first met.</summary>
     [Fact]
     public void EveryUnsupportedOperatorIsListedWithItsNodeCount()
     {
-        var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).Node("Celu", "c1", ["x"], ["a"]).Node("Relu", "r", ["a"], ["b"])
-            .Node("Einsum", "e1", ["b"], ["c"], ("equation", "ij->ij")).Node("Celu", "c2", ["c"], ["d"]).Node("Celu", "c3", ["d"], ["e"])
-            .DomainNode("com.microsoft", "FusedConv", "fc", ["e"], ["y"]).Output("y").Save(Path.Combine(Dir, "many.onnx"));
+        var path = new OnnxWriter { Opset = 13 }
+            .Input("x", 1, 2, 3, 3)
+            .Node("Celu", "c1", ["x"], ["a"])
+            .Node("Relu", "r", ["a"], ["b"])
+            .Node("Einsum", "e1", ["b"], ["c"], ("equation", "ij->ij"))
+            .Node("Celu", "c2", ["c"], ["d"])
+            .Node("Celu", "c3", ["d"], ["e"])
+            .DomainNode("com.microsoft", "FusedConv", "fc", ["e"], ["y"])
+            .Output("y")
+            .Save(Path.Combine(Dir, "many.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
-        Assert.Contains("uses 3 unsupported ONNX operators (5 nodes): Celu ×3 (first: 'c1'); Einsum ×1 (first: 'e1'); com.microsoft:FusedConv ×1 (first: 'fc').", e.Message);
+        Assert.Contains(
+            "uses 3 unsupported ONNX operators (5 nodes): Celu ×3 (first: 'c1'); Einsum ×1 (first: 'e1'); com.microsoft:FusedConv ×1 (first: 'fc').",
+            e.Message
+        );
         Assert.Contains("Only the standard ai.onnx domain is supported.", e.Message);
     }
 
     [Fact]
     public void CustomDomainOperatorIsRejected()
     {
-        var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 3, 3).DomainNode("com.example", "Relu", "custom_relu", ["x"], ["y"]).Output("y")
+        var path = new OnnxWriter { Opset = 13 }
+            .Input("x", 1, 2, 3, 3)
+            .DomainNode("com.example", "Relu", "custom_relu", ["x"], ["y"])
+            .Output("y")
             .Save(Path.Combine(Dir, "domain.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains("com.example:Relu ×1 (first: 'custom_relu')", e.Message);
@@ -132,32 +178,45 @@ public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
         {
             var path = ReluModel(opset).Save(Path.Combine(Dir, $"opset{opset}.onnx"));
             var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
-            Assert.Contains($"uses ai.onnx opset {opset}; this importer supports opsets 7 to 18", e.Message);
+            Assert.Contains(
+                $"uses ai.onnx opset {opset}; this importer supports opsets 7 to 18",
+                e.Message
+            );
         }
     }
 
     [Fact]
     public void UsedSecondaryOutputAndDanglingInputAreRejected()
     {
-        var pool = new OnnxWriter { Opset = 12 }.Input("x", 1, 2, 4, 4)
-            .Node("MaxPool", "pool", ["x"], ["y", "idx"], ("kernel_shape", new long[] { 2, 2 })).Output("y").Output("idx", 7)
+        var pool = new OnnxWriter { Opset = 12 }
+            .Input("x", 1, 2, 4, 4)
+            .Node("MaxPool", "pool", ["x"], ["y", "idx"], ("kernel_shape", new long[] { 2, 2 }))
+            .Output("y")
+            .Output("idx", 7)
             .Save(Path.Combine(Dir, "indices.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(pool));
         Assert.Contains("node 'pool' (MaxPool)", e.Message);
         Assert.Contains("output 1 ('idx') is used", e.Message);
 
-        var dangling = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 4, 4).Node("Add", "add", ["x", "ghost"], ["y"]).Output("y")
+        var dangling = new OnnxWriter { Opset = 13 }
+            .Input("x", 1, 2, 4, 4)
+            .Node("Add", "add", ["x", "ghost"], ["y"])
+            .Output("y")
             .Save(Path.Combine(Dir, "dangling.onnx"));
         var e2 = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(dangling));
         Assert.Contains("node 'add' (Add)", e2.Message);
-        Assert.Contains("reads 'ghost', which no node, initializer or graph input produces", e2.Message);
+        Assert.Contains(
+            "reads 'ghost', which no node, initializer or graph input produces",
+            e2.Message
+        );
     }
 
     [Fact]
     public void SparseInitializersAreRejectedWithTheirOffset()
     {
         var bytes = ReluModel().ToBytes();
-        // Append ModelProto.graph { sparse_initializer {} }: 0x3A len 2, then tag 0x7A (field 15, length-delimited), len 0.
+        // Append ModelProto.graph { sparse_initializer {} }: 0x3A len 2, then tag 0x7A (field 15,
+        // length-delimited), len 0.
         var path = Write("sparse.onnx", [.. bytes, 0x3A, 0x02, 0x7A, 0x00]);
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains($"sparse initializers (byte offset {bytes.Length + 2})", e.Message);
@@ -166,8 +225,11 @@ public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
     [Fact]
     public void UnsupportedAttributeValuesNameTheNode()
     {
-        var path = new OnnxWriter { Opset = 13 }.Input("x", 1, 2, 4, 4)
-            .Node("Pad", "wrap_pad", ["x"], ["y"], ("mode", "wrap")).Output("y").Save(Path.Combine(Dir, "wrap.onnx"));
+        var path = new OnnxWriter { Opset = 13 }
+            .Input("x", 1, 2, 4, 4)
+            .Node("Pad", "wrap_pad", ["x"], ["y"], ("mode", "wrap"))
+            .Output("y")
+            .Save(Path.Combine(Dir, "wrap.onnx"));
         var e = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
         Assert.Contains("node 'wrap_pad' (Pad)", e.Message);
         Assert.Contains("Pad mode 'wrap'", e.Message);
@@ -176,7 +238,8 @@ public sealed class OnnxErrorTests() : TempDirectoryTest("nw-onnx-err-")
     static int IndexOf(byte[] haystack, byte[] needle)
     {
         for (int i = 0; i + needle.Length <= haystack.Length; i++)
-            if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle)) return i;
+            if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle))
+                return i;
         return -1;
     }
 }

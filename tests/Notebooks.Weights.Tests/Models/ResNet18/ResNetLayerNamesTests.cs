@@ -6,8 +6,9 @@ using static Notebooks.Weights.Tests.Models.Onnx.OnnxTestSupport;
 namespace Notebooks.Weights.Tests.Models.ResNet18;
 
 /// <summary>
-/// The name derivation is checked against an independent naming: a PyTorch (torchvision-style, bottleneck, BN folded)
-/// ResNet export whose node names carry PyTorch's own module paths. Plus layer weights on ONNX Gemm and module-tree models.
+/// The name derivation is checked against an independent naming: a PyTorch (torchvision-style,
+/// bottleneck, BN folded) ResNet export whose node names carry PyTorch's own module paths. Plus
+/// layer weights on ONNX Gemm and module-tree models.
 /// </summary>
 public class ResNetLayerNamesTests
 {
@@ -19,9 +20,13 @@ public class ResNetLayerNamesTests
         int compared = 0;
         foreach (var n in named)
         {
-            if (OnnxModel.FriendlyScope(n.Node.Name) is not { } scope) continue; // e.g. /Flatten: no module
-            var expected = n.Node.OpType == "Add" ? scope + ".add" : scope;     // torchvision's add has no module; FX calls it .add
-            Assert.True(n.Name == expected || n.Aliases.Contains(expected), $"{n.Node.Name}: derived {n.Name} [{string.Join(", ", n.Aliases)}], PyTorch says {expected}");
+            if (OnnxModel.FriendlyScope(n.Node.Name) is not { } scope)
+                continue; // e.g. /Flatten: no module
+            var expected = n.Node.OpType == "Add" ? scope + ".add" : scope; // torchvision's add has no module; FX calls it .add
+            Assert.True(
+                n.Name == expected || n.Aliases.Contains(expected),
+                $"{n.Node.Name}: derived {n.Name} [{string.Join(", ", n.Aliases)}], PyTorch says {expected}"
+            );
             compared++;
         }
         Assert.True(compared >= named.Count - 2, $"compared {compared} of {named.Count}");
@@ -32,7 +37,9 @@ public class ResNetLayerNamesTests
     [Fact]
     public void AGraphThatIsNotAResNetIsRefusedNamingTheNode()
     {
-        var e = Assert.Throws<InvalidDataException>(() => ResNetLayerNames.Derive(OnnxModel.Load(Fixture("vgg_opset9.onnx"))));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            ResNetLayerNames.Derive(OnnxModel.Load(Fixture("vgg_opset9.onnx")))
+        );
         Assert.Contains("vgg_opset9.onnx", e.Message);
     }
 
@@ -41,8 +48,10 @@ public class ResNetLayerNamesTests
     {
         using var m = ModelRegistry.Load(Fixture("resnet_opset13.onnx"));
         var fc = m.LayerWeight("fc");
-        var gemm = OnnxModel.Load(Fixture("resnet_opset13.onnx")).Layers.Single(l => l.OpType == "Gemm");
-        Assert.Equal(m.LayerInfo("fc").Channels, fc.shape[0]);           // [out, in]
+        var gemm = OnnxModel
+            .Load(Fixture("resnet_opset13.onnx"))
+            .Layers.Single(l => l.OpType == "Gemm");
+        Assert.Equal(m.LayerInfo("fc").Channels, fc.shape[0]); // [out, in]
         Assert.Equal(m.LayerInfo("avgpool").Channels, fc.shape[1]);
         Assert.Equal(gemm.Weight, m.Parameters.PathOf(m.LayerWeightName("fc")!));
         Assert.Equal("/conv1/Conv", m.FirstConvLayer);
@@ -53,7 +62,7 @@ public class ResNetLayerNamesTests
     public void ModuleTreeModelsFindTheOneKernelInsideALayer()
     {
         using var m = ModelRegistry.Load("default");
-        Assert.Equal("conv2d0_w", m.LayerWeightName("conv2d0"));           // ReLU container → its conv
+        Assert.Equal("conv2d0_w", m.LayerWeightName("conv2d0")); // ReLU container → its conv
         Assert.Equal("conv2d0_w", m.LayerWeightName("conv2d0_pre_relu"));
         Assert.Null(m.LayerWeightName("maxpool0"));
         Assert.Equal("conv2d0_pre_relu", m.FirstConvLayer);
