@@ -114,13 +114,7 @@ public sealed class ExploreVerb()
         using var model = args.Models.LoadModel(args.Get(_model));
         using var site = ExplorerSite.Create(model, options);
         site.Served = serve;
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var cts = new ConsoleCancellation();
         try
         {
             return serve
@@ -133,10 +127,6 @@ public sealed class ExploreVerb()
                 "\nweights explore: cancelled; pages and pictures written so far are complete (each file is written then renamed)."
             );
             return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

@@ -48,13 +48,7 @@ public sealed class FeatureVisVerb()
         OutputPaths.Folder(outDir);
         using var model = args.Models.LoadModel(modelName);
         string? temp = noCache ? Directory.CreateTempSubdirectory("featurevis-").FullName : null;
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var cts = new ConsoleCancellation();
         try
         {
             var cache = new FeatureVisCache(temp ?? cacheDir) { UseLucidHosted = hosted };
@@ -89,36 +83,9 @@ public sealed class FeatureVisVerb()
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             if (temp is not null)
                 Directory.Delete(temp, recursive: true);
         }
         return 0;
-    }
-}
-
-/// <summary>A one-line text progress bar on stderr (redrawn with carriage returns).</summary>
-sealed class ProgressBar(TextWriter w)
-{
-    int _last = -1;
-    bool _shown;
-
-    public void Update(int step, int total, string note)
-    {
-        int pct = (int)(100L * step / total);
-        if (pct == _last && step != total)
-            return;
-        _last = pct;
-        int filled = pct * 30 / 100;
-        w.Write(
-            $"\r[{new string('#', filled)}{new string('-', 30 - filled)}] {step}/{total} {note}   "
-        );
-        _shown = true;
-    }
-
-    public void Done()
-    {
-        if (_shown)
-            w.WriteLine();
     }
 }
