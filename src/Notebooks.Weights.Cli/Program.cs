@@ -111,12 +111,19 @@ namespace Notebooks.Weights.Cli
                     return 2;
                 }
                 stderr.WriteLine(
-                    $"{prefix}: {string.Join("\n", Messages(result, command))}\nusage:\n{Usage(command, root)}"
+                    $"{prefix}: {string.Join("\n", Messages(result, command))}\nusage:\n{Usage(command, root, verb)}"
                 );
                 return 2;
             }
             if (verb is null || result.Action is HelpAction)
-                return result.Invoke(invocation); // --help
+            {
+                int code = result.Invoke(invocation); // --help
+                // A verb's own help adds its notes (usage lines, formats); the command lists only
+                // summaries.
+                if (verb is { Notes.Length: > 0 } && result.Action is HelpAction)
+                    stdout.WriteLine($"Notes:\n{verb.Notes}\n");
+                return code;
+            }
             try
             {
                 using var finalizersHeld = Notebooks.Weights.Runtime.FinalizerGate.Hold();
@@ -128,7 +135,7 @@ namespace Notebooks.Weights.Cli
             }
             catch (CliUsageException e)
             {
-                stderr.WriteLine($"{prefix}: {e.Message}\nusage:\n{Usage(command, root)}");
+                stderr.WriteLine($"{prefix}: {e.Message}\nusage:\n{Usage(command, root, verb)}");
                 return 2;
             }
             catch (Exception e)
@@ -202,10 +209,7 @@ namespace Notebooks.Weights.Cli
                     }
                     parent = existing;
                 }
-                var command = new Command(
-                    words[^1],
-                    verb.Summary + (verb.Notes.Length > 0 ? "\n" + verb.Notes : "")
-                );
+                var command = new Command(words[^1], verb.Summary);
                 foreach (
                     var field in verb.GetType()
                         .GetFields(
@@ -288,7 +292,7 @@ namespace Notebooks.Weights.Cli
 
         /// <summary>The help text of a command (its usage line, options and notes), as
         /// System.CommandLine writes it.</summary>
-        static string Usage(Command command, Command root)
+        static string Usage(Command command, Command root, IVerb? verb)
         {
             var o = new StringWriter();
             var help = root.Parse(
@@ -296,6 +300,8 @@ namespace Notebooks.Weights.Cli
                 new ParserConfiguration { ResponseFileTokenReplacer = null }
             );
             help.Invoke(new InvocationConfiguration { Output = o, Error = o });
+            if (verb is { Notes.Length: > 0 })
+                o.WriteLine($"Notes:\n{verb.Notes}");
             return o.ToString().TrimEnd();
         }
 

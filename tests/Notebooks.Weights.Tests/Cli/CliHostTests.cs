@@ -153,6 +153,24 @@ public sealed class CliHostTests : IDisposable
         }
     }
 
+    [Fact]
+    public void RootHelpListsOneSummaryLinePerCommandAndAVerbsHelpAddsItsNotes()
+    {
+        var (code, root, _) = CliRun.Run(["--help"]);
+        Assert.Equal(0, code);
+        var commands = HelpSection(root, "Commands:");
+        var verbs = CliHost.Verbs.Select(v => v.Name.Split(' ')[0]).Distinct().ToList();
+        Assert.Equal(verbs.Count, commands.Count); // one line each: no notes under the summaries
+        var expand = CliHost.Verbs.Single(v => v.Name == "expand");
+        var (code2, help, _) = CliRun.Run(["help", "expand"]);
+        Assert.Equal(0, code2);
+        var notes = HelpSection(help, "Notes:");
+        Assert.Equal(
+            expand.Notes.Split('\n').Select(l => l.TrimEnd()),
+            notes.Select(l => l.TrimEnd())
+        );
+    }
+
     /// <summary>The lines of a help section ("Usage:", "Commands:"), up to the next blank
     /// line.</summary>
     static List<string> HelpSection(string help, string title) =>
