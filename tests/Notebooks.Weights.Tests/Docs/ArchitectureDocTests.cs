@@ -60,4 +60,29 @@ public class ArchitectureDocTests
                 );
         }
     }
+
+    /// <summary>Test folders that test no single source folder: the docs, the fidelity sheet and
+    /// the notebooks/ folder run in the kernel.</summary>
+    static readonly string[] CrossCuttingTestFolders = ["Docs", "Fidelity", "Notebooks"];
+
+    [Fact]
+    public void Test_folders_mirror_the_source_folders()
+    {
+        var tests = Path.Combine(Root, "tests", "Notebooks.Weights.Tests");
+        var sources = new[] { Library, Path.Combine(Root, "src", "Notebooks.Weights.Cli") };
+        foreach (
+            var dir in Directory
+                .GetFiles(tests, "*.cs", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(tests, Path.GetDirectoryName(f)!))
+                .Where(d => d != "." && !d.StartsWith("bin", StringComparison.Ordinal))
+                .Where(d => !d.StartsWith("obj", StringComparison.Ordinal))
+                .Distinct()
+        )
+            Assert.True(
+                CrossCuttingTestFolders.Contains(dir)
+                    || sources.Any(s => Directory.Exists(Path.Combine(s, dir))),
+                $"tests/Notebooks.Weights.Tests/{dir} has no source folder of that name in "
+                    + "src/Notebooks.Weights or src/Notebooks.Weights.Cli (tests mirror src)"
+            );
+    }
 }
