@@ -29,20 +29,24 @@ public sealed class BenchFeatureVisVerb()
         "--profile",
         "also time each phase of a step (image, transforms, forward, objective, backward, Adam)"
     );
-    readonly Option<bool> _noTorch = Opt.Flag(
-        "--no-torch",
-        "skip the PyTorch eager baseline (python3 with torch, torchvision and onnx)"
+    readonly Option<bool> _vsTorch = Opt.Flag(
+        "--vs-torch",
+        "also time the same render in PyTorch eager (python3 with torch, torchvision and onnx)"
     );
     readonly Option<string> _torchLayer = Opt.Text(
         "--torch-layer",
         "ResNet18 module rendered side by side with PyTorch (conv1, relu, maxpool, layer1..layer4)",
         "layer3"
     );
+    readonly Option<string?> _python = Opt.OptionalText(
+        "--python",
+        "python3 for the PyTorch baseline (default: python3, then /usr/bin/python3)"
+    );
     public override string Notes =>
         "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n"
-        + "                         [--torch-layer layer3] [--no-torch]\n"
+        + "                         [--vs-torch [--torch-layer layer3] [--python PATH]]\n"
         + "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.\n"
-        + "  When python3 can import torch, torchvision and onnx (Debian python3-torch, 1.13), it also renders unit 0 of\n"
+        + "  --vs-torch, when python3 can import torch, torchvision and onnx (Debian python3-torch 1.13), also renders unit 0 of\n"
         + "  --torch-layer of a seeded random torchvision ResNet18 exported to ONNX, in PyTorch eager and here (the imported\n"
         + "  ONNX), same image, transforms, size and threads: best of 3 rounds of --steps steps after 20 warm-up steps;\n"
         + "  torchOverOurs = PyTorch / ours per step.";
@@ -56,7 +60,7 @@ public sealed class BenchFeatureVisVerb()
             steps = args.Get(_steps);
         bool json = args.Get(_json),
             profile = args.Get(_profile),
-            noTorch = args.Get(_noTorch);
+            vsTorch = args.Get(_vsTorch);
         var torchLayer = args.Get(_torchLayer);
         if (!TorchLayers.Contains(torchLayer))
             throw new CliUsageException(
@@ -180,9 +184,9 @@ public sealed class BenchFeatureVisVerb()
             singleCpu = singles.Average(x => x.Cpu);
         double ratio = batch / single,
             cpuRatio = batchCpu / singleCpu;
-        var vs = noTorch
-            ? new TorchComparison(null, null, "skipped (--no-torch)")
-            : CompareWithTorch(args, torchLayer, size, steps);
+        var vs = !vsTorch
+            ? new TorchComparison(null, null, "not run (pass --vs-torch)")
+            : CompareWithTorch(args, args.Get(_python), torchLayer, size, steps);
         if (json)
         {
             stdout.WriteLine(
@@ -339,16 +343,22 @@ public sealed class BenchFeatureVisVerb()
     static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
-    /// <summary>The PyTorch eager baseline and our render of the same ONNX network, or a note on why
-    /// it was skipped.</summary>
-    static TorchComparison CompareWithTorch(CliArgs args, string layer, int size, int steps)
+    /// <summary>The PyTorch eager baseline and our render of the same ONNX network, or a note on
+    /// why it was skipped.</summary>
+    static TorchComparison CompareWithTorch(
+        CliArgs args,
+        string? python,
+        string layer,
+        int size,
+        int steps
+    )
     {
-        var py = TorchFeatureVisRunner.FindPython();
+        var py = TorchFeatureVisRunner.FindPython(python is null ? null : [python]);
         if (py is null)
             return new(
                 null,
                 null,
-                "skipped: no python3 with torch, torchvision and onnx (apt-get install python3-torch python3-torchvision python3-onnx)"
+                $"skipped: {python ?? "no python3"} cannot import torch, torchvision and onnx (apt-get install python3-torch python3-torchvision python3-onnx)"
             );
         var dir = Directory.CreateTempSubdirectory("weights-bench-featurevis-");
         try
@@ -380,7 +390,12 @@ public sealed class BenchFeatureVisVerb()
     /// <see cref="TorchRounds"/> rounds of <paramref name="steps"/> steps after
     /// <see cref="TorchWarmupSteps"/> warm-up steps (they include Lucid's 17 redirected-ReLU
     /// steps).</summary>
-    static (double Wall, double Cpu, double First) TimeOurs(VisionModel model, string layer, int size, int steps)
+    static (double Wall, double Cpu, double First) TimeOurs(
+        VisionModel model,
+        string layer,
+        int size,
+        int steps
+    )
     {
         using var p = ImageParam.Create(size);
         using var proc = Process.GetCurrentProcess();

@@ -1,7 +1,7 @@
 namespace Notebooks.Weights.Cli.Verbs;
 
-/// <summary>Result of timing Lucid's feature visualization in PyTorch eager in a python3 subprocess:
-/// seconds per step (wall and process CPU), the best round of each.
+/// <summary>Result of timing Lucid's feature visualization in PyTorch eager in a python3
+/// subprocess: seconds per step (wall and process CPU), the best round of each.
 /// <see cref="FirstObjective"/> is the objective at step 1 (same network, image and transforms:
 /// ours should agree to float rounding).</summary>
 sealed record TorchFeatureVisRun(
@@ -154,8 +154,8 @@ print(json.dumps({"version": torch.__version__, "seconds": best, "cpu": best_cpu
     /// <summary>
     /// The random draws <see cref="Transforms.Standard"/> makes from <c>new Random(seed)</c> in
     /// <paramref name="steps"/> steps of a render (per step: jitter(8) y and x offsets, the scale's
-    /// index of 11, the angle's index of 26, jitter(4) y and x), so the script transforms every step
-    /// exactly as ours.
+    /// index of 11, the angle's index of 26, jitter(4) y and x), so the script transforms every
+    /// step exactly as ours.
     /// </summary>
     public static IEnumerable<int> StandardTransformDraws(int seed, int steps)
     {
