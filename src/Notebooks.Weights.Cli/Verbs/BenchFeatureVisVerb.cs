@@ -305,6 +305,13 @@ public sealed class BenchFeatureVisVerb()
                         tr.FirstObjective
                     )
                 );
+                if (
+                    Math.Abs(o.First - tr.FirstObjective)
+                    > 1e-3 * Math.Max(1e-6, Math.Abs(tr.FirstObjective))
+                )
+                    stdout.WriteLine(
+                        "  warning: the step-1 objectives differ, so the two sides are not rendering the same thing (network, image or transform draws)"
+                    );
                 stdout.WriteLine(
                     string.Format(
                         c,
