@@ -29,9 +29,27 @@ public sealed class BenchFeatureVisVerb()
         "--profile",
         "also time each phase of a step (image, transforms, forward, objective, backward, Adam)"
     );
+    readonly Option<bool> _vsTorch = Opt.Flag(
+        "--vs-torch",
+        "also time the same render in PyTorch eager (python3 with torch, torchvision and onnx)"
+    );
+    readonly Option<string> _torchLayer = Opt.Text(
+        "--torch-layer",
+        "ResNet18 module rendered side by side with PyTorch (conv1, relu, maxpool, layer1..layer4)",
+        "layer3"
+    );
+    readonly Option<string?> _python = Opt.OptionalText(
+        "--python",
+        "python3 for the PyTorch baseline (default: python3, then /usr/bin/python3)"
+    );
     public override string Notes =>
         "  weights bench featurevis [--model default] [--layer L] [--units 8] [--size 128] [--steps 8] [--threads T] [--json] [--profile]\n"
-        + "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.";
+        + "                         [--vs-torch [--torch-layer layer3] [--python PATH]]\n"
+        + "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.\n"
+        + "  --vs-torch, when python3 can import torch, torchvision and onnx (Debian python3-torch 1.13), also renders unit 0 of\n"
+        + "  --torch-layer of a seeded random torchvision ResNet18 exported to ONNX, in PyTorch eager and here (the imported\n"
+        + "  ONNX), same image, transforms, size and threads: best of 3 rounds of --steps steps after 20 warm-up steps;\n"
+        + "  torchOverOurs = PyTorch / ours per step.";
 
     public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -41,7 +59,13 @@ public sealed class BenchFeatureVisVerb()
             size = args.Get(_size),
             steps = args.Get(_steps);
         bool json = args.Get(_json),
-            profile = args.Get(_profile);
+            profile = args.Get(_profile),
+            vsTorch = args.Get(_vsTorch);
+        var torchLayer = args.Get(_torchLayer);
+        if (!TorchLayers.Contains(torchLayer))
+            throw new CliUsageException(
+                $"option --torch-layer: expected one of {string.Join(", ", TorchLayers)}; got '{torchLayer}'"
+            );
         int? threads = args.Get(_threads);
         if (threads is int t && t < 1)
             throw new CliUsageException($"option --threads: must be at least 1, got {t}");
@@ -160,6 +184,9 @@ public sealed class BenchFeatureVisVerb()
             singleCpu = singles.Average(x => x.Cpu);
         double ratio = batch / single,
             cpuRatio = batchCpu / singleCpu;
+        var vs = !vsTorch
+            ? new TorchComparison(null, null, "not run (pass --vs-torch)")
+            : CompareWithTorch(args, args.Get(_python), torchLayer, size, steps);
         if (json)
         {
             stdout.WriteLine(
@@ -179,6 +206,22 @@ public sealed class BenchFeatureVisVerb()
                         batchCpuSecondsPerStep = batchCpu,
                         singleCpuSecondsPerStep = singleCpu,
                         cpuBatchOverSingle = cpuRatio,
+                        loadAverage1Min = LoadAverage(),
+                        torchLayer,
+                        torchVersion = vs.Torch?.Version,
+                        torchSecondsPerStep = vs.Torch?.SecondsPerStep,
+                        torchCpuSecondsPerStep = vs.Torch?.CpuSecondsPerStep,
+                        oursSecondsPerStep = vs.Ours?.Wall,
+                        oursCpuSecondsPerStep = vs.Ours?.Cpu,
+                        torchOverOurs = vs.Torch is { } tr && vs.Ours is { } o
+                            ? tr.SecondsPerStep / o.Wall
+                            : (double?)null,
+                        torchCpuOverOursCpu = vs.Torch is { } tc && vs.Ours is { } oc
+                            ? tc.CpuSecondsPerStep / oc.Cpu
+                            : (double?)null,
+                        torchFirstObjective = vs.Torch?.FirstObjective,
+                        oursFirstObjective = vs.Ours?.First,
+                        torchNote = vs.Note,
                     }
                 )
             );
@@ -226,7 +269,171 @@ public sealed class BenchFeatureVisVerb()
                     cpuRatio
                 )
             );
+            if (vs.Torch is { } tr && vs.Ours is { } o)
+            {
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "vs PyTorch {0} eager: seeded ResNet18 {1} unit 0, {2} px (ONNX export imported here), load average {3}",
+                        tr.Version,
+                        torchLayer,
+                        size,
+                        LoadAverage()
+                    )
+                );
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "  ours             : {0,10:F1} {1,13:F1}",
+                        o.Wall * 1000,
+                        o.Cpu * 1000
+                    )
+                );
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "  PyTorch eager    : {0,10:F1} {1,13:F1}",
+                        tr.SecondsPerStep * 1000,
+                        tr.CpuSecondsPerStep * 1000
+                    )
+                );
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "  objective at step 1: ours {0:G6}, PyTorch {1:G6} (same network, image and transforms)",
+                        o.First,
+                        tr.FirstObjective
+                    )
+                );
+                if (
+                    Math.Abs(o.First - tr.FirstObjective)
+                    > 1e-3 * Math.Max(1e-6, Math.Abs(tr.FirstObjective))
+                )
+                    stdout.WriteLine(
+                        "  warning: the step-1 objectives differ, so the two sides are not rendering the same thing (network, image or transform draws)"
+                    );
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "  torch / ours       : {0:F2}x wall, {1:F2}x cpu time (target: at least {2:F2}, i.e. ours at most 1.1x torch)",
+                        tr.SecondsPerStep / o.Wall,
+                        tr.CpuSecondsPerStep / o.Cpu,
+                        1 / 1.1
+                    )
+                );
+            }
+            else
+                stdout.WriteLine($"PyTorch baseline: {vs.Note}");
         }
         return 0;
+    }
+
+    static readonly string[] TorchLayers =
+    [
+        "conv1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+    ];
+    const int TorchWarmupSteps = 20,
+        TorchRounds = 3;
+
+    sealed record TorchComparison(
+        TorchFeatureVisRun? Torch,
+        (double Wall, double Cpu, double First)? Ours,
+        string? Note
+    );
+
+    static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    /// <summary>The PyTorch eager baseline and our render of the same ONNX network, or a note on
+    /// why it was skipped.</summary>
+    static TorchComparison CompareWithTorch(
+        CliArgs args,
+        string? python,
+        string layer,
+        int size,
+        int steps
+    )
+    {
+        var py = TorchFeatureVisRunner.FindPython(python is null ? null : [python]);
+        if (py is null)
+            return new(
+                null,
+                null,
+                $"skipped: {python ?? "no python3"} cannot import torch, torchvision and onnx (apt-get install python3-torch python3-torchvision python3-onnx)"
+            );
+        var dir = Directory.CreateTempSubdirectory("weights-bench-featurevis-");
+        try
+        {
+            var onnx = Path.Combine(dir.FullName, "resnet18-seeded.onnx");
+            int threads = TorchSharp.torch.get_num_threads();
+            var torch = TorchFeatureVisRunner.Run(
+                py,
+                onnx,
+                layer,
+                unit: 0,
+                size,
+                TorchWarmupSteps,
+                steps,
+                TorchRounds,
+                threads,
+                seed: 0
+            );
+            using var model = args.Models.LoadModel(onnx);
+            return new(torch, TimeOurs(model, layer, size, steps), null);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Ours on the same schedule as the PyTorch script: best of
+    /// <see cref="TorchRounds"/> rounds of <paramref name="steps"/> steps after
+    /// <see cref="TorchWarmupSteps"/> warm-up steps (they include Lucid's 17 redirected-ReLU
+    /// steps).</summary>
+    static (double Wall, double Cpu, double First) TimeOurs(
+        VisionModel model,
+        string layer,
+        int size,
+        int steps
+    )
+    {
+        using var p = ImageParam.Create(size);
+        using var proc = Process.GetCurrentProcess();
+        var sw = Stopwatch.StartNew();
+        double bestWall = double.PositiveInfinity,
+            bestCpu = double.PositiveInfinity;
+        TimeSpan cpu0 = default;
+        double wall0 = 0;
+        using var r = Optvis.Render(
+            model,
+            Objective.Channel(layer, 0),
+            p,
+            new RenderOptions
+            {
+                Thresholds = [TorchWarmupSteps + TorchRounds * steps],
+                Progress = s =>
+                {
+                    if (s.Step < TorchWarmupSteps || (s.Step - TorchWarmupSteps) % steps != 0)
+                        return;
+                    proc.Refresh();
+                    double wall = sw.Elapsed.TotalSeconds;
+                    var cpu = proc.TotalProcessorTime;
+                    if (s.Step > TorchWarmupSteps)
+                    {
+                        bestWall = Math.Min(bestWall, (wall - wall0) / steps);
+                        bestCpu = Math.Min(bestCpu, (cpu - cpu0).TotalSeconds / steps);
+                    }
+                    (wall0, cpu0) = (wall, cpu);
+                },
+            }
+        );
+        return (bestWall, bestCpu, r.ObjectiveTrace[0][0]);
     }
 }

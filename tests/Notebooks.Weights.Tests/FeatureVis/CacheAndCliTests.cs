@@ -437,6 +437,53 @@ public class CacheAndCliTests() : TempDirectoryTest("fvcache-")
         Assert.Equal(batch / single, r.GetProperty("batchOverSingle").GetDouble(), 9);
     }
 
+    [Theory]
+    [InlineData("", "PyTorch baseline: not run (pass --vs-torch)")]
+    [InlineData(
+        "--vs-torch --python /nonexistent/python3",
+        "PyTorch baseline: skipped: /nonexistent/python3 cannot import torch"
+    )]
+    public void BenchFeatureVisSaysWhenItSkipsThePyTorchBaseline(string options, string line)
+    {
+        var models = new ModelRegistry([new EdgesProvider()]);
+        string Run(params string[] extra)
+        {
+            var so = new StringWriter();
+            var se = new StringWriter();
+            int rc = CliHost.Run(
+                [
+                    "bench",
+                    "featurevis",
+                    "--model",
+                    "fv-test-edges",
+                    "--layer",
+                    "conv2",
+                    "--units",
+                    "1",
+                    "--size",
+                    "16",
+                    "--steps",
+                    "1",
+                    .. options.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                    .. extra,
+                ],
+                so,
+                se,
+                models
+            );
+            Assert.True(rc == 0, se.ToString());
+            return so.ToString();
+        }
+        Assert.Contains(line, Run());
+        using var doc = System.Text.Json.JsonDocument.Parse(Run("--json"));
+        var r = doc.RootElement;
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, r.GetProperty("torchOverOurs").ValueKind);
+        Assert.StartsWith(
+            line["PyTorch baseline: ".Length..],
+            r.GetProperty("torchNote").GetString()
+        );
+    }
+
     [Fact]
     public void BenchFeatureVisProfilePrintsTheRenderPhasesItObserves()
     {
