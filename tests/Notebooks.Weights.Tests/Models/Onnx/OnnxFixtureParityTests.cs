@@ -12,7 +12,8 @@ namespace Notebooks.Weights.Tests.Models.Onnx;
 /// weights) give the same final output and the same value at every intermediate layer as ONNX
 /// Runtime on the same file and seeded input, to 1e-4 relative (max |Δ| / max |ref|). The reduced
 /// torchvision 0.14 builds (scripts/fixtures/torchvision_models.py: ResNet, ResNeXt, MobileNetV3
-/// small and large, ShuffleNetV2, ConvNeXt, EfficientNet B0/V2, RegNet, MNASNet, ViT, Swin at
+/// small and large, ShuffleNetV2, ConvNeXt, EfficientNet B0/V2, RegNet, MNASNet, ViT, Swin, VGG,
+/// AlexNet, GoogLeNet, SqueezeNet 1.1, MobileNetV2, DenseNet at
 /// opsets 13 and 17) also match PyTorch's own output and named-module activations saved beside
 /// them.
 /// </summary>
@@ -56,6 +57,12 @@ public class OnnxFixtureParityTests
             "mnasnet",
             "vit",
             "swin",
+            "vgg",
+            "alexnet",
+            "googlenet",
+            "squeezenet",
+            "mobilenet_v2",
+            "densenet",
         }.SelectMany(a => new[] { $"{a}_opset13", $"{a}_opset17" }),
     ];
 
