@@ -13,9 +13,11 @@ namespace Notebooks.Weights.Cli.Explorer;
 /// <summary>
 /// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only, listening at
 /// once: pages are rendered per request (a layer's data is computed on its first page, picture or
-/// index statistics request, once), pictures come from <see cref="ExplorerRenderQueue"/> (on disk
-/// when already rendered, else rendered in request order). A picture not ready within
-/// <see cref="PictureWait"/> answers 503 with Retry-After; the page script asks again.
+/// index statistics request, once; a unit page of a layer not prepared yet answers at once and its
+/// script fills in the parts that need the data from <c>api/unit</c>), pictures come from
+/// <see cref="ExplorerRenderQueue"/> (on disk when already rendered, else rendered in request
+/// order). A picture not ready within <see cref="PictureWait"/> answers 503 with Retry-After; the
+/// page script asks again.
 /// </summary>
 public sealed class ExplorerServer : IAsyncDisposable
 {
@@ -98,6 +100,38 @@ public sealed class ExplorerServer : IAsyncDisposable
                         norms,
                     }
                 );
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return Results.Problem(
+                    e.Message,
+                    statusCode: StatusCodes.Status500InternalServerError
+                );
+            }
+        });
+        // The parts of a unit page that need its layer's data (api/unit?layer=L&unit=U), computing
+        // that data on first need: a served unit page of a layer not prepared yet answers at once
+        // without them, and its script fills them in from here.
+        app.MapGet("/api/unit", async (string? layer, int? unit) =>
+        {
+            if (layer is null || unit is not { } u || !site.HasPage(layer, u))
+                return Results.NotFound(
+                    $"'{layer}:{unit}' is not a unit page of this explorer (api/unit?layer=L&unit=U)."
+                );
+            try
+            {
+                var parts = await Task.Run(() => ExplorerPages.UnitParts(site, layer, u));
+                return parts is not var (facts, sections)
+                    ? Results.NotFound()
+                    : Results.Json(
+                        new
+                        {
+                            layer,
+                            unit = u,
+                            facts,
+                            sections,
+                        }
+                    );
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {

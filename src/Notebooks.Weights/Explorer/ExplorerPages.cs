@@ -178,12 +178,17 @@ public static class ExplorerPages
         return b.Finish();
     }
 
-    /// <summary>A unit page: large feature visualization, strongest inputs and outputs, its weights
-    /// as NMF factors and per-input heatmaps.</summary>
+    /// <summary>
+    /// A unit page: large feature visualization, strongest inputs and outputs, its weights as NMF
+    /// factors and per-input heatmaps. Served, a unit of a layer whose data is not computed yet
+    /// (<see cref="UnitDataReady"/>) answers at once with what needs no layer data (breadcrumbs,
+    /// pager, the unit's own feature visualization) and two placeholders that the page script fills
+    /// in from <c>api/unit</c> (<see cref="UnitParts"/>); a static site is prepared first, so its
+    /// pages are whole.
+    /// </summary>
     public static ExplorerPage Unit(ExplorerSite site, ExplorerLayer l, int unit)
     {
         var b = new PageBuilder(site, ExplorerPaths.UnitPage(l.Name, unit));
-        var d = site.Data(l.Name);
         b.Head($"{l.Name}:{unit} — {site.Model.Name} weight explorer");
         b.Crumbs(
             (ExplorerPaths.Index, site.Model.Name),
@@ -199,7 +204,6 @@ public static class ExplorerPages
             nl is null ? null : ExplorerPaths.UnitPage(nl, nu),
             nl is null ? null : $"{nl}:{nu}"
         );
-        var nb = d.Banding?.Neurons[unit];
         b.Add(
             "<main><section class=\"hero\">"
                 + b.Img(
@@ -209,17 +213,77 @@ public static class ExplorerPages
                 )
                 + $"<div class=\"facts\"><h1>{Escape(l.Name)}<span class=\"colon\">:</span>{unit}</h1><dl>"
                 + $"<dt>layer</dt><dd>{Escape(l.Kind)}, {l.Channels} units, {l.Height}×{l.Width}</dd>"
+                + (
+                    site.Options.LucidHosted
+                        ? "<dt>feature vis</dt><dd>Lucid's hosted image (InceptionV1 weight explorer)</dd></dl>"
+                        : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>"
+                )
+        );
+        if (!site.Served || UnitDataReady(site, l))
+        {
+            UnitFacts(b, site, l, unit);
+            b.Add("</div></section>");
+            UnitSections(b, site, l, unit);
+        }
+        else
+        {
+            var src =
+                $"api/unit?layer={Uri.EscapeDataString(l.Name)}&amp;unit={unit.ToString(CultureInfo.InvariantCulture)}";
+            b.Add(
+                $"<div class=\"deferred\" data-deferred=\"facts\" data-src=\"{src}\"><p class=\"note\">Computing the expanded weights of {Escape(l.Name)}"
+                    + (site.Plan.Next(l) is { } nx ? $" and {Escape(nx.Name)}" : "")
+                    + " (once per layer): the weights, strongest connections and heatmaps appear here when ready.</p></div></div></section>"
+                    + "<div class=\"deferred\" data-deferred=\"sections\"></div>"
+            );
+        }
+        b.Add("</main>");
+        return b.Finish();
+    }
+
+    /// <summary>True when the data a unit page of <paramref name="l"/> needs is computed: the
+    /// layer's and the next shown layer's (its outputs).</summary>
+    public static bool UnitDataReady(ExplorerSite site, ExplorerLayer l)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        return site.IsPrepared(l.Name)
+            && (site.Plan.Next(l) is not { } next || site.IsPrepared(next.Name));
+    }
+
+    /// <summary>
+    /// The parts of a unit page that need the layer's data (computing it on first use), as HTML
+    /// fragments: <c>Facts</c> (input-weight norm, banding, NMF pictures; beside the feature
+    /// visualization) and <c>Sections</c> (strongest inputs and outputs, every input's heatmap,
+    /// spatial views, interaction). Null when the site has no such unit page.
+    /// </summary>
+    public static (string Facts, string Sections)? UnitParts(
+        ExplorerSite site,
+        string layer,
+        int unit
+    )
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        if (!site.HasPage(layer, unit) || site.Plan.Find(layer) is not { } l)
+            return null;
+        var b = new PageBuilder(site, ExplorerPaths.UnitPage(layer, unit));
+        UnitFacts(b, site, l, unit);
+        var facts = b.Take();
+        UnitSections(b, site, l, unit);
+        return (facts, b.Take());
+    }
+
+    static void UnitFacts(PageBuilder b, ExplorerSite site, ExplorerLayer l, int unit)
+    {
+        var d = site.Data(l.Name);
+        var nb = d.Banding?.Neurons[unit];
+        b.Add(
+            "<dl class=\"unit-data\">"
                 + $"<dt>input-weight norm</dt><dd>{Num(d.Statistics.UnitInputNorms[unit])} (layer mean {Num(d.Statistics.UnitInputNorms.Average())})</dd>"
                 + (
                     nb is { } n
                         ? $"<dt>banding H / V</dt><dd>{n.Horizontal:F2} / {n.Vertical:F2} (baseline {n.Baseline:F2})</dd>"
                         : ""
                 )
-                + (
-                    site.Options.LucidHosted
-                        ? "<dt>feature vis</dt><dd>Lucid's hosted image (InceptionV1 weight explorer)</dd></dl>"
-                        : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>"
-                )
+                + "</dl>"
                 + "<div class=\"nmf\"><figure>"
                 + b.Img(
                     new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, unit),
@@ -239,8 +303,12 @@ public static class ExplorerPages
                     )
                     + $"<figcaption>factor {f + 1}</figcaption></figure>"
             );
-        b.Add("</div></div></section>");
+        b.Add("</div>");
+    }
 
+    static void UnitSections(PageBuilder b, ExplorerSite site, ExplorerLayer l, int unit)
+    {
+        var d = site.Data(l.Name);
         var inRow = site.InputRow(l.Name, unit);
         var inTop = site.TopInputs(l.Name, unit);
         Row(
@@ -317,8 +385,6 @@ public static class ExplorerPages
                     + "and its gradient map. One color scale for the maps: red raises B, blue lowers it.</figcaption></figure></section>"
             );
         }
-        b.Add("</main>");
-        return b.Finish();
     }
 
     static void Row(
@@ -453,6 +519,14 @@ public static class ExplorerPages
             return $"<img class=\"{cls}\" src=\"{a.Path}\" alt=\"{Escape(alt)}\" title=\"{Escape(alt)}\""
                 + (site.Served ? " loading=\"lazy\"" : "")
                 + ">";
+        }
+
+        /// <summary>The HTML added since the last call (a fragment of a page).</summary>
+        public string Take()
+        {
+            var html = _sb.ToString();
+            _sb.Clear();
+            return html;
         }
 
         public ExplorerPage Finish()

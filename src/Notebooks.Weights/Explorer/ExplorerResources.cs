@@ -49,6 +49,7 @@ img.interaction { width:auto; max-width:100%; }
 img.spatial { width:auto; max-width:100%; image-rendering:auto; }
 p.note { color:var(--muted); font-size:13px; }
 footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--rule); font-size:12px; color:#999; }
+[data-deferred] .note { color:#999; font-style:italic; }
 tr[data-pending] td.banding, tr[data-pending] td.norms { color:#bbb; }
 html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7f7,#eee); background-size:200% 100%; animation:shimmer 1.2s infinite linear; }
 @keyframes shimmer { from { background-position:100% 0; } to { background-position:-100% 0; } }
@@ -58,7 +59,8 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
     /// <see cref="ExplorerPaths.Script"/>: ← / → / ↑ follow the page's rel=prev/next/up links. When
     /// served, it first tells the server which pictures the page shows (visible ones first) so they
     /// are rendered in that order, retries a picture that failed to arrive, and fills in the
-    /// index's layer statistics that were not computed yet (<c>api/layer</c>).
+    /// index's layer statistics that were not computed yet (<c>api/layer</c>) and the parts of a
+    /// unit page that wait for its layer's data (<c>api/unit</c>).
     /// </summary>
     public const string Js = """
 (function () {
@@ -81,22 +83,39 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
       .then(function (x) { return x.ok ? x.json().then(function (j) { put(j.banding, j.norms); }) : put('failed (' + x.status + ')', ''); })
       .catch(function () { setTimeout(function () { pending.unshift(r); fill(); }, 2000); });
   })();
-  var imgs = Array.prototype.slice.call(document.images);
-  function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
-  var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));
-  var seen = {}, paths = [];
-  order.forEach(function (i) { var p = i.getAttribute('src'); if (!seen[p]) { seen[p] = 1; paths.push(p); } });
-  fetch('api/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(paths) }).catch(function () {});
-  imgs.forEach(function (i) {
-    function done() { i.classList.add('loaded'); }
-    if (i.complete && i.naturalWidth > 0) done();
-    i.addEventListener('load', done);
-    i.addEventListener('error', function () {
-      var n = +(i.dataset.retry || 0); if (n >= 20) return;
-      i.dataset.retry = n + 1;
-      setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, 1000);
+  // Tells the server which pictures are shown (visible ones first) and retries a picture that did not arrive yet.
+  function watch(imgs) {
+    function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
+    var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));
+    var seen = {}, paths = [];
+    order.forEach(function (i) { var p = i.getAttribute('src'); if (!seen[p]) { seen[p] = 1; paths.push(p); } });
+    fetch('api/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(paths) }).catch(function () {});
+    imgs.forEach(function (i) {
+      function done() { i.classList.add('loaded'); }
+      if (i.complete && i.naturalWidth > 0) done();
+      i.addEventListener('load', done);
+      i.addEventListener('error', function () {
+        var n = +(i.dataset.retry || 0); if (n >= 20) return;
+        i.dataset.retry = n + 1;
+        setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, 1000);
+      });
     });
-  });
+  }
+  watch(Array.prototype.slice.call(document.images));
+  // A unit page of a layer not prepared yet: the parts that need the layer's data come from api/unit when ready.
+  var facts = document.querySelector('[data-deferred=facts]'), rest = document.querySelector('[data-deferred=sections]');
+  if (facts) (function load() {
+    fetch(facts.getAttribute('data-src'))
+      .then(function (x) {
+        if (!x.ok) { facts.querySelector('.note').textContent = 'The weights could not be computed (' + x.status + ').'; return; }
+        return x.json().then(function (j) {
+          facts.innerHTML = j.facts; rest.innerHTML = j.sections;
+          facts.removeAttribute('data-deferred'); rest.removeAttribute('data-deferred');
+          watch(Array.prototype.slice.call(facts.querySelectorAll('img')).concat(Array.prototype.slice.call(rest.querySelectorAll('img'))));
+        });
+      })
+      .catch(function () { setTimeout(load, 2000); });
+  })();
 })();
 """;
 }

@@ -59,10 +59,23 @@ sealed class BrowserSession : IAsyncDisposable
         return s;
     }
 
-    /// <summary>Waits until every image of the page has loaded with a real size, then checks every
-    /// link target exists.</summary>
+    /// <summary>Waits until the served page's deferred parts (a unit page of a layer not prepared
+    /// yet) have filled in and every image of the page has loaded with a real size, then checks
+    /// every link target exists.</summary>
     public async Task CheckPageAsync(float timeoutMs = 60_000)
     {
+        try
+        {
+            await Page.WaitForFunctionAsync(
+                "() => document.querySelectorAll('[data-deferred]').length === 0",
+                null,
+                new() { Timeout = timeoutMs, PollingInterval = 200 }
+            );
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{Page.Url}: its deferred parts did not fill in");
+        }
         await Page.EvaluateAsync(
             "() => document.querySelectorAll('img').forEach(i => i.loading = 'eager')"
         );

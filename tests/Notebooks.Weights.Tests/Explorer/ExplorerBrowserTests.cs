@@ -68,6 +68,54 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         }
     }
 
+    [Fact]
+    public async Task ServedSite_ColdUnitPageAnswersAtOnceAndItsWeightsFillIn()
+    {
+        var cache = Path.Combine(site.Root, "served-cold-" + Guid.NewGuid().ToString("N")[..8]);
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        explorer.Served = true;
+        await using var server = await ExplorerServer.StartAsync(explorer, cache, 0);
+        var unitPage = ExplorerPaths.UnitPage("conv2d1", 0);
+        // The first request of a unit page of an unprepared layer: the page without the parts that
+        // need the layer's data (placeholders instead), and no layer was prepared for it.
+        using (var http = new HttpClient())
+        {
+            var html = await http.GetStringAsync(server.Url + unitPage);
+            Assert.Contains("src=\"img/fv/conv2d1_0.png\"", html);
+            Assert.Contains("data-deferred=\"facts\"", html);
+            Assert.Contains("data-src=\"api/unit?layer=conv2d1&amp;unit=0\"", html);
+            Assert.DoesNotContain("class=\"inputs\"", html);
+            Assert.DoesNotContain("img/nmf/", html);
+            Assert.False(explorer.IsPrepared("conv2d1"), "the cold unit page prepared its layer");
+        }
+        await using var b = await BrowserSession.StartAsync();
+        await b.Page.GotoAsync(server.Url + unitPage);
+        // The deferred parts fill in (api/unit) ...
+        await b.Page.WaitForFunctionAsync(
+            "() => document.querySelectorAll('[data-deferred]').length === 0 && document.querySelector('section.inputs .card')",
+            null,
+            new() { Timeout = 60_000 }
+        );
+        Assert.True(explorer.IsPrepared("conv2d1"));
+        // ... their pictures load, their links resolve ...
+        await b.CheckPageAsync();
+        Assert.True(await b.Page.Locator(".facts .nmf img").CountAsync() >= 2);
+        Assert.Equal(1, await b.Page.Locator("section.spatial img").CountAsync());
+        // ... and they say what the static site's page (prepared up front) says.
+        var staticPage = File.ReadAllText(Path.Combine(site.SiteDir, unitPage));
+        var labels = await b.Page.Locator("section.inputs .card .label").AllInnerTextsAsync();
+        var norms = await b.Page.Locator("section.inputs .card .norm").AllInnerTextsAsync();
+        Assert.Equal(4, labels.Count);
+        foreach (var text in labels.Concat(norms))
+            Assert.Contains($">{text}<", staticPage);
+        var facts = await b.Page.Locator("dl.unit-data dd").AllInnerTextsAsync();
+        Assert.NotEmpty(facts);
+        foreach (var text in facts)
+            Assert.Contains($"<dd>{text}</dd>", staticPage);
+        Assert.Empty(b.ConsoleErrors);
+    }
+
     static async Task Walk(BrowserSession b, string indexUrl, bool interactions)
     {
         var page = b.Page;

@@ -24,8 +24,27 @@ namespace Notebooks.Weights.Models.InceptionV1;
 /// the window size. lucent's port uses <c>size 9, alpha 1e-4, k 1</c>, a known bug; this model does
 /// not copy it.
 /// </remarks>
-public sealed class InceptionV1Net : nn.Module<Tensor, Tensor>, ILayerAvailability
+public sealed class InceptionV1Net : nn.Module<Tensor, Tensor>, ILayerAvailability, IModuleTrunk
 {
+    /// <summary>The main path, <c>conv2d0</c> … <c>mixed5b</c> (a chain: each a cut of the graph);
+    /// the auxiliary heads branch off mixed4a and mixed4d and feed nothing on it, and avgpool0 →
+    /// softmax2 is the classifier.</summary>
+    public IReadOnlyList<string> Trunk { get; } =
+    [
+        "conv2d0",
+        "maxpool0",
+        "localresponsenorm0",
+        "conv2d1",
+        "conv2d2",
+        "localresponsenorm1",
+        "maxpool1",
+        .. MixedBlocks.Take(2).Select(b => b.Name),
+        "maxpool4",
+        .. MixedBlocks.Skip(2).Take(5).Select(b => b.Name),
+        "maxpool10",
+        .. MixedBlocks.Skip(7).Select(b => b.Name),
+    ];
+
     /// <summary>Mixed blocks: name, input channels and (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool
     /// proj).</summary>
     public static readonly IReadOnlyList<(
