@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Notebooks.Weights.Explorer;
+using Notebooks.Weights.Models;
 using Notebooks.Weights.Models.InceptionV1;
 
 namespace Notebooks.Weights.Tests.Explorer;
@@ -11,15 +11,13 @@ namespace Notebooks.Weights.Tests.Explorer;
 /// finding them by one 224 px forward per layer (~748 s for its 154 layers); no auxiliary head.
 /// </summary>
 [Collection("explorer")]
-public sealed class InceptionV1ExplorerTests(Xunit.Abstractions.ITestOutputHelper output)
+public sealed class InceptionV1ExplorerTests
 {
     [Fact]
     public void Plan_MixedBlocksAtTheTrunkCutsWithoutTheAuxiliaryHeads()
     {
         using var model = InceptionV1Model.Create(seed: 3);
-        var watch = Stopwatch.StartNew();
         var plan = ExplorerPlan.Create(model, ["mixed3a", "mixed3b"]);
-        watch.Stop();
         string[] mixed = [.. InceptionV1Net.MixedBlocks.Select(b => b.Name)];
         Assert.Equal(
             ["conv2d0", "conv2d1", "conv2d2", .. mixed],
@@ -52,13 +50,8 @@ public sealed class InceptionV1ExplorerTests(Xunit.Abstractions.ITestOutputHelpe
         // conv2d2's outputs go to mixed3a; the conv layers keep their own conv weights.
         Assert.Same(plan.Find("mixed3a"), plan.Next(plan.Find("conv2d2")!));
         Assert.Equal("conv2d2.conv.weight", plan.Find("conv2d2")!.WeightParameter);
-        output.WriteLine($"plan of InceptionV1 (154 layers): {watch.Elapsed.TotalSeconds:F2} s");
-        // Planning runs the model once (its layer table), not once per layer: a guard against
-        // falling back to the per-layer cut search (~748 s), not a benchmark.
-        Assert.True(
-            watch.Elapsed < TimeSpan.FromSeconds(60),
-            $"planning took {watch.Elapsed.TotalSeconds:F1} s"
-        );
+        // The cuts come from the model's trunk (IModuleTrunk), not from the per-layer search.
+        Assert.IsAssignableFrom<IModuleTrunk>(model.Module);
     }
 
     [Fact]
