@@ -14,8 +14,13 @@ public sealed class CliArgs(ParseResult result, ModelRegistry models)
     /// <see cref="ModelRegistry.Default"/> unless given).</summary>
     public ModelRegistry Models { get; } = models;
 
-    /// <summary>The value of an option (its default when absent).</summary>
-    public T Get<T>(Option<T> option) => Result.GetValue(option)!;
+    /// <summary>The value of an option: its default when absent, or <c>default(T)</c> (null) when
+    /// it has none — System.CommandLine would give an absent list option an empty array, which
+    /// means "no units" where absent means "all".</summary>
+    public T Get<T>(Option<T> option) =>
+        Result.GetResult(option) is null && !option.HasDefaultValue
+            ? default!
+            : Result.GetValue(option)!;
 
     /// <summary>The value of an argument.</summary>
     public T Get<T>(Argument<T> argument) => Result.GetValue(argument)!;

@@ -49,10 +49,7 @@ public sealed class ExpandVerb()
             from,
             to,
             width,
-            args.Given(_units)
-                ? args.Get(_units)
-                : null /* absent: all channels (System.CommandLine gives an empty array) */
-            ,
+            args.Get(_units), // absent: null, every output channel
             method: method,
             linearizeClip: args.Get(_linearizeClip)
         );
