@@ -1,3 +1,4 @@
+using Notebooks.Weights.Connections;
 using Notebooks.Weights.Models;
 using Notebooks.Weights.Walkthrough;
 
@@ -17,7 +18,8 @@ namespace Notebooks.Weights.Explorer;
 /// them (<see cref="WalkthroughGraph.Cuts"/>: ResNet18's conv1 and block outputs layer1.0 …
 /// layer4.x), as Lucid's InceptionV1 explorer shows its mixed blocks. A model that reports its main
 /// path (<see cref="IModuleTrunk"/>: InceptionV1) gets its conv layers on it (conv2d0 … conv2d2)
-/// and then its cuts from it (mixed3a … mixed5b) without running it layer by layer, and no
+/// and then its cuts from it (mixed3a … mixed5b, <see cref="TrunkCuts"/>) without running it
+/// layer by layer, and no
 /// auxiliary head. Such a layer has no single conv weight: its weights are the expanded weights
 /// from the cut before it (<see cref="ExplorerLayer.WeightParameter"/> is null), and every
 /// statistic, banding score and NMF picture of the layer is taken of them.
@@ -138,20 +140,15 @@ public sealed class ExplorerPlan
         if (model.Module is IModuleTrunk { Trunk: var trunk })
         {
             // A model that knows its main path (InceptionV1): its conv layers on it, then its cuts
-            // after the last of them (mixed3a … mixed5b), with no forward pass per layer; the
-            // auxiliary heads are off the path.
+            // after the last of them (mixed3a … mixed5b), read from the path (TrunkCuts, through
+            // WalkthroughGraph.Cuts) with no forward pass per layer; the auxiliary heads are off
+            // the path.
             var onTrunk = trunk.ToHashSet(StringComparer.Ordinal);
             candidates = candidates
                 .Where(c => onTrunk.Contains(model.Layer(c.Name).ModulePath))
                 .ToList();
             candidates.AddRange(
-                CutCandidates(
-                    model,
-                    expandedWidth,
-                    candidates.LastOrDefault(),
-                    table,
-                    TrunkCuts(model, table, trunk)
-                )
+                CutCandidates(model, expandedWidth, candidates.LastOrDefault(), table)
             );
         }
         else
@@ -160,7 +157,7 @@ public sealed class ExplorerPlan
                 candidates = OnOutputPath(model, table, candidates);
             // Models without such conv layers (ResNet18, ONNX imports): the cuts of the graph.
             if (candidates.Count == 0)
-                candidates.AddRange(CutCandidates(model, expandedWidth, null, table, null));
+                candidates.AddRange(CutCandidates(model, expandedWidth, null, table));
         }
         if (candidates.Count == 0)
             throw new ArgumentException(
@@ -252,45 +249,6 @@ public sealed class ExplorerPlan
             .ToList();
     }
 
-    /// <summary>
-    /// The cuts of a model that reports its main path (<see cref="IModuleTrunk"/>): its spatial
-    /// top-level layers, each named by the shortest layer name of its module;
-    /// <see cref="GraphCut.Weighted"/> when the module holds a conv weight (on a chain the only
-    /// kernel between the previous cut and this one is its own).
-    /// </summary>
-    static List<GraphCut> TrunkCuts(
-        VisionModel model,
-        IReadOnlyList<LayerInfo> table,
-        IReadOnlyList<string> trunk
-    )
-    {
-        var convModules = model
-            .Module.named_parameters()
-            .Where(p => p.parameter.shape.Length == 4)
-            .Select(p => p.name.Split('.')[0])
-            .ToHashSet(StringComparer.Ordinal);
-        var cuts = new List<GraphCut>();
-        foreach (var module in trunk)
-        {
-            var rows = table
-                .Select((l, i) => (l, i))
-                .Where(t =>
-                    t.l.Name != VisionModel.InputLayer && model.Layer(t.l.Name).ModulePath == module
-                )
-                .ToList();
-            if (rows.Count == 0)
-                throw new InvalidOperationException(
-                    $"Model '{model.Name}' reports '{module}' on its main path, but it has no such layer."
-                );
-            var (info, position) = rows[^1];
-            if (!info.IsSpatial)
-                continue;
-            var name = rows.Select(t => t.l.Name).OrderBy(n => n.Length).First();
-            cuts.Add(new GraphCut(name, position, info, convModules.Contains(module)));
-        }
-        return cuts;
-    }
-
     /// <summary>Parameter-free per-channel layers that keep a unit's identity: pooling and local
     /// response normalization.</summary>
     static bool IsChannelPreserving(string kind) =>
@@ -313,14 +271,13 @@ public sealed class ExplorerPlan
         VisionModel model,
         int baseWidth,
         ExplorerLayer? after,
-        IReadOnlyList<LayerInfo> table,
-        IReadOnlyList<GraphCut>? known
+        IReadOnlyList<LayerInfo> table
     )
     {
         IReadOnlyList<GraphCut> cuts;
         try
         {
-            cuts = known ?? WalkthroughGraph.Cuts(model);
+            cuts = WalkthroughGraph.Cuts(model);
         }
         catch (ArgumentException)
         {

@@ -4,17 +4,10 @@ using static TorchSharp.torch;
 
 namespace Notebooks.Weights.Walkthrough;
 
-/// <summary>One cut of a model's graph as <see cref="WalkthroughGraph"/> found it.</summary>
-/// <param name="Layer">The layer (the shortest name among layers computing the same
-/// tensor).</param>
-/// <param name="Position">Its index in <see cref="VisionModel.Layers"/> (execution order).</param>
-/// <param name="Info">Its shape at the default input size.</param>
-/// <param name="Weighted">True when a layer with a kernel runs between the previous cut and this
-/// one (a conv block, not just pooling).</param>
-public sealed record GraphCut(string Layer, int Position, LayerInfo Info, bool Weighted);
-
 /// <summary>
-/// The structure the walkthrough needs from any model, found by running it: the <b>cuts</b> —
+/// The structure the walkthrough needs from any model, read from the main path it reports
+/// (<see cref="TrunkCuts"/>) or its graph (<see cref="LayerCuts"/>), or found by running it: the
+/// <b>cuts</b> —
 /// spatial layers that everything after them depends on only through them, so expanded weights from
 /// a cut to a later layer are exact (a ResNet block's output is a cut, a conv inside the block is
 /// not, because of the skip connection).
@@ -22,18 +15,26 @@ public sealed record GraphCut(string Layer, int Position, LayerInfo Info, bool W
 public static class WalkthroughGraph
 {
     /// <summary>
-    /// The cuts of <paramref name="model"/>, in execution order. Graphs that expose their module
-    /// inputs (ONNX) are read (<see cref="LayerCuts"/>); for the others the test for a spatial
-    /// layer L (at the default input size) is to run random image B with L's output replaced by its
-    /// value on random image A: L is a cut when the last spatial layer then equals its value on A
-    /// (max difference ≤ 1e-4 × the A–B difference). Consecutive cuts of the same shape with no
-    /// kernel between them (<c>conv2d0_pre_relu</c>, <c>conv2d0</c>; <c>layer1.0.add</c>,
-    /// <c>layer1.0</c>) are one cut: the last of them, named by the shortest name that computes the
-    /// same tensor. Seeded (<paramref name="seed"/>).
+    /// The cuts of <paramref name="model"/>, in execution order. A model that reports its main path
+    /// (<see cref="IModuleTrunk"/>: InceptionV1) has them read from it (<see cref="TrunkCuts"/>,
+    /// no forward pass per layer; <paramref name="seed"/> is not used). Graphs that expose their
+    /// module inputs (ONNX) are read (<see cref="LayerCuts"/>); for the others the test for a
+    /// spatial layer L (at the default input size) is to run random image B with L's output
+    /// replaced by its value on random image A: L is a cut when the last spatial layer then equals
+    /// its value on A (max difference ≤ 1e-4 × the A–B difference). Consecutive cuts of the same
+    /// shape with no kernel between them (<c>conv2d0_pre_relu</c>, <c>conv2d0</c>;
+    /// <c>layer1.0.add</c>, <c>layer1.0</c>) are one cut: the last of them, named by the shortest
+    /// name that computes the same tensor. Seeded (<paramref name="seed"/>).
     /// </summary>
     public static IReadOnlyList<GraphCut> Cuts(VisionModel model, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (TrunkCuts.Cuts(model) is { } trunk)
+            return trunk.Count > 0
+                ? trunk
+                : throw new ArgumentException(
+                    $"{model.Name} has no spatial layer on its main path; the walkthrough needs convolutions."
+                );
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var table = model.Layers();
