@@ -145,7 +145,8 @@ public static class Optvis
     /// Lucid's <c>render_vis(model, objective, param_f, transforms, thresholds)</c>: Adam on the
     /// image parameters, loss = −Σ_batch objective. Each step: image (sigmoid of the
     /// parameterization) → transforms → crop/pad to a size the model accepts
-    /// (<see cref="InputSizeFit"/>; not in Lucid) → model (only up to the layers the objective
+    /// (<see cref="InputSizeFit"/>; not in Lucid; every size the transforms declare is fitted
+    /// before the first step) → model (only up to the layers the objective
     /// reads; redirected ReLU gradients for the first <see cref="RedirectedReluSteps"/> steps, as
     /// Lucid) → objective. Returns images [N, H, W, 3] after each threshold (Lucid snapshots after
     /// threshold+1 updates; here after exactly threshold updates). The model's parameters are
@@ -188,6 +189,9 @@ public static class Optvis
         var random = new Random(options.Seed);
         var capture = objective.Layers.Where(l => l != VisionModel.InputLayer).ToArray();
         var fit = options.FitInputSize ? new InputSizeFit(model, capture) : null;
+        // Fit every size the transforms can produce now, not inside the optimization steps.
+        if (fit is not null && transform.OutputSizes(param.Height, param.Width) is { } sizes)
+            fit.Prefit(sizes, param.Batch);
         var images = new List<Tensor>();
         var trace = new List<double[]>();
         var sw = Stopwatch.StartNew();
