@@ -56,6 +56,16 @@ public sealed class RenderOptions
     /// </summary>
     public bool FitInputSize { get; init; } = true;
 
+    /// <summary>
+    /// Run the model on a channels-last copy of each step's input (same values and NCHW shape,
+    /// NHWC memory; default true). libtorch's oneDNN convolutions then keep their activations
+    /// channels-last through the network instead of reordering them at every convolution, which
+    /// makes the model's backward cheaper (measured in <c>docs/benchmarks.md</c>). Only the memory
+    /// layout changes; the convolutions may sum in another order, i.e. values agree to float
+    /// rounding.
+    /// </summary>
+    public bool ChannelsLast { get; init; } = true;
+
     /// <summary>Seed of the transforms' random draws (the image's seed is the
     /// parameterization's).</summary>
     public int Seed { get; init; }
@@ -224,7 +234,7 @@ public static class Optvis
                     var acts =
                         capture.Length == 0
                             ? new Dictionary<string, Tensor>()
-                            : RunModel(model, x, capture, redirect);
+                            : RunModel(model, x, capture, redirect, options.ChannelsLast);
                     phases?.PhaseEnded(RenderPhases.Forward);
                     acts[VisionModel.InputLayer] = img; // Lucid's T("input") is the image before transforms
                     var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
@@ -274,13 +284,15 @@ public static class Optvis
         VisionModel model,
         Tensor x,
         string[] capture,
-        bool redirectRelu
+        bool redirectRelu,
+        bool channelsLast
     )
     {
         try
         {
+            var input = model.Preprocess(x);
             return model.Run(
-                model.Preprocess(x),
+                channelsLast ? ToChannelsLast(input) : input,
                 new RunOptions { Capture = capture, RedirectReluGradient = redirectRelu }
             );
         }
@@ -293,6 +305,12 @@ public static class Optvis
             );
         }
     }
+
+    /// <summary>The same NCHW tensor (values, shape, autograd) stored channels-last (NHWC memory,
+    /// libtorch's <c>torch.channels_last</c> strides; TorchSharp has no memory-format
+    /// conversion).</summary>
+    public static Tensor ToChannelsLast(Tensor nchw) =>
+        nchw.dim() == 4 ? nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : nchw;
 
     /// <summary>NCHW → NHWC (Lucid's image layout).</summary>
     public static Tensor ToHwc(Tensor nchw) => nchw.permute(0, 2, 3, 1);
