@@ -209,6 +209,7 @@ public sealed class BenchFeatureVisVerb()
                         cpuBatchOverSingle = cpuRatio,
                         loadAverage1Min = LoadAverage(),
                         torchLayer,
+                        oneDnnMaxCpuIsa = OneDnnIsa(),
                         torchVersion = vs.Version,
                         torchRounds = vs.Torch is null ? (int?)null : TorchRounds,
                         torchSecondsPerStep = vs.Torch?.Wall,
@@ -290,6 +291,7 @@ public sealed class BenchFeatureVisVerb()
                         LoadAverage()
                     )
                 );
+                stdout.WriteLine($"  our oneDNN ISA limit: DNNL_MAX_CPU_ISA={OneDnnIsa()}");
                 stdout.WriteLine(
                     string.Format(
                         c,
@@ -388,6 +390,14 @@ public sealed class BenchFeatureVisVerb()
         public static TorchComparison Skipped(string note) =>
             new(null, null, null, null, null, null, null, note);
     }
+
+    /// <summary>The oneDNN ISA limit of this process (<see cref="TorchRuntime"/> sets
+    /// <c>DNNL_MAX_CPU_ISA=AVX</c> unless the user chose one; PyTorch's subprocess inherits only a
+    /// user's choice).</summary>
+    static string OneDnnIsa() =>
+        Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is { Length: > 0 } user
+            ? $"{user} (set by the user; PyTorch inherits it)"
+            : $"{TorchRuntime.DefaultOneDnnIsa} (the library's default guard; PyTorch runs at its own default)";
 
     static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
