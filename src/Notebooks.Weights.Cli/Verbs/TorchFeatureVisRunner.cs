@@ -52,11 +52,19 @@ sealed class TorchFeatureVisSession : IDisposable
         );
     }
 
-    string ReadLine() =>
-        _process.StandardOutput.ReadLine()
-        ?? throw new InvalidOperationException(
-            $"PyTorch feature visualization benchmark failed: {Stderr()}"
-        );
+    // The script's next JSON line (other lines, e.g. oneDNN's ONEDNN_VERBOSE output, are skipped).
+    string ReadLine()
+    {
+        while (true)
+        {
+            var line = _process.StandardOutput.ReadLine()
+                ?? throw new InvalidOperationException(
+                    $"PyTorch feature visualization benchmark failed: {Stderr()}"
+                );
+            if (line.StartsWith('{'))
+                return line;
+        }
+    }
 
     string Stderr()
     {
@@ -130,6 +138,8 @@ sealed class TorchFeatureVisSession : IDisposable
         try
         {
             var ready = p.StandardOutput.ReadLine();
+            while (ready is not null && !ready.StartsWith('{'))
+                ready = p.StandardOutput.ReadLine();
             if (ready is null)
             {
                 p.WaitForExit();
