@@ -228,6 +228,9 @@ public sealed class BenchFeatureVisVerb()
                             ? tl.Wall / ol.Wall
                             : (double?)null,
                         torchOverOursPerRound = vs.RoundRatios,
+                        torchOverOursMedianRound = vs.RoundRatios is { } rr
+                            ? Median(rr)
+                            : (double?)null,
                         torchFirstObjective = vs.TorchFirst,
                         oursFirstObjective = vs.OursFirst,
                         torchNote = vs.Note,
@@ -334,11 +337,12 @@ public sealed class BenchFeatureVisVerb()
                 stdout.WriteLine(
                     string.Format(
                         c,
-                        "  torch / ours       : {0:F2}x wall, {1:F2}x cpu time (target: at least {2:F2}, i.e. ours at most 1.1x torch); per round {3}",
+                        "  torch / ours       : {0:F2}x wall, {1:F2}x cpu time (target: at least {2:F2}, i.e. ours at most 1.1x torch); per round {3} (median {4:F2})",
                         tr.Wall / o.Wall,
                         tr.Cpu / o.Cpu,
                         1 / 1.1,
-                        string.Join(" ", vs.RoundRatios!.Select(x => x.ToString("F2", c)))
+                        string.Join(" ", vs.RoundRatios!.Select(x => x.ToString("F2", c))),
+                        Median(vs.RoundRatios!)
                     )
                 );
                 stdout.WriteLine(
@@ -398,6 +402,12 @@ public sealed class BenchFeatureVisVerb()
         Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is { Length: > 0 } user
             ? $"{user} (set by the user; PyTorch inherits it)"
             : $"{TorchRuntime.DefaultOneDnnIsa} (the library's default guard; PyTorch runs at its own default)";
+
+    static double Median(double[] xs)
+    {
+        var o = xs.Order().ToArray();
+        return o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2;
+    }
 
     static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
