@@ -48,8 +48,9 @@ public sealed class BenchFeatureVisVerb()
         + "  --profile also times each phase of a step (image, transforms, forward, objective, backward, Adam) for both.\n"
         + "  --vs-torch, when python3 can import torch, torchvision and onnx (Debian python3-torch 1.13), also renders unit 0 of\n"
         + "  --torch-layer of a seeded random torchvision ResNet18 exported to ONNX, in PyTorch eager and here (the imported\n"
-        + "  ONNX), same image, transforms, size and threads: best of 3 rounds of --steps steps after 20 warm-up steps;\n"
-        + "  torchOverOurs = PyTorch / ours per step.";
+        + "  ONNX), same image, transforms, size and threads: 20 warm-up steps, then 5 interleaved rounds of --steps steps\n"
+        + "  (PyTorch with the parameters frozen as ours, PyTorch as lucent runs it with the parameters requiring grad,\n"
+        + "  ours), best round of each; torchOverOurs = frozen PyTorch / ours per step, torchLucentOverOurs = lucent's.";
 
     public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -185,7 +186,7 @@ public sealed class BenchFeatureVisVerb()
         double ratio = batch / single,
             cpuRatio = batchCpu / singleCpu;
         var vs = !vsTorch
-            ? new TorchComparison(null, null, "not run (pass --vs-torch)")
+            ? TorchComparison.Skipped("not run (pass --vs-torch)")
             : CompareWithTorch(args, args.Get(_python), torchLayer, size, steps);
         if (json)
         {
@@ -208,19 +209,30 @@ public sealed class BenchFeatureVisVerb()
                         cpuBatchOverSingle = cpuRatio,
                         loadAverage1Min = LoadAverage(),
                         torchLayer,
-                        torchVersion = vs.Torch?.Version,
-                        torchSecondsPerStep = vs.Torch?.SecondsPerStep,
-                        torchCpuSecondsPerStep = vs.Torch?.CpuSecondsPerStep,
+                        oneDnnMaxCpuIsa = OneDnnIsa(),
+                        torchVersion = vs.Version,
+                        torchRounds = vs.Torch is null ? (int?)null : TorchRounds,
+                        torchSecondsPerStep = vs.Torch?.Wall,
+                        torchCpuSecondsPerStep = vs.Torch?.Cpu,
+                        torchLucentSecondsPerStep = vs.TorchLucent?.Wall,
+                        torchLucentCpuSecondsPerStep = vs.TorchLucent?.Cpu,
                         oursSecondsPerStep = vs.Ours?.Wall,
                         oursCpuSecondsPerStep = vs.Ours?.Cpu,
                         torchOverOurs = vs.Torch is { } tr && vs.Ours is { } o
-                            ? tr.SecondsPerStep / o.Wall
+                            ? tr.Wall / o.Wall
                             : (double?)null,
                         torchCpuOverOursCpu = vs.Torch is { } tc && vs.Ours is { } oc
-                            ? tc.CpuSecondsPerStep / oc.Cpu
+                            ? tc.Cpu / oc.Cpu
                             : (double?)null,
-                        torchFirstObjective = vs.Torch?.FirstObjective,
-                        oursFirstObjective = vs.Ours?.First,
+                        torchLucentOverOurs = vs.TorchLucent is { } tl && vs.Ours is { } ol
+                            ? tl.Wall / ol.Wall
+                            : (double?)null,
+                        torchOverOursPerRound = vs.RoundRatios,
+                        torchOverOursMedianRound = vs.RoundRatios is { } rr
+                            ? Median(rr)
+                            : (double?)null,
+                        torchFirstObjective = vs.TorchFirst,
+                        oursFirstObjective = vs.OursFirst,
                         torchNote = vs.Note,
                     }
                 )
@@ -269,22 +281,24 @@ public sealed class BenchFeatureVisVerb()
                     cpuRatio
                 )
             );
-            if (vs.Torch is { } tr && vs.Ours is { } o)
+            if (vs is { Torch: { } tr, TorchLucent: { } tl, Ours: { } o })
             {
                 stdout.WriteLine(
                     string.Format(
                         c,
-                        "vs PyTorch {0} eager: seeded ResNet18 {1} unit 0, {2} px (ONNX export imported here), load average {3}",
-                        tr.Version,
+                        "vs PyTorch {0} eager: seeded ResNet18 {1} unit 0, {2} px (ONNX export imported here), best of {3} interleaved rounds, load average {4}",
+                        vs.Version,
                         torchLayer,
                         size,
+                        TorchRounds,
                         LoadAverage()
                     )
                 );
+                stdout.WriteLine($"  our oneDNN ISA limit: DNNL_MAX_CPU_ISA={OneDnnIsa()}");
                 stdout.WriteLine(
                     string.Format(
                         c,
-                        "  ours             : {0,10:F1} {1,13:F1}",
+                        "  ours (parameters frozen)             : {0,10:F1} {1,13:F1}",
                         o.Wall * 1000,
                         o.Cpu * 1000
                     )
@@ -292,22 +306,30 @@ public sealed class BenchFeatureVisVerb()
                 stdout.WriteLine(
                     string.Format(
                         c,
-                        "  PyTorch eager    : {0,10:F1} {1,13:F1}",
-                        tr.SecondsPerStep * 1000,
-                        tr.CpuSecondsPerStep * 1000
+                        "  PyTorch eager, parameters frozen     : {0,10:F1} {1,13:F1}",
+                        tr.Wall * 1000,
+                        tr.Cpu * 1000
+                    )
+                );
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "  PyTorch eager as lucent (params grad): {0,10:F1} {1,13:F1}",
+                        tl.Wall * 1000,
+                        tl.Cpu * 1000
                     )
                 );
                 stdout.WriteLine(
                     string.Format(
                         c,
                         "  objective at step 1: ours {0:G6}, PyTorch {1:G6} (same network, image and transforms)",
-                        o.First,
-                        tr.FirstObjective
+                        vs.OursFirst,
+                        vs.TorchFirst
                     )
                 );
                 if (
-                    Math.Abs(o.First - tr.FirstObjective)
-                    > 1e-3 * Math.Max(1e-6, Math.Abs(tr.FirstObjective))
+                    Math.Abs(vs.OursFirst!.Value - vs.TorchFirst!.Value)
+                    > 1e-3 * Math.Max(1e-6, Math.Abs(vs.TorchFirst.Value))
                 )
                     stdout.WriteLine(
                         "  warning: the step-1 objectives differ, so the two sides are not rendering the same thing (network, image or transform draws)"
@@ -315,10 +337,20 @@ public sealed class BenchFeatureVisVerb()
                 stdout.WriteLine(
                     string.Format(
                         c,
-                        "  torch / ours       : {0:F2}x wall, {1:F2}x cpu time (target: at least {2:F2}, i.e. ours at most 1.1x torch)",
-                        tr.SecondsPerStep / o.Wall,
-                        tr.CpuSecondsPerStep / o.Cpu,
-                        1 / 1.1
+                        "  torch / ours       : {0:F2}x wall, {1:F2}x cpu time (target: at least {2:F2}, i.e. ours at most 1.1x torch); per round {3} (median {4:F2})",
+                        tr.Wall / o.Wall,
+                        tr.Cpu / o.Cpu,
+                        1 / 1.1,
+                        string.Join(" ", vs.RoundRatios!.Select(x => x.ToString("F2", c))),
+                        Median(vs.RoundRatios!)
+                    )
+                );
+                stdout.WriteLine(
+                    string.Format(
+                        c,
+                        "  torch as lucent / ours: {0:F2}x wall, {1:F2}x cpu time (lucent also computes every weight's gradient)",
+                        tl.Wall / o.Wall,
+                        tl.Cpu / o.Cpu
                     )
                 );
             }
@@ -339,19 +371,55 @@ public sealed class BenchFeatureVisVerb()
         "layer4",
     ];
     const int TorchWarmupSteps = 20,
-        TorchRounds = 3;
+        LucentWarmupSteps = 3,
+        TorchRounds = 5;
 
+    /// <summary>Seconds per step, wall and process CPU.</summary>
+    sealed record StepTimes(double Wall, double Cpu);
+
+    /// <summary>The side-by-side result: best round of each side (PyTorch with frozen parameters,
+    /// PyTorch as lucent runs it, ours), each round's frozen-torch / ours wall ratio, the step-1
+    /// objectives; or a note on why it was skipped.</summary>
     sealed record TorchComparison(
-        TorchFeatureVisRun? Torch,
-        (double Wall, double Cpu, double First)? Ours,
+        string? Version,
+        StepTimes? Torch,
+        StepTimes? TorchLucent,
+        StepTimes? Ours,
+        double[]? RoundRatios,
+        double? TorchFirst,
+        double? OursFirst,
         string? Note
-    );
+    )
+    {
+        public static TorchComparison Skipped(string note) =>
+            new(null, null, null, null, null, null, null, note);
+    }
+
+    /// <summary>The oneDNN ISA limit of this process (<see cref="TorchRuntime"/> sets
+    /// <c>DNNL_MAX_CPU_ISA=AVX</c> unless the user chose one; PyTorch's subprocess inherits only a
+    /// user's choice).</summary>
+    static string OneDnnIsa() =>
+        Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") is { Length: > 0 } user
+            ? $"{user} (set by the user; PyTorch inherits it)"
+            : $"{TorchRuntime.DefaultOneDnnIsa} (the library's default guard; PyTorch runs at its own default)";
+
+    static double Median(double[] xs)
+    {
+        var o = xs.Order().ToArray();
+        return o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2;
+    }
 
     static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
-    /// <summary>The PyTorch eager baseline and our render of the same ONNX network, or a note on
-    /// why it was skipped.</summary>
+    /// <summary>
+    /// The PyTorch eager baseline and our render of the same ONNX network, interleaved round by
+    /// round so that both sides see the same machine load: after <see cref="TorchWarmupSteps"/>
+    /// warm-up steps on each side (ours include Lucid's 17 redirected-ReLU steps), each of
+    /// <see cref="TorchRounds"/> rounds times <paramref name="steps"/> steps of PyTorch with frozen
+    /// parameters, then the same steps as lucent runs them (parameters requiring grad), then ours,
+    /// all three with the same transform draws (step for step). Or a note on why it was skipped.
+    /// </summary>
     static TorchComparison CompareWithTorch(
         CliArgs args,
         string? python,
@@ -362,78 +430,81 @@ public sealed class BenchFeatureVisVerb()
     {
         var py = TorchFeatureVisRunner.FindPython(python is null ? null : [python]);
         if (py is null)
-            return new(
-                null,
-                null,
+            return TorchComparison.Skipped(
                 $"skipped: {python ?? "no python3"} cannot import torch, torchvision and onnx (apt-get install python3-torch python3-torchvision python3-onnx)"
             );
         var dir = Directory.CreateTempSubdirectory("weights-bench-featurevis-");
         try
         {
             var onnx = Path.Combine(dir.FullName, "resnet18-seeded.onnx");
-            int threads = TorchSharp.torch.get_num_threads();
-            var torch = TorchFeatureVisRunner.Run(
+            int total = TorchWarmupSteps + TorchRounds * steps;
+            using var torch = TorchFeatureVisSession.Start(
                 py,
                 onnx,
                 layer,
                 unit: 0,
                 size,
                 TorchWarmupSteps,
+                LucentWarmupSteps,
                 steps,
-                TorchRounds,
-                threads,
+                Math.Max(total, TorchWarmupSteps + LucentWarmupSteps),
+                TorchSharp.torch.get_num_threads(),
                 seed: 0
             );
             using var model = args.Models.LoadModel(onnx);
-            return new(torch, TimeOurs(model, layer, size, steps), null);
+            var frozen = new List<TorchRound>();
+            var lucent = new List<TorchRound>();
+            var ours = new List<StepTimes>();
+            using var p = ImageParam.Create(size);
+            using var proc = Process.GetCurrentProcess();
+            var sw = Stopwatch.StartNew();
+            TimeSpan cpu0 = default;
+            double wall0 = 0;
+            using var r = Optvis.Render(
+                model,
+                Objective.Channel(layer, 0),
+                p,
+                new RenderOptions
+                {
+                    Thresholds = [total],
+                    Progress = s =>
+                    {
+                        if (s.Step < TorchWarmupSteps || (s.Step - TorchWarmupSteps) % steps != 0)
+                            return;
+                        proc.Refresh();
+                        if (s.Step > TorchWarmupSteps)
+                            ours.Add(
+                                new StepTimes(
+                                    (sw.Elapsed.TotalSeconds - wall0) / steps,
+                                    (proc.TotalProcessorTime - cpu0).TotalSeconds / steps
+                                )
+                            );
+                        if (s.Step == total)
+                            return;
+                        frozen.Add(torch.Round(s.Step, lucent: false));
+                        lucent.Add(torch.Round(s.Step, lucent: true));
+                        proc.Refresh();
+                        (wall0, cpu0) = (sw.Elapsed.TotalSeconds, proc.TotalProcessorTime);
+                    },
+                }
+            );
+            torch.Finish();
+            static StepTimes Best(IEnumerable<StepTimes> t) =>
+                new(t.Min(x => x.Wall), t.Min(x => x.Cpu));
+            return new(
+                torch.Version,
+                Best(frozen.Select(t => new StepTimes(t.SecondsPerStep, t.CpuSecondsPerStep))),
+                Best(lucent.Select(t => new StepTimes(t.SecondsPerStep, t.CpuSecondsPerStep))),
+                Best(ours),
+                frozen.Zip(ours, (t, o) => t.SecondsPerStep / o.Wall).ToArray(),
+                torch.FirstObjective,
+                r.ObjectiveTrace[0][0],
+                null
+            );
         }
         finally
         {
             dir.Delete(recursive: true);
         }
-    }
-
-    /// <summary>Ours on the same schedule as the PyTorch script: best of
-    /// <see cref="TorchRounds"/> rounds of <paramref name="steps"/> steps after
-    /// <see cref="TorchWarmupSteps"/> warm-up steps (they include Lucid's 17 redirected-ReLU
-    /// steps).</summary>
-    static (double Wall, double Cpu, double First) TimeOurs(
-        VisionModel model,
-        string layer,
-        int size,
-        int steps
-    )
-    {
-        using var p = ImageParam.Create(size);
-        using var proc = Process.GetCurrentProcess();
-        var sw = Stopwatch.StartNew();
-        double bestWall = double.PositiveInfinity,
-            bestCpu = double.PositiveInfinity;
-        TimeSpan cpu0 = default;
-        double wall0 = 0;
-        using var r = Optvis.Render(
-            model,
-            Objective.Channel(layer, 0),
-            p,
-            new RenderOptions
-            {
-                Thresholds = [TorchWarmupSteps + TorchRounds * steps],
-                Progress = s =>
-                {
-                    if (s.Step < TorchWarmupSteps || (s.Step - TorchWarmupSteps) % steps != 0)
-                        return;
-                    proc.Refresh();
-                    double wall = sw.Elapsed.TotalSeconds;
-                    var cpu = proc.TotalProcessorTime;
-                    if (s.Step > TorchWarmupSteps)
-                    {
-                        bestWall = Math.Min(bestWall, (wall - wall0) / steps);
-                        bestCpu = Math.Min(bestCpu, (cpu - cpu0).TotalSeconds / steps);
-                    }
-                    (wall0, cpu0) = (wall, cpu);
-                },
-            }
-        );
-        return (bestWall, bestCpu, r.ObjectiveTrace[0][0]);
     }
 }

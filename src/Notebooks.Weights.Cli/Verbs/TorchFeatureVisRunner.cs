@@ -1,24 +1,172 @@
 namespace Notebooks.Weights.Cli.Verbs;
 
-/// <summary>Result of timing Lucid's feature visualization in PyTorch eager in a python3
-/// subprocess: seconds per step (wall and process CPU), the best round of each.
-/// <see cref="FirstObjective"/> is the objective at step 1 (same network, image and transforms:
-/// ours should agree to float rounding).</summary>
-sealed record TorchFeatureVisRun(
-    string Version,
-    double SecondsPerStep,
-    double CpuSecondsPerStep,
-    double FirstObjective
-);
+/// <summary>One timed round of the PyTorch baseline: seconds per step, wall and process
+/// CPU.</summary>
+sealed record TorchRound(double SecondsPerStep, double CpuSecondsPerStep);
 
 /// <summary>
 /// The PyTorch 1.x eager baseline of <c>weights bench featurevis</c> (bench only, never at
-/// runtime): python3 builds torchvision's ResNet18 with seeded random weights, exports it to ONNX
-/// (the file our side imports, so both run the same network; BatchNorm folded into the convs as the
-/// export does) and times Lucid's render there: FFT image with Lucid's spectrum scale, color
-/// decorrelation and sigmoid, <c>standard_transforms</c> as <see cref="Transforms.Standard"/>
-/// computes them, the mean of one channel, Adam 0.05.
+/// runtime), a python3 subprocess driven round by round so that its rounds interleave with ours on
+/// a shared machine: python3 builds torchvision's ResNet18 with seeded random weights, exports it
+/// to ONNX (the file our side imports, so both run the same network; BatchNorm folded into the
+/// convs as the export does), runs the warm-up steps of Lucid's render there (FFT image with
+/// Lucid's spectrum scale, color decorrelation and sigmoid, <c>standard_transforms</c> as
+/// <see cref="Transforms.Standard"/> computes them, the mean of one channel, Adam 0.05) and then
+/// times one round of steps per <see cref="Round"/>: with the network's parameters frozen
+/// (<c>requires_grad=False</c>, the same work as ours: only the image's gradient) or as lucent runs
+/// it (<c>model.eval()</c>, parameters still requiring grad, so the backward also computes and
+/// accumulates every weight's gradient).
 /// </summary>
+sealed class TorchFeatureVisSession : IDisposable
+{
+    readonly Process _process;
+    readonly Task<string> _stderr;
+
+    TorchFeatureVisSession(Process process, string version, double first)
+    {
+        (_process, Version, FirstObjective) = (process, version, first);
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>torch.__version__.</summary>
+    public string Version { get; }
+
+    /// <summary>The objective at step 1 (same network, image and transforms: ours should agree
+    /// to float rounding).</summary>
+    public double FirstObjective { get; }
+
+    /// <summary>Times <c>steps</c> steps from step <paramref name="start"/> (0-based; the
+    /// transforms take our draws of those steps) with the parameters frozen or, when
+    /// <paramref name="lucent"/>, requiring grad as in lucent.</summary>
+    public TorchRound Round(int start, bool lucent)
+    {
+        _process.StandardInput.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"{(lucent ? "lucent" : "frozen")} {start}")
+        );
+        _process.StandardInput.Flush();
+        using var doc = JsonDocument.Parse(ReadLine());
+        var r = doc.RootElement;
+        return new TorchRound(
+            r.GetProperty("seconds").GetDouble(),
+            r.GetProperty("cpu").GetDouble()
+        );
+    }
+
+    // The script's next JSON line (other lines, e.g. oneDNN's ONEDNN_VERBOSE output, are skipped).
+    string ReadLine()
+    {
+        while (true)
+        {
+            var line = _process.StandardOutput.ReadLine()
+                ?? throw new InvalidOperationException(
+                    $"PyTorch feature visualization benchmark failed: {Stderr()}"
+                );
+            if (line.StartsWith('{'))
+                return line;
+        }
+    }
+
+    string Stderr()
+    {
+        _process.WaitForExit(10_000);
+        return _stderr.IsCompleted ? _stderr.Result : "(no error output)";
+    }
+
+    /// <summary>Ends the subprocess; throws if its objective stopped being finite.</summary>
+    public void Finish()
+    {
+        _process.StandardInput.WriteLine("quit");
+        _process.StandardInput.Flush();
+        using var doc = JsonDocument.Parse(ReadLine());
+        if (!doc.RootElement.GetProperty("finite").GetBoolean())
+            throw new InvalidOperationException(
+                "PyTorch feature visualization benchmark: the objective is not finite"
+            );
+        _process.WaitForExit();
+    }
+
+    /// <summary>Kills the subprocess if it is still running.</summary>
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+        _process.Dispose();
+    }
+
+    /// <summary>Writes the seeded ResNet18 to <paramref name="onnxPath"/>, runs
+    /// <paramref name="warmup"/> steps (with our draws of steps 0..warmup-1, then
+    /// <paramref name="lucentWarmup"/> steps as lucent runs it) and returns once python3 waits for
+    /// rounds. <paramref name="totalSteps"/> bounds the step indices rounds may use.</summary>
+    public static TorchFeatureVisSession Start(
+        string python,
+        string onnxPath,
+        string layer,
+        int unit,
+        int size,
+        int warmup,
+        int lucentWarmup,
+        int steps,
+        int totalSteps,
+        int threads,
+        int seed
+    )
+    {
+        var c = CultureInfo.InvariantCulture;
+        var psi = new ProcessStartInfo(
+            python,
+            [
+                "-c",
+                TorchFeatureVisRunner.Script,
+                onnxPath,
+                layer,
+                size.ToString(c),
+                unit.ToString(c),
+                warmup.ToString(c),
+                lucentWarmup.ToString(c),
+                steps.ToString(c),
+                threads.ToString(c),
+                seed.ToString(c),
+                string.Join(",", TorchFeatureVisRunner.StandardTransformDraws(seed, totalSteps)),
+            ]
+        )
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var p = Process.Start(psi)!;
+        try
+        {
+            var ready = p.StandardOutput.ReadLine();
+            while (ready is not null && !ready.StartsWith('{'))
+                ready = p.StandardOutput.ReadLine();
+            if (ready is null)
+            {
+                p.WaitForExit();
+                throw new InvalidOperationException(
+                    $"PyTorch feature visualization benchmark ({python}) failed: {p.StandardError.ReadToEnd()}"
+                );
+            }
+            using var doc = JsonDocument.Parse(ready);
+            var r = doc.RootElement;
+            return new TorchFeatureVisSession(
+                p,
+                r.GetProperty("version").GetString()!,
+                r.GetProperty("first").GetDouble()
+            );
+        }
+        catch
+        {
+            if (!p.HasExited)
+                p.Kill();
+            p.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>Finds python3 for <see cref="TorchFeatureVisSession"/> and holds its script and our
+/// transform draws.</summary>
 static class TorchFeatureVisRunner
 {
     /// <summary>The first of <paramref name="candidates"/> (default python3, /usr/bin/python3)
@@ -44,14 +192,16 @@ static class TorchFeatureVisRunner
         return null;
     }
 
-    const string Script = """
+    internal const string Script = """
 import json, math, sys, time
 import numpy as np, torch, torchvision
 import torch.nn.functional as F
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 onnx_path, layer = sys.argv[1], sys.argv[2]
-size, unit, warm, steps, rounds, threads, seed = (int(a) for a in sys.argv[3:10])
-draws = iter(int(d) for d in sys.argv[10].split(","))
+size, unit, warm, lucent_warm, steps, threads, seed = (int(a) for a in sys.argv[3:10])
+flat = [int(d) for d in sys.argv[10].split(",")]
+draws_of_step = [flat[i:i + 6] for i in range(0, len(flat), 6)]  # per step: jitter y, x, scale, angle, jitter y, x
+draws = None
 torch.set_num_threads(threads)
 torch.manual_seed(seed)
 net = torchvision.models.resnet18().eval()
@@ -71,8 +221,6 @@ for name in ["layer1", "layer2", "layer3", "layer4"]:
             block.downsample[1] = torch.nn.Identity()
 order = ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"]
 trunk = torch.nn.Sequential(*[getattr(net, n) for n in order[:order.index(layer) + 1]]).eval()
-for p in trunk.parameters():
-    p.requires_grad_(False)
 
 # Lucid's fft_image: spectrum scale sqrt(w h) / max(f, 1/max(w, h)), irfft2, / 4.
 h = w = size
@@ -130,25 +278,41 @@ def transform(x):
     return jitter(x, 4)
 
 opt = torch.optim.Adam([spectrum], lr=0.05)
-def step():
+def step(i):
+    global draws
+    draws = iter(draws_of_step[i])
     opt.zero_grad()
     act = trunk(transform(image()))
     loss = -act[:, unit].flatten(1).mean(1).sum()
     loss.backward()
     opt.step()
     return loss.item()
-first = -step()
-for _ in range(warm - 1):
-    step()
-best, best_cpu = math.inf, math.inf
-for _ in range(rounds):
+# Frozen: only the image's gradient (as ours). Lucent: model.eval() with the parameters still
+# requiring grad (lucent's render_vis), so the backward also computes and accumulates weight gradients.
+def freeze(frozen):
+    for p in trunk.parameters():
+        p.requires_grad_(not frozen)
+freeze(True)
+first = -step(0)
+for i in range(1, warm):
+    step(i)
+freeze(False)
+for i in range(warm, warm + lucent_warm):
+    step(i)
+freeze(True)
+print(json.dumps({"version": torch.__version__, "first": first}), flush=True)
+last = first
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "quit":
+        break
+    freeze(cmd[0] == "frozen")
+    start = int(cmd[1])
     t0 = time.perf_counter(); c0 = time.process_time()
-    for _ in range(steps):
-        last = step()
-    best = min(best, (time.perf_counter() - t0) / steps); best_cpu = min(best_cpu, (time.process_time() - c0) / steps)
-if not math.isfinite(last):
-    sys.exit("objective is not finite")
-print(json.dumps({"version": torch.__version__, "seconds": best, "cpu": best_cpu, "first": first}))
+    for i in range(start, start + steps):
+        last = step(i)
+    print(json.dumps({"seconds": (time.perf_counter() - t0) / steps, "cpu": (time.process_time() - c0) / steps}), flush=True)
+print(json.dumps({"finite": math.isfinite(last)}), flush=True)
 """;
 
     /// <summary>
@@ -163,61 +327,5 @@ print(json.dumps({"version": torch.__version__, "seconds": best, "cpu": best_cpu
         for (int i = 0; i < steps; i++)
             foreach (int n in (int[])[9, 9, 11, 26, 5, 5])
                 yield return r.Next(n);
-    }
-
-    /// <summary>Writes the seeded ResNet18 to <paramref name="onnxPath"/> and times
-    /// <paramref name="rounds"/> x <paramref name="steps"/> steps after <paramref name="warmup"/>
-    /// (best round).</summary>
-    public static TorchFeatureVisRun Run(
-        string python,
-        string onnxPath,
-        string layer,
-        int unit,
-        int size,
-        int warmup,
-        int steps,
-        int rounds,
-        int threads,
-        int seed
-    )
-    {
-        var c = CultureInfo.InvariantCulture;
-        var psi = new ProcessStartInfo(
-            python,
-            [
-                "-c",
-                Script,
-                onnxPath,
-                layer,
-                size.ToString(c),
-                unit.ToString(c),
-                warmup.ToString(c),
-                steps.ToString(c),
-                rounds.ToString(c),
-                threads.ToString(c),
-                seed.ToString(c),
-                string.Join(",", StandardTransformDraws(seed, warmup + rounds * steps)),
-            ]
-        )
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var p = Process.Start(psi)!;
-        var errTask = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException(
-                $"PyTorch feature visualization benchmark ({python}) failed: {errTask.Result}"
-            );
-        using var doc = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        var r = doc.RootElement;
-        return new TorchFeatureVisRun(
-            r.GetProperty("version").GetString()!,
-            r.GetProperty("seconds").GetDouble(),
-            r.GetProperty("cpu").GetDouble(),
-            r.GetProperty("first").GetDouble()
-        );
     }
 }

@@ -90,6 +90,29 @@ public sealed class InputSizeFit
         return (h, w);
     }
 
+    /// <summary>
+    /// Probes every one of <paramref name="sizes"/> (and, for a refused one, its nearest accepted
+    /// size) now, so that <see cref="Apply"/> runs no probe for them later: a render calls this
+    /// before its first step with the transforms' <see cref="ImageTransform.OutputSizes"/>, which
+    /// keeps the probes out of the optimization steps. Returns the number of probes run. A size
+    /// with no accepted size near it is not an error here: <see cref="Apply"/> reports it if a step
+    /// meets it.
+    /// </summary>
+    public int Prefit(IEnumerable<(long Height, long Width)> sizes, long batch)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        int before = Probes;
+        foreach (var (h, w) in sizes)
+        {
+            try
+            {
+                Nearest(h, w, batch);
+            }
+            catch (ArgumentException) { } // the same error is thrown by Apply at this size
+        }
+        return Probes - before;
+    }
+
     // The accepted side nearest to size (probed as squares: conv graphs constrain both axes alike);
     // -1 when none within MaxShift.
     long NearestSide(long size, long batch)

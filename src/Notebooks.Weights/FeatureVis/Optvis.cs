@@ -56,6 +56,16 @@ public sealed class RenderOptions
     /// </summary>
     public bool FitInputSize { get; init; } = true;
 
+    /// <summary>
+    /// Run the model on a channels-last copy of each step's input (same values and NCHW shape,
+    /// NHWC memory; default true). libtorch's oneDNN convolutions then keep their activations
+    /// channels-last through the network instead of reordering them at every convolution, which
+    /// makes the model's backward cheaper (measured in <c>docs/benchmarks.md</c>). Only the memory
+    /// layout changes; the convolutions may sum in another order, i.e. values agree to float
+    /// rounding.
+    /// </summary>
+    public bool ChannelsLast { get; init; } = true;
+
     /// <summary>Seed of the transforms' random draws (the image's seed is the
     /// parameterization's).</summary>
     public int Seed { get; init; }
@@ -145,7 +155,8 @@ public static class Optvis
     /// Lucid's <c>render_vis(model, objective, param_f, transforms, thresholds)</c>: Adam on the
     /// image parameters, loss = −Σ_batch objective. Each step: image (sigmoid of the
     /// parameterization) → transforms → crop/pad to a size the model accepts
-    /// (<see cref="InputSizeFit"/>; not in Lucid) → model (only up to the layers the objective
+    /// (<see cref="InputSizeFit"/>; not in Lucid; every size the transforms declare is fitted
+    /// before the first step) → model (only up to the layers the objective
     /// reads; redirected ReLU gradients for the first <see cref="RedirectedReluSteps"/> steps, as
     /// Lucid) → objective. Returns images [N, H, W, 3] after each threshold (Lucid snapshots after
     /// threshold+1 updates; here after exactly threshold updates). The model's parameters are
@@ -188,6 +199,9 @@ public static class Optvis
         var random = new Random(options.Seed);
         var capture = objective.Layers.Where(l => l != VisionModel.InputLayer).ToArray();
         var fit = options.FitInputSize ? new InputSizeFit(model, capture) : null;
+        // Fit every size the transforms can produce now, not inside the optimization steps.
+        if (fit is not null && transform.OutputSizes(param.Height, param.Width) is { } sizes)
+            fit.Prefit(sizes, param.Batch);
         var images = new List<Tensor>();
         var trace = new List<double[]>();
         var sw = Stopwatch.StartNew();
@@ -220,7 +234,7 @@ public static class Optvis
                     var acts =
                         capture.Length == 0
                             ? new Dictionary<string, Tensor>()
-                            : RunModel(model, x, capture, redirect);
+                            : RunModel(model, x, capture, redirect, options.ChannelsLast);
                     phases?.PhaseEnded(RenderPhases.Forward);
                     acts[VisionModel.InputLayer] = img; // Lucid's T("input") is the image before transforms
                     var v = objective.Evaluate(new ActivationLookup(acts, param.Batch));
@@ -270,13 +284,15 @@ public static class Optvis
         VisionModel model,
         Tensor x,
         string[] capture,
-        bool redirectRelu
+        bool redirectRelu,
+        bool channelsLast
     )
     {
         try
         {
+            var input = model.Preprocess(x);
             return model.Run(
-                model.Preprocess(x),
+                channelsLast ? ToChannelsLast(input) : input,
                 new RunOptions { Capture = capture, RedirectReluGradient = redirectRelu }
             );
         }
@@ -289,6 +305,12 @@ public static class Optvis
             );
         }
     }
+
+    /// <summary>The same NCHW tensor (values, shape, autograd) stored channels-last (NHWC memory,
+    /// libtorch's <c>torch.channels_last</c> strides; TorchSharp has no memory-format
+    /// conversion).</summary>
+    public static Tensor ToChannelsLast(Tensor nchw) =>
+        nchw.dim() == 4 ? nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : nchw;
 
     /// <summary>NCHW → NHWC (Lucid's image layout).</summary>
     public static Tensor ToHwc(Tensor nchw) => nchw.permute(0, 2, 3, 1);

@@ -12,11 +12,16 @@ namespace Notebooks.Weights.FeatureVis;
 public sealed class ImageTransform
 {
     readonly Func<Tensor, Random, Tensor> _apply;
+    readonly Func<(long Height, long Width), IEnumerable<(long Height, long Width)>>? _sizes;
 
     /// <summary>Wraps a transform function; <paramref name="description"/> goes into cache keys and
-    /// logs.</summary>
-    public ImageTransform(string description, Func<Tensor, Random, Tensor> apply) =>
-        (Description, _apply) = (description, apply);
+    /// logs. <paramref name="outputSizes"/>, when given, lists every output size the transform can
+    /// produce from an input size (see <see cref="OutputSizes"/>).</summary>
+    public ImageTransform(
+        string description,
+        Func<Tensor, Random, Tensor> apply,
+        Func<(long Height, long Width), IEnumerable<(long Height, long Width)>>? outputSizes = null
+    ) => (Description, _apply, _sizes) = (description, apply, outputSizes);
 
     /// <summary>What the transform does, e.g. <c>jitter(8)</c>.</summary>
     public string Description { get; }
@@ -32,6 +37,16 @@ public sealed class ImageTransform
         return _apply(images, random);
     }
 
+    /// <summary>Every output size (height, width) the transform can produce from a
+    /// <paramref name="height"/> x <paramref name="width"/> input, whatever its random draws
+    /// (distinct, in draw order); null when the transform does not declare its sizes. Lets a render
+    /// fit the model's input sizes before its first step (<see cref="InputSizeFit"/>).</summary>
+    public IReadOnlyList<(long Height, long Width)>? OutputSizes(long height, long width) =>
+        _sizes?.Invoke((height, width)).Distinct().ToArray();
+
+    /// <summary>Whether <see cref="OutputSizes"/> is known (not null).</summary>
+    public bool DeclaresOutputSizes => _sizes is not null;
+
     /// <summary>This transform followed by <paramref name="next"/>.</summary>
     public ImageTransform Then(ImageTransform next) => Transforms.Compose(this, next);
 
@@ -44,7 +59,7 @@ public sealed class ImageTransform
 public static class Transforms
 {
     /// <summary>No transform.</summary>
-    public static ImageTransform Identity { get; } = new("identity", (x, _) => x.alias());
+    public static ImageTransform Identity { get; } = new("identity", (x, _) => x.alias(), s => [s]);
 
     /// <summary>Lucid's <c>standard_transforms</c>.</summary>
     public static ImageTransform Standard { get; } =
@@ -66,15 +81,31 @@ public static class Transforms
     public static ImageTransform Compose(params ImageTransform[] transforms)
     {
         var list = transforms.ToArray();
-        return new ImageTransform(string.Join(" → ", list.Select(t => t.Description)), (x, r) =>
-        {
-            using var scope = NewDisposeScope();
-            var y = x.alias();
-            foreach (var t in list)
-                y = t.Apply(y, r);
-            return y.MoveToOuterDisposeScope();
-        });
+        return new ImageTransform(
+            string.Join(" → ", list.Select(t => t.Description)),
+            (x, r) =>
+            {
+                using var scope = NewDisposeScope();
+                var y = x.alias();
+                foreach (var t in list)
+                    y = t.Apply(y, r);
+                return y.MoveToOuterDisposeScope();
+            },
+            ComposeSizes(list)
+        );
     }
+
+    // The output sizes of transforms applied in order; null when one of them does not declare its
+    // sizes.
+    static Func<(long Height, long Width), IEnumerable<(long Height, long Width)>>? ComposeSizes(
+        ImageTransform[] list
+    ) =>
+        list.Any(t => !t.DeclaresOutputSizes)
+            ? null
+            : s =>
+                list.Aggregate((IEnumerable<(long Height, long Width)>)[s], (sizes, t) =>
+                    sizes.SelectMany(z => t.OutputSizes(z.Height, z.Width)!).Distinct()
+                );
 
     /// <summary>Lucid's <c>pad(w, mode="constant", constant_value)</c>: <paramref name="width"/>
     /// pixels on every side, filled with <paramref name="value"/>.</summary>
@@ -85,20 +116,30 @@ public static class Transforms
                 nameof(width),
                 $"Pad width must be non-negative; got {width}."
             );
-        return new($"pad({width}, {value})", (x, _) =>
-            nn.functional.pad(
-                x,
-                new long[] { width, width, width, width },
-                PaddingModes.Constant,
-                value
-            )
+        return new(
+            $"pad({width}, {value})",
+            (x, _) =>
+                nn.functional.pad(
+                    x,
+                    new long[] { width, width, width, width },
+                    PaddingModes.Constant,
+                    value
+                ),
+            s => [(s.Height + 2 * width, s.Width + 2 * width)]
         );
     }
 
     /// <summary>Lucid's <c>pad(w, mode="REFLECT")</c>.</summary>
     public static ImageTransform PadReflect(int width) =>
-        new($"pad_reflect({width})", (x, _) =>
-            nn.functional.pad(x, new long[] { width, width, width, width }, PaddingModes.Reflect)
+        new(
+            $"pad_reflect({width})",
+            (x, _) =>
+                nn.functional.pad(
+                    x,
+                    new long[] { width, width, width, width },
+                    PaddingModes.Reflect
+                ),
+            s => [(s.Height + 2 * width, s.Width + 2 * width)]
         );
 
     /// <summary>
@@ -112,18 +153,22 @@ public static class Transforms
                 nameof(d),
                 $"Jitter must be non-negative; got {d}."
             );
-        return new($"jitter({d})", (x, r) =>
-        {
-            long h = x.shape[2],
-                w = x.shape[3];
-            if (h <= d || w <= d)
-                throw new ArgumentException(
-                    $"jitter({d}) needs images larger than {d} px; got {h}x{w}."
-                );
-            int oy = r.Next(d + 1),
-                ox = r.Next(d + 1);
-            return x[.., .., oy..(int)(oy + h - d), ox..(int)(ox + w - d)];
-        });
+        return new(
+            $"jitter({d})",
+            (x, r) =>
+            {
+                long h = x.shape[2],
+                    w = x.shape[3];
+                if (h <= d || w <= d)
+                    throw new ArgumentException(
+                        $"jitter({d}) needs images larger than {d} px; got {h}x{w}."
+                    );
+                int oy = r.Next(d + 1),
+                    ox = r.Next(d + 1);
+                return x[.., .., oy..(int)(oy + h - d), ox..(int)(ox + w - d)];
+            },
+            s => s.Height > d && s.Width > d ? [(s.Height - d, s.Width - d)] : []
+        );
     }
 
     /// <summary>
@@ -145,7 +190,14 @@ public static class Transforms
                     (int)((float)s * (float)x.shape[2]),
                     (int)((float)s * (float)x.shape[3])
                 ); // float32 math, as TF
-            }
+            },
+            z =>
+                scales.Select(s =>
+                    (
+                        (long)(int)((float)s * (float)z.Height),
+                        (long)(int)((float)s * (float)z.Width)
+                    )
+                )
         );
     }
 
@@ -158,11 +210,15 @@ public static class Transforms
     {
         if (angles.Length == 0)
             throw new ArgumentException("random_rotate needs at least one angle.", nameof(angles));
-        return new($"random_rotate({angles.Min()}..{angles.Max()}, n={angles.Length})", (x, r) =>
-        {
-            double a = angles[r.Next(angles.Length)];
-            return RotateNearest(x, 3.14 * a / 180.0);
-        });
+        return new(
+            $"random_rotate({angles.Min()}..{angles.Max()}, n={angles.Length})",
+            (x, r) =>
+            {
+                double a = angles[r.Next(angles.Length)];
+                return RotateNearest(x, 3.14 * a / 180.0);
+            },
+            s => [s]
+        );
     }
 
     /// <summary>TF1 <c>resize_bilinear</c> (align_corners=False, half_pixel_centers=False) of an

@@ -111,6 +111,34 @@ public class InputSizeFitTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Prefitting the standard transforms' declared sizes (what a render does before its first
+    /// step) leaves nothing to probe afterwards: 100 seeded transform draws at 64 px then run no
+    /// probe, and the fitted sizes are the graph's accepted sizes. The real ResNet18 refuses some
+    /// of these sizes, so the prefit also covers the nearest-size search.
+    /// </summary>
+    [Fact]
+    public void PrefitOfTheDeclaredSizesLeavesNoProbeForTheSteps()
+    {
+        using var m = RealResNet18();
+        const string layer = "ReLU347";
+        var fit = new InputSizeFit(m, [layer]);
+        var sizes = Transforms.Standard.OutputSizes(64, 64)!;
+        int probes = fit.Prefit(sizes, 1);
+        output.WriteLine($"{sizes.Count} sizes, {probes} probes");
+        Assert.Equal(probes, fit.Probes);
+        Assert.True(probes > sizes.Count, "no declared size was refused: the check is weaker");
+        var r = new Random(4);
+        using var scope = NewDisposeScope();
+        var x = rand(1, 3, 64, 64);
+        for (int i = 0; i < 100; i++)
+        {
+            var y = fit.Apply(Transforms.Standard.Apply(x, r));
+            Assert.Null(RunError(m, (int)y.shape[2], layer));
+        }
+        Assert.Equal(probes, fit.Probes);
+    }
+
+    /// <summary>
     /// The issue's failing command, as a library call: layer3 units of the real ResNet18 with
     /// standard transforms at 64 px. Without the fit the first steps fail like the issue reports;
     /// with it the render runs and the objective rises.

@@ -86,4 +86,49 @@ public class TransformTests
             Transforms.Standard.Description
         );
     }
+
+    /// <summary>The sizes the standard transforms declare are exactly those Lucid's formula gives
+    /// (pad 12, jitter 8, int(s·H) for 11 scales, jitter 4), and exactly those 300 seeded draws
+    /// produce, for a non-square image.</summary>
+    [Fact]
+    public void StandardTransformsDeclareEveryOutputSizeTheyProduce()
+    {
+        var scales = Enumerable.Range(0, 11).Select(i => 1 + (i - 5) / 50.0).ToArray();
+        var formula = scales
+            .Select(s => ((long)((float)s * 112f) - 4, (long)((float)s * 144f) - 4))
+            .ToHashSet();
+        var declared = Transforms.Standard.OutputSizes(96, 128);
+        Assert.NotNull(declared);
+        Assert.Equal(declared.Count, declared.Distinct().Count());
+        Assert.Equal(formula, declared.ToHashSet());
+        var x = rand(1, 3, 96, 128);
+        var r = new Random(3);
+        var seen = new HashSet<(long, long)>();
+        for (int i = 0; i < 300; i++)
+        {
+            using var scope = NewDisposeScope();
+            var y = Transforms.Standard.Apply(x, r);
+            seen.Add((y.shape[2], y.shape[3]));
+        }
+        Assert.Equal(formula, seen);
+    }
+
+    /// <summary>A transform made from a bare function declares no sizes, nor does a chain that
+    /// contains one; the size-keeping ones map sizes as they transform.</summary>
+    [Fact]
+    public void UndeclaredSizesStayUnknownThroughCompose()
+    {
+        var custom = new ImageTransform("custom", (x, _) => x.alias());
+        Assert.Null(custom.OutputSizes(10, 10));
+        Assert.Null(Transforms.Pad(2).Then(custom).OutputSizes(10, 10));
+        Assert.Equal([(10L, 12L)], Transforms.Identity.OutputSizes(10, 12));
+        Assert.Equal([(14L, 16L)], Transforms.Pad(2).OutputSizes(10, 12));
+        Assert.Equal([(7L, 9L)], Transforms.Jitter(3).OutputSizes(10, 12));
+        Assert.Empty(Transforms.Jitter(10).OutputSizes(10, 12)!);
+        Assert.Equal([(10L, 12L)], Transforms.RandomRotate(5, -5).OutputSizes(10, 12));
+        Assert.Equal(
+            [(5L, 6L), (20L, 24L)],
+            Transforms.RandomScale(0.5, 2, 0.5).OutputSizes(10, 12)
+        );
+    }
 }
