@@ -102,12 +102,18 @@ public static class ExplorerPages
         );
     }
 
-    /// <summary>A layer page: every unit's feature visualization over its NMF picture, the NMF grid
-    /// and the weight histogram.</summary>
+    /// <summary>
+    /// A layer page: every unit's feature visualization over its NMF picture, the NMF grid and the
+    /// weight histogram. Served, a layer whose data is not computed yet answers at once with every
+    /// unit's card (link, label, feature visualization, which fills in as pictures do) and
+    /// placeholders for what needs the data (the banding sentence, the NMF grid and histogram, each
+    /// unit's NMF picture) that the page script fills in from <c>api/layer-page</c>
+    /// (<see cref="LayerParts"/>); a static site is prepared first, so its pages are whole.
+    /// </summary>
     public static ExplorerPage Layer(ExplorerSite site, ExplorerLayer l)
     {
         var b = new PageBuilder(site, ExplorerPaths.LayerPage(l.Name));
-        var d = site.Data(l.Name);
+        bool ready = !site.Served || site.IsPrepared(l.Name);
         int i = IndexOf(site, l);
         b.Head($"{l.Name} — {site.Model.Name} weight explorer");
         b.Crumbs((ExplorerPaths.Index, site.Model.Name), (null, l.Name));
@@ -123,38 +129,18 @@ public static class ExplorerPages
         b.Add(
             $"<main><h1>{Escape(l.Name)} <span class=\"sub\">{Escape(l.Kind)} · {l.Channels} units · {l.Height}×{l.Width}</span></h1>"
         );
-        var bd = d.Banding;
-        b.Add(
-            $"<p class=\"lede\">Weight <code>{Escape(l.WeightLabel)}</code> [{string.Join("×", l.WeightShape)}], inputs from {Escape(l.Previous)}"
-                + (l.Source != l.Previous ? $" (through {Escape(l.Source)})" : "")
-                + ". "
-                + (
-                    bd is null
-                        ? Escape(d.BandingNote ?? "")
-                        : $"Banding: horizontal {bd.Horizontal:F2}, vertical {bd.Vertical:F2} (no banding ≈ {bd.BaselineHorizontal:F2})."
-                )
-                + "</p>"
-        );
-        b.Add(
-            "<div class=\"figures\"><figure>"
-                + b.Img(
-                    new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name),
-                    $"NMF grid of {l.Name}",
-                    "mosaic"
-                )
-                + "<figcaption>Every unit's weights reduced to 3 NMF factors, one color per factor consistently across the layer, units ordered by similarity.</figcaption></figure>"
-        );
-        var h = d.Statistics;
-        b.Add(
-            "<figure>"
-                + b.Img(
-                    new ExplorerAsset(ExplorerAssetKind.LayerHistogram, l.Name),
-                    $"weight histogram of {l.Name}",
-                    "hist"
-                )
-                + $"<figcaption>Weight histogram: {h.Histogram.Counts.Length} bins over [{Num(h.Histogram.Edges[0])}, {Num(h.Histogram.Edges[^1])}]; "
-                + $"mean {Num(h.Mean)}, std {Num(h.Std)}, ‖W‖ {Num(h.Frobenius)}.</figcaption></figure></div>"
-        );
+        if (ready)
+        {
+            LayerLede(b, site, l);
+            LayerFigures(b, site, l);
+        }
+        else
+            b.Add(
+                $"<div class=\"deferred\" data-deferred=\"lede\" data-src=\"api/layer-page?layer={Uri.EscapeDataString(l.Name)}\">"
+                    + $"<p class=\"lede note\">Computing the weights of {Escape(l.Name)} (expanded weights, NMF, banding, histogram; once per layer): "
+                    + "the NMF grid, the histogram and each unit's NMF picture appear here when ready.</p></div>"
+                    + "<div class=\"deferred\" data-deferred=\"figures\"></div>"
+            );
         var units = site.Units(l);
         b.Add(
             $"<h2>Units <span class=\"sub\">{units.Count} of {l.Channels}: feature visualization above the NMF picture of the unit's weights</span></h2><div class=\"cards\">"
@@ -167,15 +153,84 @@ public static class ExplorerPages
                         $"feature visualization of {l.Name}:{u}",
                         "fv"
                     )
-                    + b.Img(
-                        new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, u),
-                        $"NMF of the weights of {l.Name}:{u}",
-                        "w"
+                    + (
+                        ready
+                            ? UnitNmfImg(b, l, u)
+                            : "<span class=\"slot\" data-deferred=\"nmf\"></span>"
                     )
                     + $"<span class=\"label\">{u}</span></a>"
             );
         b.Add("</div></main>");
         return b.Finish();
+    }
+
+    /// <summary>
+    /// The parts of a layer page that need the layer's data (computing it on first use), as HTML
+    /// fragments: <c>Lede</c> (weight shape, inputs, banding), <c>Figures</c> (NMF grid and weight
+    /// histogram) and <c>UnitNmf</c> (each unit's NMF picture, in card order). Null when the site
+    /// has no such layer page.
+    /// </summary>
+    public static (string Lede, string Figures, IReadOnlyList<string> UnitNmf)? LayerParts(
+        ExplorerSite site,
+        string layer
+    )
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        if (site.Plan.Layers.FirstOrDefault(x => x.Name == layer) is not { } l)
+            return null;
+        var b = new PageBuilder(site, ExplorerPaths.LayerPage(layer));
+        LayerLede(b, site, l);
+        var lede = b.Take();
+        LayerFigures(b, site, l);
+        var figures = b.Take();
+        var nmf = site.Units(l).Select(u => UnitNmfImg(b, l, u)).ToList();
+        return (lede, figures, nmf);
+    }
+
+    static string UnitNmfImg(PageBuilder b, ExplorerLayer l, int u) =>
+        b.Img(
+            new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, u),
+            $"NMF of the weights of {l.Name}:{u}",
+            "w"
+        );
+
+    static void LayerLede(PageBuilder b, ExplorerSite site, ExplorerLayer l)
+    {
+        var d = site.Data(l.Name);
+        var bd = d.Banding;
+        b.Add(
+            $"<p class=\"lede\">Weight <code>{Escape(l.WeightLabel)}</code> [{string.Join("×", l.WeightShape)}], inputs from {Escape(l.Previous)}"
+                + (l.Source != l.Previous ? $" (through {Escape(l.Source)})" : "")
+                + ". "
+                + (
+                    bd is null
+                        ? Escape(d.BandingNote ?? "")
+                        : $"Banding: horizontal {bd.Horizontal:F2}, vertical {bd.Vertical:F2} (no banding ≈ {bd.BaselineHorizontal:F2})."
+                )
+                + "</p>"
+        );
+    }
+
+    static void LayerFigures(PageBuilder b, ExplorerSite site, ExplorerLayer l)
+    {
+        var h = site.Data(l.Name).Statistics;
+        b.Add(
+            "<div class=\"figures\"><figure>"
+                + b.Img(
+                    new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name),
+                    $"NMF grid of {l.Name}",
+                    "mosaic"
+                )
+                + "<figcaption>Every unit's weights reduced to 3 NMF factors, one color per factor consistently across the layer, units ordered by similarity.</figcaption></figure>"
+                + "<figure>"
+                + b.Img(
+                    new ExplorerAsset(ExplorerAssetKind.LayerHistogram, l.Name),
+                    $"weight histogram of {l.Name}",
+                    "hist"
+                )
+                + $"<figcaption>Weight histogram: {h.Histogram.Counts.Length} bins over [{Num(h.Histogram.Edges[0])}, {Num(h.Histogram.Edges[^1])}]; "
+                + $"mean {Num(h.Mean)}, std {Num(h.Std)}, ‖W‖ {Num(h.Frobenius)}.</figcaption></figure></div>"
+        );
     }
 
     /// <summary>

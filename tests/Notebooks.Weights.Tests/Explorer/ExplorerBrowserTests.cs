@@ -116,6 +116,57 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         Assert.Empty(b.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task ServedSite_ColdLayerPageAnswersAtOnceAndItsSectionsFillIn()
+    {
+        var cache = Path.Combine(
+            site.Root,
+            "served-cold-layer-" + Guid.NewGuid().ToString("N")[..8]
+        );
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        explorer.Served = true;
+        await using var server = await ExplorerServer.StartAsync(explorer, cache, 0);
+        var layerPage = ExplorerPaths.LayerPage("conv2d1");
+        // The first request of the page of an unprepared layer: every unit's card (link, label,
+        // feature visualization) with placeholders for what needs the layer's data, and no layer
+        // was prepared for it.
+        using (var http = new HttpClient())
+        {
+            var html = await http.GetStringAsync(server.Url + layerPage);
+            Assert.False(explorer.IsPrepared("conv2d1"), "the cold layer page prepared its layer");
+            Assert.Contains("data-src=\"api/layer-page?layer=conv2d1\"", html);
+            Assert.Contains("data-deferred=\"figures\"", html);
+            for (int u = 0; u < 32; u++)
+            {
+                Assert.Contains($"href=\"{ExplorerPaths.UnitPage("conv2d1", u)}\"", html);
+                Assert.Contains($"src=\"img/fv/conv2d1_{u}.png\"", html);
+            }
+            Assert.Equal(32, html.Split("data-deferred=\"nmf\"").Length - 1);
+            Assert.DoesNotContain("img/nmf/", html);
+            Assert.DoesNotContain("img/layer/", html);
+            Assert.DoesNotContain("Banding:", html);
+        }
+        await using var b = await BrowserSession.StartAsync();
+        await b.Page.GotoAsync(server.Url + layerPage);
+        // The sections fill in (api/layer-page), every picture loads (the feature visualizations
+        // through the render queue), the links resolve ...
+        await b.CheckPageAsync();
+        Assert.True(explorer.IsPrepared("conv2d1"));
+        Assert.Equal(32, await b.Page.Locator(".cards a.card img.w").CountAsync());
+        Assert.Equal(32, await b.Page.Locator(".cards a.card img.fv").CountAsync());
+        Assert.Equal(1, await b.Page.Locator("img.mosaic").CountAsync());
+        Assert.Equal(1, await b.Page.Locator("img.hist").CountAsync());
+        // ... and they say what the static site's page (prepared up front) says.
+        var staticPage = File.ReadAllText(Path.Combine(site.SiteDir, layerPage));
+        var lede = await b.Page.Locator("p.lede").InnerHTMLAsync();
+        Assert.Contains("Banding:", lede);
+        Assert.Contains($">{lede}<", staticPage);
+        foreach (var caption in await b.Page.Locator("figcaption").AllInnerTextsAsync())
+            Assert.Contains($">{caption}<", staticPage);
+        Assert.Empty(b.ConsoleErrors);
+    }
+
     static async Task Walk(BrowserSession b, string indexUrl, bool interactions)
     {
         var page = b.Page;

@@ -1,0 +1,140 @@
+namespace Notebooks.Weights.Explorer;
+
+/// <summary>
+/// The order in which a served explorer renders the pictures waiting for it (used by
+/// <see cref="ExplorerRenderQueue"/> under its lock; not thread-safe itself). Pictures the browser
+/// asks for (<see cref="Request"/>: with <c>loading="lazy"</c> these are the ones on or near the
+/// screen) go before pictures a page only announces (<see cref="Announce"/>). Among the asked-for
+/// ones, pictures drawn without an optimization (<see cref="Optimizes"/> is false: NMF pictures,
+/// heatmaps, histograms) go first, then the most recently asked-for first, so the view the user
+/// looks at now (after scrolling, or on the next page) goes before requests left over from an
+/// earlier one. Among the announced ones, the latest announcement goes first, each in its own order
+/// (the page's visible pictures first). A batch of feature visualizations
+/// (<see cref="Take"/>) takes along only waiting ones of the same layer and the same kind (asked
+/// for or announced), so off-screen units never hold back the visible ones.
+/// </summary>
+public sealed class ExplorerRenderOrder
+{
+    sealed class Entry(ExplorerAsset asset)
+    {
+        public ExplorerAsset Asset { get; } = asset;
+        public bool Requested { get; set; }
+        public long Stamp { get; set; }
+        public int Rank { get; set; }
+    }
+
+    readonly Dictionary<string, Entry> _waiting = new(StringComparer.Ordinal);
+    long _clock;
+
+    /// <summary>How many pictures are waiting.</summary>
+    public int Count => _waiting.Count;
+
+    /// <summary>True when <paramref name="asset"/> is waiting.</summary>
+    public bool Contains(ExplorerAsset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return _waiting.ContainsKey(asset.Path);
+    }
+
+    /// <summary>True for pictures that cost an optimization (feature visualizations,
+    /// spatial-position views, interaction cards): seconds each on a deep model; the others are
+    /// drawn in milliseconds once their layer's data exists.</summary>
+    public static bool Optimizes(ExplorerAsset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return asset.Kind
+            is ExplorerAssetKind.FeatureVis
+                or ExplorerAssetKind.Spatial
+                or ExplorerAssetKind.Interaction;
+    }
+
+    /// <summary>The browser asked for <paramref name="asset"/> (again): it waits as the most
+    /// recently asked-for picture. Returns true when it was not waiting before.</summary>
+    public bool Request(ExplorerAsset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        bool added = !_waiting.TryGetValue(asset.Path, out var e);
+        if (added)
+            _waiting[asset.Path] = e = new Entry(asset);
+        e!.Requested = true;
+        e.Stamp = ++_clock;
+        e.Rank = 0;
+        return added;
+    }
+
+    /// <summary>A page shows <paramref name="assets"/> (in this order, visible ones first): those
+    /// not asked for yet wait behind the asked-for ones, ahead of earlier announcements. Returns
+    /// the ones that were not waiting before.</summary>
+    public IReadOnlyList<ExplorerAsset> Announce(IEnumerable<ExplorerAsset> assets)
+    {
+        ArgumentNullException.ThrowIfNull(assets);
+        long stamp = ++_clock;
+        int rank = 0;
+        var added = new List<ExplorerAsset>();
+        foreach (var a in assets)
+        {
+            if (_waiting.TryGetValue(a.Path, out var e))
+            {
+                if (e.Requested || e.Stamp == stamp)
+                    continue;
+            }
+            else
+            {
+                _waiting[a.Path] = e = new Entry(a);
+                added.Add(a);
+            }
+            e.Stamp = stamp;
+            e.Rank = rank++;
+        }
+        return added;
+    }
+
+    /// <summary>The waiting pictures in the order they would be rendered (one at a time; batches
+    /// aside).</summary>
+    public IReadOnlyList<ExplorerAsset> Waiting() =>
+        Ordered(_waiting.Values).Select(e => e.Asset).ToList();
+
+    /// <summary>
+    /// Removes and returns the next pictures to render: the first in order, and when it is a
+    /// feature visualization, up to <paramref name="featureVisBatch"/> − 1 more waiting ones of
+    /// its layer that are, like it, asked for (or, like it, only announced), in order. Empty when
+    /// nothing waits.
+    /// </summary>
+    public IReadOnlyList<ExplorerAsset> Take(int featureVisBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(featureVisBatch, 1);
+        var order = Ordered(_waiting.Values).ToList();
+        if (order.Count == 0)
+            return [];
+        var first = order[0];
+        var batch = new List<Entry> { first };
+        if (first.Asset.Kind == ExplorerAssetKind.FeatureVis)
+            batch.AddRange(
+                order
+                    .Skip(1)
+                    .Where(e =>
+                        e.Asset.Kind == ExplorerAssetKind.FeatureVis
+                        && e.Asset.Layer == first.Asset.Layer
+                        && e.Requested == first.Requested
+                    )
+                    .Take(featureVisBatch - 1)
+            );
+        foreach (var e in batch)
+            _waiting.Remove(e.Asset.Path);
+        return batch.Select(e => e.Asset).ToList();
+    }
+
+    /// <summary>Removes <paramref name="asset"/> (rendered some other way, or failed).</summary>
+    public void Remove(ExplorerAsset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        _waiting.Remove(asset.Path);
+    }
+
+    static IEnumerable<Entry> Ordered(IEnumerable<Entry> entries) =>
+        entries
+            .OrderByDescending(e => e.Requested)
+            .ThenBy(e => e.Requested && Optimizes(e.Asset))
+            .ThenByDescending(e => e.Stamp)
+            .ThenBy(e => e.Rank);
+}
