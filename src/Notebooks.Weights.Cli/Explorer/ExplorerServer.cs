@@ -209,9 +209,12 @@ public sealed class ExplorerServer : IAsyncDisposable
             // Served pages of a layer not prepared yet answer without its data (placeholders); a
             // page that still computes something runs off the request thread.
             var page = await Task.Run(() => ExplorerPages.Render(site, path));
-            return page is null
-                ? Results.NotFound()
-                : Results.Content(page.Html, "text/html; charset=utf-8");
+            if (page is null)
+                return Results.NotFound();
+            // Its placeholders' data is computed from now on, ahead of its pictures.
+            foreach (var layer in page.Awaits)
+                _ = queue.Prepare(layer);
+            return Results.Content(page.Html, "text/html; charset=utf-8");
         });
 
         try

@@ -161,7 +161,7 @@ public static class ExplorerPages
                     + $"<span class=\"label\">{u}</span></a>"
             );
         b.Add("</div></main>");
-        return b.Finish();
+        return b.Finish() with { Awaits = ready ? [] : [l.Name] };
     }
 
     /// <summary>
@@ -274,7 +274,8 @@ public static class ExplorerPages
                         : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>"
                 )
         );
-        if (!site.Served || UnitDataReady(site, l))
+        bool ready = !site.Served || UnitDataReady(site, l);
+        if (ready)
         {
             UnitFacts(b, site, l, unit);
             b.Add("</div></section>");
@@ -292,7 +293,16 @@ public static class ExplorerPages
             );
         }
         b.Add("</main>");
-        return b.Finish();
+        return b.Finish() with
+        {
+            Awaits = ready
+                ? []
+                : new[] { l, site.Plan.Next(l) }
+                    .OfType<ExplorerLayer>()
+                    .Where(x => !site.IsPrepared(x.Name))
+                    .Select(x => x.Name)
+                    .ToList(),
+        };
     }
 
     /// <summary>True when the data a unit page of <paramref name="l"/> needs is computed: the

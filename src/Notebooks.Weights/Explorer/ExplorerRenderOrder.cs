@@ -96,13 +96,15 @@ public sealed class ExplorerRenderOrder
 
     /// <summary>
     /// Removes and returns the next pictures to render: the first in order, and when it is a
-    /// feature visualization, up to <paramref name="featureVisBatch"/> − 1 more waiting ones of
-    /// its layer that are, like it, asked for (or, like it, only announced), in order. Empty when
-    /// nothing waits.
+    /// feature visualization, more waiting ones of its layer that are, like it, asked for (or, like
+    /// it, only announced), in order: a batch of at most <paramref name="featureVisBatch"/> (of
+    /// <paramref name="announcedBatch"/> when only announced; default the same). Empty when nothing
+    /// waits.
     /// </summary>
-    public IReadOnlyList<ExplorerAsset> Take(int featureVisBatch)
+    public IReadOnlyList<ExplorerAsset> Take(int featureVisBatch, int? announcedBatch = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(featureVisBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(announcedBatch ?? 1, 1, nameof(announcedBatch));
         var order = Ordered(_waiting.Values).ToList();
         if (order.Count == 0)
             return [];
@@ -117,7 +119,9 @@ public sealed class ExplorerRenderOrder
                         && e.Asset.Layer == first.Asset.Layer
                         && e.Requested == first.Requested
                     )
-                    .Take(featureVisBatch - 1)
+                    .Take(
+                        (first.Requested ? featureVisBatch : announcedBatch ?? featureVisBatch) - 1
+                    )
             );
         foreach (var e in batch)
             _waiting.Remove(e.Asset.Path);

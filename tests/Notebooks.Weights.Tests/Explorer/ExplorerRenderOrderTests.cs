@@ -12,11 +12,11 @@ public sealed class ExplorerRenderOrderTests
 
     static ExplorerAsset Nmf(string layer, int unit) => new(ExplorerAssetKind.UnitNmf, layer, unit);
 
-    static List<string> Drain(ExplorerRenderOrder order, int batch)
+    static List<string> Drain(ExplorerRenderOrder order, int batch, int? announcedBatch = null)
     {
         var taken = new List<string>();
         while (order.Count > 0)
-            taken.Add(string.Join("+", order.Take(batch).Select(a => a.Path)));
+            taken.Add(string.Join("+", order.Take(batch, announcedBatch).Select(a => a.Path)));
         return taken;
     }
 
@@ -95,7 +95,8 @@ public sealed class ExplorerRenderOrderTests
     public void FeatureVisBatchTakesAlongOnlyItsLayersPicturesOfTheSameKind()
     {
         var order = new ExplorerRenderOrder();
-        // 8 off-screen units announced, 3 visible ones asked for, one of another layer.
+        // 8 off-screen units announced, 3 visible ones asked for, one of another layer; batches of
+        // 4 asked-for units, of 3 announced ones.
         order.Announce(Enumerable.Range(10, 8).Select(u => Fv("a", u)));
         order.Request(Fv("a", 0));
         order.Request(Fv("b", 4));
@@ -106,11 +107,12 @@ public sealed class ExplorerRenderOrderTests
                 // The visible ones of layer a in one batch, not padded with off-screen units.
                 "img/fv/a_2.png+img/fv/a_1.png+img/fv/a_0.png",
                 "img/fv/b_4.png",
-                // Then the announced ones, in batches of at most 4.
-                "img/fv/a_10.png+img/fv/a_11.png+img/fv/a_12.png+img/fv/a_13.png",
-                "img/fv/a_14.png+img/fv/a_15.png+img/fv/a_16.png+img/fv/a_17.png",
+                // Then the announced ones, in batches of at most 3.
+                "img/fv/a_10.png+img/fv/a_11.png+img/fv/a_12.png",
+                "img/fv/a_13.png+img/fv/a_14.png+img/fv/a_15.png",
+                "img/fv/a_16.png+img/fv/a_17.png",
             ],
-            Drain(order, 4)
+            Drain(order, 4, 3)
         );
         Assert.Empty(order.Take(4));
     }
@@ -120,5 +122,7 @@ public sealed class ExplorerRenderOrderTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ExplorerRenderOrder().Take(0));
         Assert.Equal("featureVisBatch", e.ParamName);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new ExplorerRenderOrder().Take(4, 0));
+        Assert.Equal("announcedBatch", e.ParamName);
     }
 }
