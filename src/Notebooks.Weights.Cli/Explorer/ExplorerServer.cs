@@ -211,9 +211,13 @@ public sealed class ExplorerServer : IAsyncDisposable
             var page = await Task.Run(() => ExplorerPages.Render(site, path));
             if (page is null)
                 return Results.NotFound();
-            // Its placeholders' data is computed from now on, ahead of its pictures.
+            // Its placeholders' data is computed from now on, ahead of its pictures, and with it
+            // the quick pictures they will show (asked for now, so ahead of every feature
+            // visualization; the first of them to render prepares the layer).
             foreach (var layer in page.Awaits)
                 _ = queue.Prepare(layer);
+            foreach (var a in page.Deferred.Reverse())
+                _ = queue.Request(a);
             return Results.Content(page.Html, "text/html; charset=utf-8");
         });
 
@@ -247,6 +251,10 @@ public sealed class ExplorerServer : IAsyncDisposable
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             { /* only a warm-up: the server is up either way */
             }
+        // The layer pages' code too, in-process (a request would start preparing that layer): a
+        // served layer page of a layer not prepared yet needs no layer data either.
+        if (site.Served && !site.IsPrepared(site.Plan.Layers[0].Name))
+            _ = ExplorerPages.Layer(site, site.Plan.Layers[0]);
         return new ExplorerServer(app, queue, site, url);
     }
 

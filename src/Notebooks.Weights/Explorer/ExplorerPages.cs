@@ -161,7 +161,18 @@ public static class ExplorerPages
                     + $"<span class=\"label\">{u}</span></a>"
             );
         b.Add("</div></main>");
-        return b.Finish() with { Awaits = ready ? [] : [l.Name] };
+        return b.Finish() with
+        {
+            Awaits = ready ? [] : [l.Name],
+            Deferred = ready
+                ? []
+                :
+                [
+                    new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name),
+                    new ExplorerAsset(ExplorerAssetKind.LayerHistogram, l.Name),
+                    .. units.Select(u => new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, u)),
+                ],
+        };
     }
 
     /// <summary>

@@ -6,12 +6,13 @@ namespace Notebooks.Weights.Explorer;
 /// asks for (<see cref="Request"/>: with <c>loading="lazy"</c> these are the ones on or near the
 /// screen) go before pictures a page only announces (<see cref="Announce"/>). Among the asked-for
 /// ones, pictures drawn without an optimization (<see cref="Optimizes"/> is false: NMF pictures,
-/// heatmaps, histograms) go first, then the most recently asked-for first, so the view the user
-/// looks at now (after scrolling, or on the next page) goes before requests left over from an
-/// earlier one. Among the announced ones, the latest announcement goes first, each in its own order
-/// (the page's visible pictures first). A batch of feature visualizations
-/// (<see cref="Take"/>) takes along only waiting ones of the same layer and the same kind (asked
-/// for or announced), so off-screen units never hold back the visible ones.
+/// heatmaps, histograms) go first. Otherwise the latest announcement goes first, in its order (a
+/// page announces its pictures visible ones first, again after scrolling), so the view the user
+/// looks at now (after scrolling, or on the next page) goes before pictures left over from an
+/// earlier one; a picture asked for before any announcement counts as announced when asked for. A
+/// batch of feature visualizations (<see cref="Take"/>) takes along only waiting ones of the same
+/// layer and the same kind (asked for or announced), so off-screen units never hold back the
+/// visible ones.
 /// </summary>
 public sealed class ExplorerRenderOrder
 {
@@ -48,23 +49,24 @@ public sealed class ExplorerRenderOrder
                 or ExplorerAssetKind.Interaction;
     }
 
-    /// <summary>The browser asked for <paramref name="asset"/> (again): it waits as the most
-    /// recently asked-for picture. Returns true when it was not waiting before.</summary>
+    /// <summary>The browser asked for <paramref name="asset"/>: it waits among the asked-for
+    /// pictures, in the place of its latest announcement (when not announced: as the latest
+    /// announcement). Returns true when it was not waiting before.</summary>
     public bool Request(ExplorerAsset asset)
     {
         ArgumentNullException.ThrowIfNull(asset);
         bool added = !_waiting.TryGetValue(asset.Path, out var e);
         if (added)
-            _waiting[asset.Path] = e = new Entry(asset);
+        {
+            _waiting[asset.Path] = e = new Entry(asset) { Stamp = ++_clock };
+        }
         e!.Requested = true;
-        e.Stamp = ++_clock;
-        e.Rank = 0;
         return added;
     }
 
-    /// <summary>A page shows <paramref name="assets"/> (in this order, visible ones first): those
-    /// not asked for yet wait behind the asked-for ones, ahead of earlier announcements. Returns
-    /// the ones that were not waiting before.</summary>
+    /// <summary>A page shows <paramref name="assets"/> (in this order, visible ones first): they
+    /// take this order, ahead of earlier announcements (those not asked for wait behind the
+    /// asked-for ones). Returns the ones that were not waiting before.</summary>
     public IReadOnlyList<ExplorerAsset> Announce(IEnumerable<ExplorerAsset> assets)
     {
         ArgumentNullException.ThrowIfNull(assets);
@@ -75,7 +77,7 @@ public sealed class ExplorerRenderOrder
         {
             if (_waiting.TryGetValue(a.Path, out var e))
             {
-                if (e.Requested || e.Stamp == stamp)
+                if (e.Stamp == stamp)
                     continue;
             }
             else

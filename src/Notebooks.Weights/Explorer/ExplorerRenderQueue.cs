@@ -7,10 +7,10 @@ namespace Notebooks.Weights.Explorer;
 /// computed once, also across runs). One worker thread renders the waiting pictures in the order of
 /// <see cref="ExplorerRenderOrder"/>: pictures the browser asks for (<see cref="Request"/>; served
 /// pages load them lazily, so these are the visible ones) before pictures a page announces
-/// (<see cref="Announce"/>); among the asked-for ones the quick ones first, then the most recently
-/// asked-for. A feature visualization takes along the other waiting ones of its layer of the same
-/// kind (asked for, or announced; up to <see cref="ExplorerOptions.FeatureVisBatch"/>) into one
-/// batch.
+/// (<see cref="Announce"/>); among the asked-for ones the quick ones first, then in the order of
+/// the latest announcement (the page's visible ones first). A feature visualization takes along
+/// the other waiting ones of its layer of the same kind (asked for, or announced; up to
+/// <see cref="ServedBatch"/>) into one batch.
 /// </summary>
 public sealed class ExplorerRenderQueue : IDisposable
 {
@@ -42,7 +42,7 @@ public sealed class ExplorerRenderQueue : IDisposable
     public string FileOf(ExplorerAsset asset) => Path.Combine(Folder, asset.Path);
 
     /// <summary>The file of <paramref name="asset"/> once rendered (at once when it already
-    /// exists); asked-for pictures jump ahead of announced ones, the latest ask first.</summary>
+    /// exists); asked-for pictures jump ahead of announced ones.</summary>
     public Task<string> Request(ExplorerAsset asset)
     {
         ArgumentNullException.ThrowIfNull(asset);
@@ -76,11 +76,11 @@ public sealed class ExplorerRenderQueue : IDisposable
             ? Task.CompletedTask
             : Request(new ExplorerAsset(ExplorerAssetKind.LayerNmf, layer));
 
-    /// <summary>At most this many announced (not asked-for) feature visualizations are rendered in
-    /// one batch: a picture asked for meanwhile waits for the running batch, and on ResNet18's
-    /// layer4 a batch of 8 costs about as much per unit as one of 32 (4.3 vs 4.6 s/unit,
-    /// docs/benchmarks.md) in a quarter of the time.</summary>
-    public const int AnnouncedBatch = 8;
+    /// <summary>At most this many feature visualizations are rendered in one batch (fewer with a
+    /// smaller <see cref="ExplorerOptions.FeatureVisBatch"/>): a picture asked for meanwhile waits
+    /// for the running batch, and on ResNet18's layer4 a batch of 8 costs about as much per unit
+    /// as one of 32 (4.3 vs 4.6 s/unit, docs/benchmarks.md) in a quarter of the time.</summary>
+    public const int ServedBatch = 8;
 
     /// <summary>Queues pictures a page shows, in the given order (visible ones first), behind the
     /// ones asked for and ahead of earlier announcements.</summary>
@@ -112,10 +112,7 @@ public sealed class ExplorerRenderQueue : IDisposable
                     Monitor.Wait(_lock);
                 if (_stop.IsCancellationRequested)
                     break;
-                batch = _order.Take(
-                    _site.Options.FeatureVisBatch,
-                    Math.Min(_site.Options.FeatureVisBatch, AnnouncedBatch)
-                );
+                batch = _order.Take(Math.Min(_site.Options.FeatureVisBatch, ServedBatch));
             }
             try
             {

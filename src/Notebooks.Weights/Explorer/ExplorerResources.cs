@@ -77,25 +77,32 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
   });
   document.documentElement.setAttribute('data-keys', 'on'); // the arrow keys work from here on
   if (!document.documentElement.hasAttribute('data-served')) return;
+  function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   // Tells the server which pictures are shown (visible ones first) and retries a picture that did not arrive yet.
-  function watch(imgs) {
+  function announce(imgs) {
     function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
+    imgs = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
     var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));
     var seen = {}, paths = [];
-    order.forEach(function (i) { var p = i.getAttribute('src'); if (!seen[p]) { seen[p] = 1; paths.push(p); } });
+    order.forEach(function (i) { var p = i.getAttribute('src').split('?')[0]; if (!seen[p]) { seen[p] = 1; paths.push(p); } });
     if (paths.length) fetch('api/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(paths) }).catch(function () {});
+  }
+  // After scrolling, the pictures now in view go first.
+  var scrolled; addEventListener('scroll', function () { clearTimeout(scrolled); scrolled = setTimeout(function () { announce(all('img')); }, 300); }, { passive: true });
+  function watch(imgs) {
+    announce(imgs);
     imgs.forEach(function (i) {
       function done() { i.classList.add('loaded'); }
       if (i.complete && i.naturalWidth > 0) done();
       i.addEventListener('load', done);
       i.addEventListener('error', function () {
-        var n = +(i.dataset.retry || 0); if (n >= 20) return;
+        // Not rendered yet (503): asked again, less often as it takes longer (up to 8 s apart, for about half an hour).
+        var n = +(i.dataset.retry || 0); if (n >= 240) return;
         i.dataset.retry = n + 1;
-        setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, 1000);
+        setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, Math.min(8000, 1000 * Math.pow(1.5, n)));
       });
     });
   }
-  function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   // A unit or layer page of a layer not prepared yet: the parts that need the layer's data come from the api when ready.
   // Asked for first (before the pictures take the browser's connections). The element with data-src names the URL; each
   // key of its JSON answer fills the [data-deferred=key] placeholders (a list fills them in page order).

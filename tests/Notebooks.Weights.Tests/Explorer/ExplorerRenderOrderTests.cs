@@ -20,49 +20,49 @@ public sealed class ExplorerRenderOrderTests
         return taken;
     }
 
+    static ExplorerAsset[] Fvs(string layer, params int[] units) =>
+        units.Select(u => Fv(layer, u)).ToArray();
+
+    static List<string> Paths(ExplorerRenderOrder order) =>
+        order.Waiting().Select(a => a.Path.Replace("img/fv/", "").Replace(".png", "")).ToList();
+
     [Fact]
-    public void AskedForBeforeAnnounced_LatestAskFirst_LatestAnnouncementFirstInItsOrder()
+    public void AskedForBeforeAnnounced_InTheLatestAnnouncementsOrder()
     {
         var order = new ExplorerRenderOrder();
-        // Page 1 announces its pictures (visible first), the browser asks for two of them.
-        order.Announce([Fv("a", 0), Fv("a", 1), Fv("a", 2), Fv("a", 3)]);
-        order.Request(Fv("a", 0));
+        // Page 1 announces its pictures (visible first); the browser asks for three of them, in
+        // its own order.
+        order.Announce(Fvs("a", 0, 1, 2, 3));
         order.Request(Fv("a", 1));
-        // The user scrolls: page 1's unit 3 comes into view and is asked for.
+        order.Request(Fv("a", 0));
         order.Request(Fv("a", 3));
-        // Page 2 announces its pictures (one already waiting from page 1).
-        order.Announce([Fv("b", 5), Fv("a", 2), Fv("b", 6)]);
-
-        Assert.Equal(
-            [
-                "img/fv/a_3.png", // asked for last
-                "img/fv/a_1.png",
-                "img/fv/a_0.png",
-                "img/fv/b_5.png", // the latest announcement, in its order
-                "img/fv/a_2.png",
-                "img/fv/b_6.png",
-            ],
-            order.Waiting().Select(a => a.Path)
-        );
+        Assert.Equal(["a_0", "a_1", "a_3", "a_2"], Paths(order));
+        // The user scrolls down: the page announces again, now a_3 and a_2 in view.
+        order.Announce(Fvs("a", 3, 2, 0, 1));
+        Assert.Equal(["a_3", "a_0", "a_1", "a_2"], Paths(order));
+        // The user opens page 2, which announces its pictures; the browser asks for b_6.
+        order.Announce(Fvs("b", 5, 6));
+        order.Request(Fv("b", 6));
+        Assert.Equal(["b_6", "a_3", "a_0", "a_1", "b_5", "a_2"], Paths(order));
+        // A picture asked for before any announcement counts as the latest announcement.
+        order.Request(Fv("c", 1));
+        Assert.Equal(["c_1", "b_6", "a_3", "a_0", "a_1", "b_5", "a_2"], Paths(order));
         // One picture per batch: rendered in that order.
         Assert.Equal(order.Waiting().Select(a => a.Path), Drain(order, 1));
     }
 
     [Fact]
-    public void AskedForAgainMovesToTheFront_AnnouncingDoesNotDemoteAnAskedForPicture()
+    public void AskedForAgainKeepsItsPlace_AnnouncingDoesNotDemoteAnAskedForPicture()
     {
         var order = new ExplorerRenderOrder();
         Assert.True(order.Request(Fv("a", 0)));
         Assert.True(order.Request(Fv("a", 1)));
         Assert.False(order.Request(Fv("a", 0))); // the browser's retry of a 503
-        Assert.Equal(["img/fv/a_0.png", "img/fv/a_1.png"], order.Waiting().Select(a => a.Path));
+        Assert.Equal(["a_1", "a_0"], Paths(order));
 
-        var added = order.Announce([Fv("a", 1), Fv("a", 7), Fv("a", 7)]);
+        var added = order.Announce(Fvs("a", 1, 7, 7));
         Assert.Equal([Fv("a", 7)], added);
-        Assert.Equal(
-            ["img/fv/a_0.png", "img/fv/a_1.png", "img/fv/a_7.png"],
-            order.Waiting().Select(a => a.Path)
-        );
+        Assert.Equal(["a_1", "a_0", "a_7"], Paths(order));
     }
 
     [Fact]
