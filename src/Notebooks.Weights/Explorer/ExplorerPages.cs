@@ -115,7 +115,8 @@ public static class ExplorerPages
         var b = new PageBuilder(site, ExplorerPaths.LayerPage(l.Name));
         bool ready = !site.Served || site.IsPrepared(l.Name);
         int i = IndexOf(site, l);
-        b.Head($"{l.Name} — {site.Model.Name} weight explorer");
+        var api = $"api/layer-page?layer={Uri.EscapeDataString(l.Name)}";
+        b.Head($"{l.Name} — {site.Model.Name} weight explorer", ready ? null : api);
         b.Crumbs((ExplorerPaths.Index, site.Model.Name), (null, l.Name));
         var prev = i > 0 ? site.Plan.Layers[i - 1] : null;
         var next = i + 1 < site.Plan.Layers.Count ? site.Plan.Layers[i + 1] : null;
@@ -136,7 +137,7 @@ public static class ExplorerPages
         }
         else
             b.Add(
-                $"<div class=\"deferred\" data-deferred=\"lede\" data-src=\"api/layer-page?layer={Uri.EscapeDataString(l.Name)}\">"
+                $"<div class=\"deferred\" data-deferred=\"lede\" data-src=\"{api}\">"
                     + $"<p class=\"lede note\">Computing the weights of {Escape(l.Name)} (expanded weights, NMF, banding, histogram; once per layer): "
                     + "the NMF grid, the histogram and each unit's NMF picture appear here when ready.</p></div>"
                     + "<div class=\"deferred\" data-deferred=\"figures\"></div>"
@@ -255,7 +256,10 @@ public static class ExplorerPages
     public static ExplorerPage Unit(ExplorerSite site, ExplorerLayer l, int unit)
     {
         var b = new PageBuilder(site, ExplorerPaths.UnitPage(l.Name, unit));
-        b.Head($"{l.Name}:{unit} — {site.Model.Name} weight explorer");
+        bool ready = !site.Served || UnitDataReady(site, l);
+        var src =
+            $"api/unit?layer={Uri.EscapeDataString(l.Name)}&amp;unit={unit.ToString(CultureInfo.InvariantCulture)}";
+        b.Head($"{l.Name}:{unit} — {site.Model.Name} weight explorer", ready ? null : src);
         b.Crumbs(
             (ExplorerPaths.Index, site.Model.Name),
             (ExplorerPaths.LayerPage(l.Name), l.Name),
@@ -285,7 +289,6 @@ public static class ExplorerPages
                         : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>"
                 )
         );
-        bool ready = !site.Served || UnitDataReady(site, l);
         if (ready)
         {
             UnitFacts(b, site, l, unit);
@@ -294,8 +297,6 @@ public static class ExplorerPages
         }
         else
         {
-            var src =
-                $"api/unit?layer={Uri.EscapeDataString(l.Name)}&amp;unit={unit.ToString(CultureInfo.InvariantCulture)}";
             b.Add(
                 $"<div class=\"deferred\" data-deferred=\"facts\" data-src=\"{src}\"><p class=\"note\">Computing the expanded weights of {Escape(l.Name)}"
                     + (site.Plan.Next(l) is { } nx ? $" and {Escape(nx.Name)}" : "")
@@ -543,11 +544,19 @@ public static class ExplorerPages
 
         public void Add(string html) => _sb.Append(html).Append('\n');
 
-        public void Head(string title) =>
+        // preload: the api URL of the page's placeholders, asked for as the head is read, before
+        // the page's pictures take the browser's 6 connections (each held while its picture
+        // renders).
+        public void Head(string title, string? preload = null) =>
             Add(
                 "<!DOCTYPE html><html lang=\"en\""
                     + (site.Served ? " data-served=\"1\"" : "")
                     + "><head><meta charset=\"utf-8\">"
+                    + (
+                        preload is null
+                            ? ""
+                            : $"<link rel=\"preload\" href=\"{preload}\" as=\"fetch\" crossorigin=\"anonymous\">"
+                    )
                     + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
                     + $"<title>{Escape(title)}</title><link rel=\"stylesheet\" href=\"{ExplorerPaths.Style}\"></head><body>"
             );
