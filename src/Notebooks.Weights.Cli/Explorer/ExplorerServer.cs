@@ -13,11 +13,12 @@ namespace Notebooks.Weights.Cli.Explorer;
 /// <summary>
 /// Serves an <see cref="ExplorerSite"/> from ASP.NET Core's Kestrel on 127.0.0.1 only, listening at
 /// once: pages are rendered per request (a layer's data is computed on its first page, picture or
-/// index statistics request, once; a unit page of a layer not prepared yet answers at once and its
-/// script fills in the parts that need the data from <c>api/unit</c>), pictures come from
-/// <see cref="ExplorerRenderQueue"/> (on disk when already rendered, else rendered in request
-/// order). A picture not ready within <see cref="PictureWait"/> answers 503 with Retry-After; the
-/// page script asks again.
+/// index statistics request, once; a unit or layer page of a layer not prepared yet answers at
+/// once and its script fills in the parts that need the data from <c>api/unit</c> or
+/// <c>api/layer-page</c>), pictures come from <see cref="ExplorerRenderQueue"/> (on disk when
+/// already rendered, else rendered in the order of <see cref="ExplorerRenderOrder"/>: asked-for
+/// ones first, i.e. the visible ones of lazily loading pages). A picture not ready within
+/// <see cref="PictureWait"/> answers 503 with Retry-After; the page script asks again.
 /// </summary>
 public sealed class ExplorerServer : IAsyncDisposable
 {
@@ -109,6 +110,38 @@ public sealed class ExplorerServer : IAsyncDisposable
                 );
             }
         });
+        // The parts of a layer page that need its data (api/layer-page?layer=L), computing it on
+        // first need: a served layer page of a layer not prepared yet answers at once without them,
+        // and its script fills them in from here.
+        app.MapGet("/api/layer-page", async (string? layer) =>
+        {
+            if (layer is null || !site.Plan.Layers.Any(l => l.Name == layer))
+                return Results.NotFound(
+                    $"'{layer}' is not a layer page of this explorer (api/layer-page?layer=L)."
+                );
+            try
+            {
+                var parts = await Task.Run(() => ExplorerPages.LayerParts(site, layer));
+                return parts is not var (lede, figures, nmf)
+                    ? Results.NotFound()
+                    : Results.Json(
+                        new
+                        {
+                            layer,
+                            lede,
+                            figures,
+                            nmf,
+                        }
+                    );
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return Results.Problem(
+                    e.Message,
+                    statusCode: StatusCodes.Status500InternalServerError
+                );
+            }
+        });
         // The parts of a unit page that need its layer's data (api/unit?layer=L&unit=U), computing
         // that data on first need: a served unit page of a layer not prepared yet answers at once
         // without them, and its script fills them in from here.
@@ -173,12 +206,19 @@ public sealed class ExplorerServer : IAsyncDisposable
                     );
                 }
             }
-            // A page of a layer not prepared yet computes its data first (once; seconds on
-            // ResNet18's layer4): off the request thread.
+            // Served pages of a layer not prepared yet answer without its data (placeholders); a
+            // page that still computes something runs off the request thread.
             var page = await Task.Run(() => ExplorerPages.Render(site, path));
-            return page is null
-                ? Results.NotFound()
-                : Results.Content(page.Html, "text/html; charset=utf-8");
+            if (page is null)
+                return Results.NotFound();
+            // Its placeholders' data is computed from now on, ahead of its pictures, and with it
+            // the quick pictures they will show (asked for now, so ahead of every feature
+            // visualization; the first of them to render prepares the layer).
+            foreach (var layer in page.Awaits)
+                _ = queue.Prepare(layer);
+            foreach (var a in page.Deferred.Reverse())
+                _ = queue.Request(a);
+            return Results.Content(page.Html, "text/html; charset=utf-8");
         });
 
         try
@@ -211,6 +251,10 @@ public sealed class ExplorerServer : IAsyncDisposable
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             { /* only a warm-up: the server is up either way */
             }
+        // The layer pages' code too, in-process (a request would start preparing that layer): a
+        // served layer page of a layer not prepared yet needs no layer data either.
+        if (site.Served && !site.IsPrepared(site.Plan.Layers[0].Name))
+            _ = ExplorerPages.Layer(site, site.Plan.Layers[0]);
         return new ExplorerServer(app, queue, site, url);
     }
 

@@ -102,14 +102,21 @@ public static class ExplorerPages
         );
     }
 
-    /// <summary>A layer page: every unit's feature visualization over its NMF picture, the NMF grid
-    /// and the weight histogram.</summary>
+    /// <summary>
+    /// A layer page: every unit's feature visualization over its NMF picture, the NMF grid and the
+    /// weight histogram. Served, a layer whose data is not computed yet answers at once with every
+    /// unit's card (link, label, feature visualization, which fills in as pictures do) and
+    /// placeholders for what needs the data (the banding sentence, the NMF grid and histogram, each
+    /// unit's NMF picture) that the page script fills in from <c>api/layer-page</c>
+    /// (<see cref="LayerParts"/>); a static site is prepared first, so its pages are whole.
+    /// </summary>
     public static ExplorerPage Layer(ExplorerSite site, ExplorerLayer l)
     {
         var b = new PageBuilder(site, ExplorerPaths.LayerPage(l.Name));
-        var d = site.Data(l.Name);
+        bool ready = !site.Served || site.IsPrepared(l.Name);
         int i = IndexOf(site, l);
-        b.Head($"{l.Name} — {site.Model.Name} weight explorer");
+        var api = $"api/layer-page?layer={Uri.EscapeDataString(l.Name)}";
+        b.Head($"{l.Name} — {site.Model.Name} weight explorer", ready ? null : api);
         b.Crumbs((ExplorerPaths.Index, site.Model.Name), (null, l.Name));
         var prev = i > 0 ? site.Plan.Layers[i - 1] : null;
         var next = i + 1 < site.Plan.Layers.Count ? site.Plan.Layers[i + 1] : null;
@@ -123,38 +130,18 @@ public static class ExplorerPages
         b.Add(
             $"<main><h1>{Escape(l.Name)} <span class=\"sub\">{Escape(l.Kind)} · {l.Channels} units · {l.Height}×{l.Width}</span></h1>"
         );
-        var bd = d.Banding;
-        b.Add(
-            $"<p class=\"lede\">Weight <code>{Escape(l.WeightLabel)}</code> [{string.Join("×", l.WeightShape)}], inputs from {Escape(l.Previous)}"
-                + (l.Source != l.Previous ? $" (through {Escape(l.Source)})" : "")
-                + ". "
-                + (
-                    bd is null
-                        ? Escape(d.BandingNote ?? "")
-                        : $"Banding: horizontal {bd.Horizontal:F2}, vertical {bd.Vertical:F2} (no banding ≈ {bd.BaselineHorizontal:F2})."
-                )
-                + "</p>"
-        );
-        b.Add(
-            "<div class=\"figures\"><figure>"
-                + b.Img(
-                    new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name),
-                    $"NMF grid of {l.Name}",
-                    "mosaic"
-                )
-                + "<figcaption>Every unit's weights reduced to 3 NMF factors, one color per factor consistently across the layer, units ordered by similarity.</figcaption></figure>"
-        );
-        var h = d.Statistics;
-        b.Add(
-            "<figure>"
-                + b.Img(
-                    new ExplorerAsset(ExplorerAssetKind.LayerHistogram, l.Name),
-                    $"weight histogram of {l.Name}",
-                    "hist"
-                )
-                + $"<figcaption>Weight histogram: {h.Histogram.Counts.Length} bins over [{Num(h.Histogram.Edges[0])}, {Num(h.Histogram.Edges[^1])}]; "
-                + $"mean {Num(h.Mean)}, std {Num(h.Std)}, ‖W‖ {Num(h.Frobenius)}.</figcaption></figure></div>"
-        );
+        if (ready)
+        {
+            LayerLede(b, site, l);
+            LayerFigures(b, site, l);
+        }
+        else
+            b.Add(
+                $"<div class=\"deferred\" data-deferred=\"lede\" data-src=\"{api}\">"
+                    + $"<p class=\"lede note\">Computing the weights of {Escape(l.Name)} (expanded weights, NMF, banding, histogram; once per layer): "
+                    + "the NMF grid, the histogram and each unit's NMF picture appear here when ready.</p></div>"
+                    + "<div class=\"deferred\" data-deferred=\"figures\"></div>"
+            );
         var units = site.Units(l);
         b.Add(
             $"<h2>Units <span class=\"sub\">{units.Count} of {l.Channels}: feature visualization above the NMF picture of the unit's weights</span></h2><div class=\"cards\">"
@@ -167,15 +154,95 @@ public static class ExplorerPages
                         $"feature visualization of {l.Name}:{u}",
                         "fv"
                     )
-                    + b.Img(
-                        new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, u),
-                        $"NMF of the weights of {l.Name}:{u}",
-                        "w"
+                    + (
+                        ready
+                            ? UnitNmfImg(b, l, u)
+                            : "<span class=\"slot\" data-deferred=\"nmf\"></span>"
                     )
                     + $"<span class=\"label\">{u}</span></a>"
             );
         b.Add("</div></main>");
-        return b.Finish();
+        return b.Finish() with
+        {
+            Awaits = ready ? [] : [l.Name],
+            Deferred = ready
+                ? []
+                :
+                [
+                    new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name),
+                    new ExplorerAsset(ExplorerAssetKind.LayerHistogram, l.Name),
+                    .. units.Select(u => new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, u)),
+                ],
+        };
+    }
+
+    /// <summary>
+    /// The parts of a layer page that need the layer's data (computing it on first use), as HTML
+    /// fragments: <c>Lede</c> (weight shape, inputs, banding), <c>Figures</c> (NMF grid and weight
+    /// histogram) and <c>UnitNmf</c> (each unit's NMF picture, in card order). Null when the site
+    /// has no such layer page.
+    /// </summary>
+    public static (string Lede, string Figures, IReadOnlyList<string> UnitNmf)? LayerParts(
+        ExplorerSite site,
+        string layer
+    )
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        if (site.Plan.Layers.FirstOrDefault(x => x.Name == layer) is not { } l)
+            return null;
+        var b = new PageBuilder(site, ExplorerPaths.LayerPage(layer));
+        LayerLede(b, site, l);
+        var lede = b.Take();
+        LayerFigures(b, site, l);
+        var figures = b.Take();
+        var nmf = site.Units(l).Select(u => UnitNmfImg(b, l, u)).ToList();
+        return (lede, figures, nmf);
+    }
+
+    static string UnitNmfImg(PageBuilder b, ExplorerLayer l, int u) =>
+        b.Img(
+            new ExplorerAsset(ExplorerAssetKind.UnitNmf, l.Name, u),
+            $"NMF of the weights of {l.Name}:{u}",
+            "w"
+        );
+
+    static void LayerLede(PageBuilder b, ExplorerSite site, ExplorerLayer l)
+    {
+        var d = site.Data(l.Name);
+        var bd = d.Banding;
+        b.Add(
+            $"<p class=\"lede\">Weight <code>{Escape(l.WeightLabel)}</code> [{string.Join("×", l.WeightShape)}], inputs from {Escape(l.Previous)}"
+                + (l.Source != l.Previous ? $" (through {Escape(l.Source)})" : "")
+                + ". "
+                + (
+                    bd is null
+                        ? Escape(d.BandingNote ?? "")
+                        : $"Banding: horizontal {bd.Horizontal:F2}, vertical {bd.Vertical:F2} (no banding ≈ {bd.BaselineHorizontal:F2})."
+                )
+                + "</p>"
+        );
+    }
+
+    static void LayerFigures(PageBuilder b, ExplorerSite site, ExplorerLayer l)
+    {
+        var h = site.Data(l.Name).Statistics;
+        b.Add(
+            "<div class=\"figures\"><figure>"
+                + b.Img(
+                    new ExplorerAsset(ExplorerAssetKind.LayerNmf, l.Name),
+                    $"NMF grid of {l.Name}",
+                    "mosaic"
+                )
+                + "<figcaption>Every unit's weights reduced to 3 NMF factors, one color per factor consistently across the layer, units ordered by similarity.</figcaption></figure>"
+                + "<figure>"
+                + b.Img(
+                    new ExplorerAsset(ExplorerAssetKind.LayerHistogram, l.Name),
+                    $"weight histogram of {l.Name}",
+                    "hist"
+                )
+                + $"<figcaption>Weight histogram: {h.Histogram.Counts.Length} bins over [{Num(h.Histogram.Edges[0])}, {Num(h.Histogram.Edges[^1])}]; "
+                + $"mean {Num(h.Mean)}, std {Num(h.Std)}, ‖W‖ {Num(h.Frobenius)}.</figcaption></figure></div>"
+        );
     }
 
     /// <summary>
@@ -189,7 +256,10 @@ public static class ExplorerPages
     public static ExplorerPage Unit(ExplorerSite site, ExplorerLayer l, int unit)
     {
         var b = new PageBuilder(site, ExplorerPaths.UnitPage(l.Name, unit));
-        b.Head($"{l.Name}:{unit} — {site.Model.Name} weight explorer");
+        bool ready = !site.Served || UnitDataReady(site, l);
+        var src =
+            $"api/unit?layer={Uri.EscapeDataString(l.Name)}&amp;unit={unit.ToString(CultureInfo.InvariantCulture)}";
+        b.Head($"{l.Name}:{unit} — {site.Model.Name} weight explorer", ready ? null : src);
         b.Crumbs(
             (ExplorerPaths.Index, site.Model.Name),
             (ExplorerPaths.LayerPage(l.Name), l.Name),
@@ -219,7 +289,7 @@ public static class ExplorerPages
                         : $"<dt>feature vis</dt><dd>{site.FeatureVisSettings.Size} px, {site.FeatureVisSettings.Steps} steps, objective: channel of {Escape(site.FeatureVisSettings.TargetLayer(site.Model, l.Name))}</dd></dl>"
                 )
         );
-        if (!site.Served || UnitDataReady(site, l))
+        if (ready)
         {
             UnitFacts(b, site, l, unit);
             b.Add("</div></section>");
@@ -227,8 +297,6 @@ public static class ExplorerPages
         }
         else
         {
-            var src =
-                $"api/unit?layer={Uri.EscapeDataString(l.Name)}&amp;unit={unit.ToString(CultureInfo.InvariantCulture)}";
             b.Add(
                 $"<div class=\"deferred\" data-deferred=\"facts\" data-src=\"{src}\"><p class=\"note\">Computing the expanded weights of {Escape(l.Name)}"
                     + (site.Plan.Next(l) is { } nx ? $" and {Escape(nx.Name)}" : "")
@@ -237,7 +305,16 @@ public static class ExplorerPages
             );
         }
         b.Add("</main>");
-        return b.Finish();
+        return b.Finish() with
+        {
+            Awaits = ready
+                ? []
+                : new[] { l, site.Plan.Next(l) }
+                    .OfType<ExplorerLayer>()
+                    .Where(x => !site.IsPrepared(x.Name))
+                    .Select(x => x.Name)
+                    .ToList(),
+        };
     }
 
     /// <summary>True when the data a unit page of <paramref name="l"/> needs is computed: the
@@ -467,11 +544,19 @@ public static class ExplorerPages
 
         public void Add(string html) => _sb.Append(html).Append('\n');
 
-        public void Head(string title) =>
+        // preload: the api URL of the page's placeholders, asked for as the head is read, before
+        // the page's pictures take the browser's 6 connections (each held while its picture
+        // renders).
+        public void Head(string title, string? preload = null) =>
             Add(
                 "<!DOCTYPE html><html lang=\"en\""
                     + (site.Served ? " data-served=\"1\"" : "")
                     + "><head><meta charset=\"utf-8\">"
+                    + (
+                        preload is null
+                            ? ""
+                            : $"<link rel=\"preload\" href=\"{preload}\" as=\"fetch\" crossorigin=\"anonymous\">"
+                    )
                     + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
                     + $"<title>{Escape(title)}</title><link rel=\"stylesheet\" href=\"{ExplorerPaths.Style}\"></head><body>"
             );

@@ -4,28 +4,22 @@ namespace Notebooks.Weights.Explorer;
 
 /// <summary>
 /// Renders explorer pictures on demand for a served site, into <see cref="Folder"/> (so each is
-/// computed once, also across runs). Pictures the browser asks for (<see cref="Request"/>) go
-/// first, in request order; pictures a page announces (<see cref="Announce"/>, visible ones first)
-/// follow. One worker thread renders; a feature visualization takes along the other waiting ones of
-/// its layer (up to <see cref="ExplorerOptions.FeatureVisBatch"/>) into one batch.
+/// computed once, also across runs). One worker thread renders the waiting pictures in the order of
+/// <see cref="ExplorerRenderOrder"/>: pictures the browser asks for (<see cref="Request"/>; served
+/// pages load them lazily, so these are the visible ones) before pictures a page announces
+/// (<see cref="Announce"/>); among the asked-for ones the quick ones first, then in the order of
+/// the latest announcement (the page's visible ones first). A feature visualization takes along
+/// the other waiting ones of its layer of the same kind (asked for, or announced; up to
+/// <see cref="ServedBatch"/>) into one batch.
 /// </summary>
 public sealed class ExplorerRenderQueue : IDisposable
 {
-    sealed class Job(ExplorerAsset asset, long seq)
-    {
-        public ExplorerAsset Asset { get; } = asset;
-        public long Seq { get; set; } = seq;
-        public bool Urgent { get; set; }
-        public TaskCompletionSource<string> Done { get; } =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
     readonly ExplorerSite _site;
-    readonly Dictionary<string, Job> _pending = new(StringComparer.Ordinal);
+    readonly ExplorerRenderOrder _order = new();
+    readonly Dictionary<string, TaskCompletionSource<string>> _done = new(StringComparer.Ordinal);
     readonly object _lock = new();
     readonly Thread _worker;
     readonly CancellationTokenSource _stop = new();
-    long _seq;
 
     /// <summary>The folder pictures are written to (site-relative paths below it).</summary>
     public string Folder { get; }
@@ -49,106 +43,118 @@ public sealed class ExplorerRenderQueue : IDisposable
 
     /// <summary>The file of <paramref name="asset"/> once rendered (at once when it already
     /// exists); asked-for pictures jump ahead of announced ones.</summary>
-    public Task<string> Request(ExplorerAsset asset) => Enqueue(asset, urgent: true);
-
-    /// <summary>Queues pictures a page shows, in the given order, behind the ones requested
-    /// directly.</summary>
-    public void Announce(IEnumerable<ExplorerAsset> assets)
+    public Task<string> Request(ExplorerAsset asset)
     {
-        foreach (var a in assets)
-            _ = Enqueue(a, urgent: false);
-    }
-
-    Task<string> Enqueue(ExplorerAsset asset, bool urgent)
-    {
+        ArgumentNullException.ThrowIfNull(asset);
         var file = FileOf(asset);
         if (File.Exists(file))
             return Task.FromResult(file);
         lock (_lock)
         {
-            if (_pending.TryGetValue(asset.Path, out var job))
+            // Not asked for again while the worker renders it (no longer waiting then).
+            if (!IsRendering(asset))
+                _order.Request(asset);
+            if (!_done.TryGetValue(asset.Path, out var done))
             {
-                if (urgent && !job.Urgent)
-                {
-                    job.Urgent = true;
-                    job.Seq = ++_seq;
-                }
-                return job.Done.Task;
+                done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                _done[asset.Path] = done;
             }
-            job = new Job(asset, ++_seq) { Urgent = urgent };
-            _pending[asset.Path] = job;
             Monitor.Pulse(_lock);
-            return job.Done.Task;
+            return done.Task;
         }
     }
+
+    /// <summary>
+    /// Computes the data of <paramref name="layer"/> (<see cref="ExplorerSite.Data"/>, by rendering
+    /// its NMF grid) on the worker ahead of every waiting optimization: a served page of a layer
+    /// not prepared yet asks for this as it answers, so the preparation starts before the page's
+    /// pictures are asked for, and the page's placeholders fill in without waiting for feature
+    /// visualizations (at most for the one batch being rendered). Done at once when prepared.
+    /// </summary>
+    public Task Prepare(string layer) =>
+        _site.IsPrepared(layer)
+            ? Task.CompletedTask
+            : Request(new ExplorerAsset(ExplorerAssetKind.LayerNmf, layer));
+
+    /// <summary>At most this many feature visualizations are rendered in one batch (fewer with a
+    /// smaller <see cref="ExplorerOptions.FeatureVisBatch"/>): a picture asked for meanwhile waits
+    /// for the running batch, and on ResNet18's layer4 a batch of 8 costs about as much per unit
+    /// as one of 32 (4.3 vs 4.6 s/unit, docs/benchmarks.md) in a quarter of the time.</summary>
+    public const int ServedBatch = 8;
+
+    /// <summary>Queues pictures a page shows, in the given order (visible ones first), behind the
+    /// ones asked for and ahead of earlier announcements.</summary>
+    public void Announce(IEnumerable<ExplorerAsset> assets)
+    {
+        ArgumentNullException.ThrowIfNull(assets);
+        var todo = assets.Where(a => !File.Exists(FileOf(a))).ToList();
+        lock (_lock)
+        {
+            var added = _order.Announce(todo.Where(a => !IsRendering(a)));
+            foreach (var a in added)
+                if (!_done.ContainsKey(a.Path))
+                    _done[a.Path] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            Monitor.Pulse(_lock);
+        }
+    }
+
+    // Under _lock: has a completion but is no longer waiting, i.e. the worker has it now.
+    bool IsRendering(ExplorerAsset a) => _done.ContainsKey(a.Path) && !_order.Contains(a);
 
     void Work()
     {
         while (true)
         {
-            List<Job> batch;
+            IReadOnlyList<ExplorerAsset> batch;
             lock (_lock)
             {
-                while (_pending.Count == 0 && !_stop.IsCancellationRequested)
+                while (_order.Count == 0 && !_stop.IsCancellationRequested)
                     Monitor.Wait(_lock);
                 if (_stop.IsCancellationRequested)
                     break;
-                var first = _pending
-                    .Values.OrderByDescending(j => j.Urgent)
-                    .ThenBy(j => j.Seq)
-                    .First();
-                batch = [first];
-                if (first.Asset.Kind == ExplorerAssetKind.FeatureVis)
-                    batch.AddRange(
-                        _pending
-                            .Values.Where(j =>
-                                j != first
-                                && j.Asset.Kind == ExplorerAssetKind.FeatureVis
-                                && j.Asset.Layer == first.Asset.Layer
-                            )
-                            .OrderByDescending(j => j.Urgent)
-                            .ThenBy(j => j.Seq)
-                            .Take(_site.Options.FeatureVisBatch - 1)
-                    );
+                batch = _order.Take(Math.Min(_site.Options.FeatureVisBatch, ServedBatch));
             }
             try
             {
-                if (batch[0].Asset.Kind == ExplorerAssetKind.FeatureVis)
+                if (batch[0].Kind == ExplorerAssetKind.FeatureVis)
                     _site.RenderFeatureVis(
-                        batch[0].Asset.Layer,
-                        batch.Select(j => j.Asset.Unit).ToList(),
+                        batch[0].Layer,
+                        batch.Select(a => a.Unit).ToList(),
                         null,
                         _stop.Token
                     );
-                foreach (var job in batch)
+                foreach (var a in batch)
                 {
-                    var file = FileOf(job.Asset);
+                    var file = FileOf(a);
                     if (!File.Exists(file))
-                        AtomicFile.Write(file, _site.RenderAsset(job.Asset, _stop.Token));
+                        AtomicFile.Write(file, _site.RenderAsset(a, _stop.Token));
+                    TaskCompletionSource<string>? done;
                     lock (_lock)
                     {
-                        _pending.Remove(job.Asset.Path);
+                        _done.Remove(a.Path, out done);
                         Rendered++;
                     }
-                    job.Done.TrySetResult(file);
+                    done?.TrySetResult(file);
                 }
             }
             catch (Exception e)
             {
+                var failed = new List<TaskCompletionSource<string>>();
                 lock (_lock)
-                    foreach (var job in batch)
-                        _pending.Remove(job.Asset.Path);
-                foreach (var job in batch)
-                    job.Done.TrySetException(e);
+                    foreach (var a in batch)
+                        if (_done.Remove(a.Path, out var done))
+                            failed.Add(done);
+                foreach (var done in failed)
+                    done.TrySetException(e);
                 if (e is OperationCanceledException)
                     break;
             }
         }
         lock (_lock)
         {
-            foreach (var job in _pending.Values)
-                job.Done.TrySetCanceled();
-            _pending.Clear();
+            foreach (var done in _done.Values)
+                done.TrySetCanceled();
+            _done.Clear();
         }
     }
 

@@ -50,6 +50,8 @@ img.spatial { width:auto; max-width:100%; image-rendering:auto; }
 p.note { color:var(--muted); font-size:13px; }
 footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--rule); font-size:12px; color:#999; }
 [data-deferred] .note { color:#999; font-style:italic; }
+.card .slot { display:block; width:88px; height:88px; margin-bottom:3px; }
+html[data-served] .slot[data-deferred] { background:linear-gradient(90deg,#eee,#f7f7f7,#eee); background-size:200% 100%; animation:shimmer 1.2s infinite linear; }
 tr[data-pending] td.banding, tr[data-pending] td.norms { color:#bbb; }
 html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7f7,#eee); background-size:200% 100%; animation:shimmer 1.2s infinite linear; }
 @keyframes shimmer { from { background-position:100% 0; } to { background-position:-100% 0; } }
@@ -60,7 +62,8 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
     /// served, it first tells the server which pictures the page shows (visible ones first) so they
     /// are rendered in that order, retries a picture that failed to arrive, and fills in the
     /// index's layer statistics that were not computed yet (<c>api/layer</c>) and the parts of a
-    /// unit page that wait for its layer's data (<c>api/unit</c>).
+    /// unit or layer page that wait for its layer's data (<c>api/unit</c>, <c>api/layer-page</c>;
+    /// asked for before the pictures).
     /// </summary>
     public const string Js = """
 (function () {
@@ -74,8 +77,58 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
   });
   document.documentElement.setAttribute('data-keys', 'on'); // the arrow keys work from here on
   if (!document.documentElement.hasAttribute('data-served')) return;
+  function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  // Tells the server which pictures are shown (visible ones first) and retries a picture that did not arrive yet.
+  function announce(imgs) {
+    function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
+    imgs = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
+    var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));
+    var seen = {}, paths = [];
+    order.forEach(function (i) { var p = i.getAttribute('src').split('?')[0]; if (!seen[p]) { seen[p] = 1; paths.push(p); } });
+    if (paths.length) fetch('api/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(paths) }).catch(function () {});
+  }
+  // After scrolling, the pictures now in view go first.
+  var scrolled; addEventListener('scroll', function () { clearTimeout(scrolled); scrolled = setTimeout(function () { announce(all('img')); }, 300); }, { passive: true });
+  function watch(imgs) {
+    announce(imgs);
+    imgs.forEach(function (i) {
+      function done() { i.classList.add('loaded'); }
+      if (i.complete && i.naturalWidth > 0) done();
+      i.addEventListener('load', done);
+      i.addEventListener('error', function () {
+        // Not rendered yet (503): asked again, less often as it takes longer (up to 8 s apart, for about half an hour).
+        var n = +(i.dataset.retry || 0); if (n >= 240) return;
+        i.dataset.retry = n + 1;
+        setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, Math.min(8000, 1000 * Math.pow(1.5, n)));
+      });
+    });
+  }
+  // A unit or layer page of a layer not prepared yet: the parts that need the layer's data come from the api when ready.
+  // Asked for first (before the pictures take the browser's connections). The element with data-src names the URL; each
+  // key of its JSON answer fills the [data-deferred=key] placeholders (a list fills them in page order).
+  all('[data-deferred][data-src]').forEach(function (src) {
+    (function load() {
+      fetch(src.getAttribute('data-src'))
+        .then(function (x) {
+          if (!x.ok) { src.querySelector('.note').textContent = 'The weights could not be computed (' + x.status + ').'; return; }
+          return x.json().then(function (j) {
+            var imgs = [];
+            Object.keys(j).forEach(function (k) {
+              all('[data-deferred="' + k + '"]').forEach(function (el, n) {
+                var html = Array.isArray(j[k]) ? j[k][n] : j[k];
+                if (typeof html !== 'string') return;
+                el.innerHTML = html; el.removeAttribute('data-deferred');
+                imgs = imgs.concat(all('img', el));
+              });
+            });
+            watch(imgs);
+          });
+        })
+        .catch(function () { setTimeout(load, 2000); });
+    })();
+  });
   // The index's statistics of layers not prepared yet: asked for one layer at a time (each is computed on first need).
-  var pending = Array.prototype.slice.call(document.querySelectorAll('tr[data-pending]'));
+  var pending = all('tr[data-pending]');
   (function fill() {
     var r = pending.shift(); if (!r) return;
     function put(b, n) { r.querySelector('.banding').textContent = b; r.querySelector('.norms').textContent = n; r.removeAttribute('data-pending'); fill(); }
@@ -83,39 +136,7 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
       .then(function (x) { return x.ok ? x.json().then(function (j) { put(j.banding, j.norms); }) : put('failed (' + x.status + ')', ''); })
       .catch(function () { setTimeout(function () { pending.unshift(r); fill(); }, 2000); });
   })();
-  // Tells the server which pictures are shown (visible ones first) and retries a picture that did not arrive yet.
-  function watch(imgs) {
-    function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
-    var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));
-    var seen = {}, paths = [];
-    order.forEach(function (i) { var p = i.getAttribute('src'); if (!seen[p]) { seen[p] = 1; paths.push(p); } });
-    fetch('api/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(paths) }).catch(function () {});
-    imgs.forEach(function (i) {
-      function done() { i.classList.add('loaded'); }
-      if (i.complete && i.naturalWidth > 0) done();
-      i.addEventListener('load', done);
-      i.addEventListener('error', function () {
-        var n = +(i.dataset.retry || 0); if (n >= 20) return;
-        i.dataset.retry = n + 1;
-        setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, 1000);
-      });
-    });
-  }
-  watch(Array.prototype.slice.call(document.images));
-  // A unit page of a layer not prepared yet: the parts that need the layer's data come from api/unit when ready.
-  var facts = document.querySelector('[data-deferred=facts]'), rest = document.querySelector('[data-deferred=sections]');
-  if (facts) (function load() {
-    fetch(facts.getAttribute('data-src'))
-      .then(function (x) {
-        if (!x.ok) { facts.querySelector('.note').textContent = 'The weights could not be computed (' + x.status + ').'; return; }
-        return x.json().then(function (j) {
-          facts.innerHTML = j.facts; rest.innerHTML = j.sections;
-          facts.removeAttribute('data-deferred'); rest.removeAttribute('data-deferred');
-          watch(Array.prototype.slice.call(facts.querySelectorAll('img')).concat(Array.prototype.slice.call(rest.querySelectorAll('img'))));
-        });
-      })
-      .catch(function () { setTimeout(load, 2000); });
-  })();
+  watch(all('img'));
 })();
 """;
 }

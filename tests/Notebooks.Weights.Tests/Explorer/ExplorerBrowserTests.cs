@@ -77,20 +77,17 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         explorer.Served = true;
         await using var server = await ExplorerServer.StartAsync(explorer, cache, 0);
         var unitPage = ExplorerPaths.UnitPage("conv2d1", 0);
-        // The first request of a unit page of an unprepared layer: the page without the parts that
-        // need the layer's data (placeholders instead), and no layer was prepared for it.
-        using (var http = new HttpClient())
-        {
-            var html = await http.GetStringAsync(server.Url + unitPage);
-            Assert.Contains("src=\"img/fv/conv2d1_0.png\"", html);
-            Assert.Contains("data-deferred=\"facts\"", html);
-            Assert.Contains("data-src=\"api/unit?layer=conv2d1&amp;unit=0\"", html);
-            Assert.DoesNotContain("class=\"inputs\"", html);
-            Assert.DoesNotContain("img/nmf/", html);
-            Assert.False(explorer.IsPrepared("conv2d1"), "the cold unit page prepared its layer");
-        }
+        // The browser's request is the first of a unit page of an unprepared layer: the page
+        // without the parts that need the layer's data (placeholders instead), i.e. rendered
+        // without waiting for the layer's preparation (which the server starts as it answers).
         await using var b = await BrowserSession.StartAsync();
-        await b.Page.GotoAsync(server.Url + unitPage);
+        var response = await b.Page.GotoAsync(server.Url + unitPage);
+        var html = await response!.TextAsync();
+        Assert.Contains("src=\"img/fv/conv2d1_0.png\"", html);
+        Assert.Contains("data-deferred=\"facts\"", html);
+        Assert.Contains("data-src=\"api/unit?layer=conv2d1&amp;unit=0\"", html);
+        Assert.DoesNotContain("class=\"inputs\"", html);
+        Assert.DoesNotContain("img/nmf/", html);
         // The deferred parts fill in (api/unit) ...
         await b.Page.WaitForFunctionAsync(
             "() => document.querySelectorAll('[data-deferred]').length === 0 && document.querySelector('section.inputs .card')",
@@ -113,6 +110,57 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         Assert.NotEmpty(facts);
         foreach (var text in facts)
             Assert.Contains($"<dd>{text}</dd>", staticPage);
+        Assert.Empty(b.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task ServedSite_ColdLayerPageAnswersAtOnceAndItsSectionsFillIn()
+    {
+        var cache = Path.Combine(
+            site.Root,
+            "served-cold-layer-" + Guid.NewGuid().ToString("N")[..8]
+        );
+        using var model = Notebooks.Weights.Models.Default.DefaultModel.Load();
+        using var explorer = ExplorerSite.Create(model, site.Options);
+        explorer.Served = true;
+        await using var server = await ExplorerServer.StartAsync(explorer, cache, 0);
+        var layerPage = ExplorerPaths.LayerPage("conv2d1");
+        // The browser's request is the first of the page of an unprepared layer: every unit's card
+        // (link, label, feature visualization) with placeholders for what needs the layer's data.
+        // That data (banding, histogram statistics, NMF pictures) is absent, so the page was
+        // rendered before the layer's preparation completed (which the server starts as it
+        // answers, on its render queue, ahead of the pictures).
+        Assert.False(explorer.IsPrepared("conv2d1"));
+        await using var b = await BrowserSession.StartAsync();
+        var response = await b.Page.GotoAsync(server.Url + layerPage);
+        var html = await response!.TextAsync();
+        Assert.Contains("data-src=\"api/layer-page?layer=conv2d1\"", html);
+        Assert.Contains("data-deferred=\"figures\"", html);
+        for (int u = 0; u < 32; u++)
+        {
+            Assert.Contains($"href=\"{ExplorerPaths.UnitPage("conv2d1", u)}\"", html);
+            Assert.Contains($"src=\"img/fv/conv2d1_{u}.png\"", html);
+        }
+        Assert.Equal(32, html.Split("data-deferred=\"nmf\"").Length - 1);
+        Assert.DoesNotContain("img/nmf/", html);
+        Assert.DoesNotContain("img/layer/", html);
+        Assert.DoesNotContain("Banding:", html);
+        Assert.DoesNotContain("Weight histogram:", html);
+        // The sections fill in (api/layer-page), every picture loads (the feature visualizations
+        // through the render queue), the links resolve ...
+        await b.CheckPageAsync();
+        Assert.True(explorer.IsPrepared("conv2d1"));
+        Assert.Equal(32, await b.Page.Locator(".cards a.card img.w").CountAsync());
+        Assert.Equal(32, await b.Page.Locator(".cards a.card img.fv").CountAsync());
+        Assert.Equal(1, await b.Page.Locator("img.mosaic").CountAsync());
+        Assert.Equal(1, await b.Page.Locator("img.hist").CountAsync());
+        // ... and they say what the static site's page (prepared up front) says.
+        var staticPage = File.ReadAllText(Path.Combine(site.SiteDir, layerPage));
+        var lede = await b.Page.Locator("p.lede").InnerHTMLAsync();
+        Assert.Contains("Banding:", lede);
+        Assert.Contains($">{lede}<", staticPage);
+        foreach (var caption in await b.Page.Locator("figcaption").AllInnerTextsAsync())
+            Assert.Contains($">{caption}<", staticPage);
         Assert.Empty(b.ConsoleErrors);
     }
 
