@@ -32,6 +32,12 @@ public static partial class TorchRuntime
     /// reports.</summary>
     public static List<string> Log { get; } = [];
 
+    /// <summary>The <c>DNNL_MAX_CPU_ISA</c> oneDNN sees in this process: the user's, or
+    /// <see cref="DefaultOneDnnIsa"/> when this class set it; null when neither (not Linux or
+    /// macOS, or setenv failed). oneDNN reads it once per process, so <c>weights doctor</c>
+    /// compares ISAs in child processes.</summary>
+    public static string? OneDnnIsa { get; private set; }
+
 #pragma warning disable CA2255 // Deliberate: the native environment must be set before TorchSharp creates its first tensor.
     [ModuleInitializer]
     internal static void Init() => ConfigureNativeEnvironment();
@@ -54,16 +60,22 @@ public static partial class TorchRuntime
             if (string.IsNullOrEmpty(isa))
             {
                 if (setenv("DNNL_MAX_CPU_ISA", DefaultOneDnnIsa, 0) == 0)
+                {
+                    OneDnnIsa = DefaultOneDnnIsa;
                     Log.Add(
-                        $"oneDNN: DNNL_MAX_CPU_ISA={DefaultOneDnnIsa} (AVX2/AVX-512 conv backward is wrong on some CPUs; set DNNL_MAX_CPU_ISA to override)"
+                        $"oneDNN: DNNL_MAX_CPU_ISA={DefaultOneDnnIsa} (AVX2/AVX-512 conv backward is wrong on some CPUs; set DNNL_MAX_CPU_ISA to override; weights doctor checks whether this CPU may)"
                     );
+                }
                 else
                     Log.Add(
                         $"oneDNN: setenv(DNNL_MAX_CPU_ISA={DefaultOneDnnIsa}) failed (errno {Marshal.GetLastPInvokeError()}); oneDNN keeps its own ISA choice (set DNNL_MAX_CPU_ISA before starting the process)"
                     );
             }
             else
+            {
+                OneDnnIsa = isa;
                 Log.Add($"oneDNN: DNNL_MAX_CPU_ISA={isa} (set by the user)");
+            }
             if (OperatingSystem.IsLinux())
             {
                 KeepTensorBuffersInTheHeap();

@@ -75,7 +75,10 @@ public class RuntimeFallbackTests
                 ElfVersionNeeds.Read(native).Single(e => e.Version == "GLIBCXX_3.4.32").IsWeak
             );
 
-            var psi = new ProcessStartInfo("dotnet", [Path.Combine(tmp, "weights.dll"), "doctor"])
+            var psi = new ProcessStartInfo(
+                "dotnet",
+                [Path.Combine(tmp, "weights.dll"), "doctor", "--isa", "none"]
+            )
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json;
+using Notebooks.Weights.Runtime;
+
+namespace Notebooks.Weights.Cli.Verbs;
+
+/// <summary>
+/// The per-ISA check of <c>weights doctor</c>. oneDNN reads <c>DNNL_MAX_CPU_ISA</c> once per
+/// process, so each ISA runs in a child: the same <c>weights</c> tool started as <c>weights doctor
+/// --isa-probe ISA</c> with the variable set (<see cref="Launch"/>), which runs
+/// <see cref="ConvGradientCheck"/> and times a ResNet-like conv (<see cref="RunHere"/>) and prints
+/// one JSON line.
+/// </summary>
+public static class IsaProbe
+{
+    /// <summary>oneDNN's <c>DNNL_MAX_CPU_ISA</c> values for x86-64 (oneDNN 3.7).</summary>
+    public static IReadOnlyList<string> KnownIsas { get; } =
+    [
+        "SSE41",
+        "AVX",
+        "AVX2",
+        "AVX2_VNNI",
+        "AVX2_VNNI_2",
+        "AVX512_CORE",
+        "AVX512_CORE_VNNI",
+        "AVX512_CORE_BF16",
+        "AVX10_1_512",
+        "AVX512_CORE_FP16",
+        "AVX10_1_512_AMX",
+        "AVX512_CORE_AMX",
+        "AVX10_1_512_AMX_FP16",
+        "AVX512_CORE_AMX_FP16",
+        "ALL",
+    ];
+
+    /// <summary>The timed conv: a ResNet layer1 3x3 conv (64 to 64 channels, 56x56, padding 1)
+    /// on a batch of 2.</summary>
+    public const string TimedConv = "3x3 conv 64->64 ch, 56x56, batch 2";
+
+    /// <summary>Timed repetitions (after 2 warm-up ones); the best is reported.</summary>
+    public const int Repeats = 5;
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    /// <summary>
+    /// False when this CPU lacks the instructions the ISA names (oneDNN then runs its best lower
+    /// ISA, so the probe measures that instead); true for ALL and on ISAs it cannot tell.
+    /// </summary>
+    public static bool CpuHas(string isa) =>
+        isa.StartsWith("AVX512", StringComparison.Ordinal)
+        || isa.StartsWith("AVX10", StringComparison.Ordinal)
+            ? Avx512F.IsSupported
+        : isa.StartsWith("AVX2", StringComparison.Ordinal) ? Avx2.IsSupported
+        : isa == "AVX" ? Avx.IsSupported
+        : true;
+
+    /// <summary>Runs the check and the timing in this process, whose oneDNN must run with
+    /// <c>DNNL_MAX_CPU_ISA=<paramref name="isa"/></c>.</summary>
+    public static IsaProbeResult RunHere(string isa)
+    {
+        TorchRuntime.EnsureLoaded();
+        if (!string.Equals(TorchRuntime.OneDnnIsa, isa, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException(
+                $"--isa-probe {isa}: this process runs oneDNN with DNNL_MAX_CPU_ISA={TorchRuntime.OneDnnIsa ?? "(unset)"}; "
+                    + $"oneDNN reads it once per process, so start the probe with DNNL_MAX_CPU_ISA={isa} in its environment (weights doctor does)"
+            );
+        var check = ConvGradientCheck.Run();
+        return new IsaProbeResult(
+            isa,
+            check.Cases,
+            check.Wrong.Count,
+            check.Wrong.Take(5).ToList(),
+            TimeConvMilliseconds(),
+            TorchSharp.torch.get_num_threads()
+        );
+    }
+
+    /// <summary>The best of <see cref="Repeats"/> forward+backward passes of
+    /// <see cref="TimedConv"/>, in milliseconds.</summary>
+    static double TimeConvMilliseconds()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x = TorchSharp.torch.ones(2, 64, 56, 56).requires_grad_(true);
+        var w = TorchSharp.torch.full(64, 64, 3, 3, 1f / 576).requires_grad_(true);
+        double best = double.MaxValue;
+        for (int i = 0; i < Repeats + 2; i++)
+        {
+            using var step = TorchSharp.torch.NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            var y = TorchSharp.torch.nn.functional.conv2d(x, w, padding: [1, 1]);
+            y.sum().backward();
+            sw.Stop();
+            x.grad!.zero_();
+            w.grad!.zero_();
+            if (i >= 2)
+                best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+        }
+        return best;
+    }
+
+    /// <summary>The JSON line a probe child prints.</summary>
+    public static string ToJson(IsaProbeResult r) => JsonSerializer.Serialize(r, Json);
+
+    /// <summary>
+    /// Runs <c>weights doctor --isa-probe ISA</c> in a child with <c>DNNL_MAX_CPU_ISA=ISA</c> and
+    /// reads its result; a child that fails, times out or prints no result gives a result with
+    /// <see cref="IsaProbeResult.Error"/> set.
+    /// </summary>
+    public static IsaProbeResult Launch(string isa, TimeSpan timeout)
+    {
+        var psi = SelfStartInfo(["doctor", "--isa-probe", isa]);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.Environment["DNNL_MAX_CPU_ISA"] = isa;
+        IsaProbeResult Failed(string why) => new(isa, 0, 0, [], double.NaN, 0, why);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            return Failed($"no result within {timeout.TotalSeconds:F0} s");
+        }
+        var line = stdout.Result.Split('\n').Where(l => l.StartsWith('{')).LastOrDefault();
+        if (p.ExitCode != 0 || line is null)
+        {
+            var err = stderr.Result.Trim().Split('\n').LastOrDefault("").Trim();
+            return Failed(
+                $"child exited with code {p.ExitCode}{(err.Length > 0 ? $": {err}" : "")}"
+            );
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<IsaProbeResult>(line, Json)
+                ?? Failed("child printed null");
+        }
+        catch (JsonException e)
+        {
+            return Failed($"unreadable child result ({e.Message})");
+        }
+    }
+
+    /// <summary>How to start this same <c>weights</c> tool with <paramref name="args"/>:
+    /// <c>dotnet weights.dll ARGS</c> (also when the tool runs in-process in a test host), or the
+    /// executable itself when published as one file.</summary>
+    static ProcessStartInfo SelfStartInfo(string[] args)
+    {
+        var dll = typeof(IsaProbe).Assembly.Location;
+        if (string.IsNullOrEmpty(dll))
+            return new ProcessStartInfo(Environment.ProcessPath!, args);
+        var host =
+            Environment.ProcessPath is { } self
+            && Path.GetFileNameWithoutExtension(self) == "dotnet"
+                ? self
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h
+            : "dotnet";
+        return new ProcessStartInfo(host, [dll, .. args]);
+    }
+}
