@@ -35,13 +35,11 @@ public sealed class DoctorVerb()
     };
 
     public override string Notes =>
-        """
-              weights doctor [--isa AVX2,AVX512_CORE|none] [--json]
-            Each ISA runs in a child process (oneDNN reads DNNL_MAX_CPU_ISA once per process): the
-            conv input-gradient check (sizes 6,7,9,12 x channels 1,3,8 x batches 1-5 x threads 1,2,
-            exact analytic values) and a forward+backward timing of a ResNet 3x3 conv, as a ratio to
-            AVX. Exit code 1 if the runtime or the default AVX computes a wrong gradient.
-            """;
+        "  weights doctor [--isa AVX2,AVX512_CORE|none] [--json]\n"
+        + "  Each ISA runs in a child process (oneDNN reads DNNL_MAX_CPU_ISA once per process): the conv input-gradient\n"
+        + "  check (sizes 6,7,9,12 x channels 1,3,8 x batches 1-5 x threads 1,2, exact analytic values) and a\n"
+        + "  forward+backward timing of a ResNet 3x3 conv, as a ratio to AVX. Exit code 1 if the runtime or the default AVX\n"
+        + "  computes a wrong gradient.";
 
     public override int Run(CliArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -72,7 +70,7 @@ public sealed class DoctorVerb()
                 ? $"this CPU computes correct conv gradients at {best.Isa}; export DNNL_MAX_CPU_ISA={best.Isa} to use it (about {Speedup(best).ToString("F2", CultureInfo.InvariantCulture)}x faster convolutions)"
             : probes.Skip(1).Any(p => !p.Correct)
                 ? $"keep the default (DNNL_MAX_CPU_ISA={TorchRuntime.DefaultOneDnnIsa}): {string.Join(", ", probes.Skip(1).Where(p => !p.Correct).Select(p => p.Isa))} computes wrong conv gradients here{(probes.Skip(1).Any(p => p.Correct) ? "; the correct ones are not faster" : "")}"
-            : $"keep the default (DNNL_MAX_CPU_ISA={TorchRuntime.DefaultOneDnnIsa}): {string.Join(", ", isas)} are correct here but not {MinSpeedup.ToString("F2", CultureInfo.InvariantCulture)}x faster";
+            : $"keep the default (DNNL_MAX_CPU_ISA={TorchRuntime.DefaultOneDnnIsa}): {string.Join(", ", isas)} are correct here but not {MinSpeedup.ToString("F2", CultureInfo.InvariantCulture)}x faster in this run";
         bool ok = here.Correct && baseline is null or { Correct: true };
         if (json)
         {
@@ -97,7 +95,7 @@ public sealed class DoctorVerb()
                             wrong = p.Wrong,
                             examples = p.Examples,
                             cpu_has = IsaProbe.CpuHas(p.Isa),
-                            conv_ms = double.IsFinite(p.Milliseconds)
+                            conv_cpu_ms = double.IsFinite(p.Milliseconds)
                                 ? p.Milliseconds
                                 : (double?)null,
                             threads = p.Threads,
@@ -127,7 +125,7 @@ public sealed class DoctorVerb()
         if (probes.Count > 0)
         {
             stdout.WriteLine(
-                $"oneDNN ISAs, each in a child process ({ConvGradientCheck.CaseCount} conv input-gradient cases; best of {IsaProbe.Repeats} forward+backward of a {IsaProbe.TimedConv} at {baseline!.Threads} threads, vs AVX):"
+                $"oneDNN ISAs, each in a child process ({ConvGradientCheck.CaseCount} conv input-gradient cases; CPU time of a {IsaProbe.TimedConv} forward+backward at {baseline!.Threads} thread, best of {IsaProbe.Repeats}, vs AVX):"
             );
             foreach (var p in probes)
             {
@@ -140,7 +138,7 @@ public sealed class DoctorVerb()
                         ? $"  {name, -18} probe failed: {p.Error}"
                         : string.Create(
                             CultureInfo.InvariantCulture,
-                            $"  {name, -18} {(p.Correct ? "correct" : "WRONG"), -7} ({p.Wrong} of {p.Cases} wrong)  {p.Milliseconds, 7:F1} ms  {Ratio(Speedup(p))}{cpu}"
+                            $"  {name, -18} {(p.Correct ? "correct" : "WRONG"), -7} ({p.Wrong} of {p.Cases} wrong)  {p.Milliseconds, 7:F1} ms CPU  {Ratio(Speedup(p))}{cpu}"
                         )
                 );
             }

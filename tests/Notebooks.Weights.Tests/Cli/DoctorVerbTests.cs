@@ -17,12 +17,12 @@ public class DoctorVerbTests
         Assert.Contains("conv forward+backward: ok (120 input-gradient cases exact", o);
         // The child started with DNNL_MAX_CPU_ISA=AVX ran all 120 cases exactly and timed the conv.
         Assert.Matches(
-            @"(?m)^  AVX \(default\) +correct \(0 of 120 wrong\) +\d+\.\d ms  1\.00x$",
+            @"(?m)^  AVX \(default\) +correct \(0 of 120 wrong\) +\d+\.\d ms CPU  1\.00x$",
             o
         );
         foreach (var isa in new[] { "AVX2", "AVX512_CORE" })
             Assert.Matches(
-                $@"(?m)^  {isa} +(correct \(0 of 120 wrong\)|WRONG +\(\d+ of 120 wrong\)) +\d+\.\d ms  (\d+\.\d\dx|-)",
+                $@"(?m)^  {isa} +(correct \(0 of 120 wrong\)|WRONG +\(\d+ of 120 wrong\)) +\d+\.\d ms CPU  (\d+\.\d\dx|-)",
                 o
             );
         var verdict = o.TrimEnd().Split('\n')[^1];
