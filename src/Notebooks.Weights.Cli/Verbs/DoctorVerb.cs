@@ -61,7 +61,10 @@ public sealed class DoctorVerb()
             baseline is { Correct: true } && p.Correct
                 ? baseline.Milliseconds / p.Milliseconds
                 : double.NaN;
-        var best = probes.Skip(1).Where(p => p.Correct && Speedup(p) >= MinSpeedup).MaxBy(Speedup);
+        var best = probes
+            .Skip(1)
+            .Where(p => p.Correct && IsaProbe.CpuHas(p.Isa) && Speedup(p) >= MinSpeedup)
+            .MaxBy(Speedup);
         string verdict =
             baseline is null ? "ISA comparison skipped (--isa none)"
             : !baseline.Correct
@@ -69,7 +72,7 @@ public sealed class DoctorVerb()
             : best is not null
                 ? $"this CPU computes correct conv gradients at {best.Isa}; export DNNL_MAX_CPU_ISA={best.Isa} to use it (about {Speedup(best).ToString("F2", CultureInfo.InvariantCulture)}x faster convolutions)"
             : probes.Skip(1).Any(p => !p.Correct)
-                ? $"keep the default (DNNL_MAX_CPU_ISA={TorchRuntime.DefaultOneDnnIsa}): {string.Join(", ", probes.Skip(1).Where(p => !p.Correct).Select(p => p.Isa))} computes wrong conv gradients here{(probes.Skip(1).Any(p => p.Correct) ? "; the correct ones are not faster" : "")}"
+                ? $"keep the default (DNNL_MAX_CPU_ISA={TorchRuntime.DefaultOneDnnIsa}): not safe here: {string.Join(", ", probes.Skip(1).Where(p => !p.Correct).Select(p => p.Error is null ? $"{p.Isa} ({p.Wrong} of {p.Cases} conv gradient cases wrong)" : $"{p.Isa} (probe failed)"))}{(probes.Skip(1).Any(p => p.Correct) ? "; the correct ones are not faster" : "")}"
             : $"keep the default (DNNL_MAX_CPU_ISA={TorchRuntime.DefaultOneDnnIsa}): {string.Join(", ", isas)} are correct here but not {MinSpeedup.ToString("F2", CultureInfo.InvariantCulture)}x faster in this run";
         bool ok = here.Correct && baseline is null or { Correct: true };
         if (json)

@@ -51,17 +51,61 @@ public static class IsaProbe
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
+    /// <summary>The /proc/cpuinfo flags each ISA needs (its extensions over the ISA
+    /// below).</summary>
+    static readonly Dictionary<string, string[]> CpuFlags = new()
+    {
+        ["SSE41"] = ["sse4_1"],
+        ["AVX"] = ["avx"],
+        ["AVX2"] = ["avx2"],
+        ["AVX2_VNNI"] = ["avx2", "avx_vnni"],
+        ["AVX2_VNNI_2"] = ["avx2", "avx_vnni", "avx_vnni_int8"],
+        ["AVX512_CORE"] = ["avx512f", "avx512bw", "avx512vl", "avx512dq"],
+        ["AVX512_CORE_VNNI"] = ["avx512f", "avx512_vnni"],
+        ["AVX512_CORE_BF16"] = ["avx512f", "avx512_vnni", "avx512_bf16"],
+        ["AVX10_1_512"] = ["avx512f", "avx512_bf16", "avx512_fp16"],
+        ["AVX512_CORE_FP16"] = ["avx512f", "avx512_bf16", "avx512_fp16"],
+        ["AVX10_1_512_AMX"] = ["avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"],
+        ["AVX512_CORE_AMX"] = ["avx512_bf16", "amx_tile", "amx_bf16", "amx_int8"],
+        ["AVX10_1_512_AMX_FP16"] = ["avx512_fp16", "amx_tile", "amx_fp16"],
+        ["AVX512_CORE_AMX_FP16"] = ["avx512_fp16", "amx_tile", "amx_fp16"],
+    };
+
     /// <summary>
-    /// False when this CPU lacks the instructions the ISA names (oneDNN then runs its best lower
-    /// ISA, so the probe measures that instead); true for ALL and on ISAs it cannot tell.
+    /// False when this CPU lacks instructions the ISA needs (oneDNN then runs its best lower ISA,
+    /// so the probe measures that instead): read from /proc/cpuinfo on Linux, from .NET's
+    /// AVX/AVX2/AVX-512F detection elsewhere; true for ALL.
     /// </summary>
-    public static bool CpuHas(string isa) =>
-        isa.StartsWith("AVX512", StringComparison.Ordinal)
-        || isa.StartsWith("AVX10", StringComparison.Ordinal)
-            ? Avx512F.IsSupported
-        : isa.StartsWith("AVX2", StringComparison.Ordinal) ? Avx2.IsSupported
-        : isa == "AVX" ? Avx.IsSupported
-        : true;
+    public static bool CpuHas(string isa)
+    {
+        if (!CpuFlags.TryGetValue(isa, out var needed))
+            return true;
+        if (CpuInfoFlags.Value is { } flags)
+            return needed.All(flags.Contains);
+        return needed[0].StartsWith("avx512", StringComparison.Ordinal) ? Avx512F.IsSupported
+            : needed[0] == "avx2" ? Avx2.IsSupported
+            : needed[0] != "avx" || Avx.IsSupported;
+    }
+
+    static readonly Lazy<HashSet<string>?> CpuInfoFlags = new(() =>
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo")
+                .FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+            return line is null
+                ? null
+                :
+                [
+                    .. line[(line.IndexOf(':') + 1)..]
+                        .Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                ];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    });
 
     /// <summary>Runs the check and the timing in this process, whose oneDNN must run with
     /// <c>DNNL_MAX_CPU_ISA=<paramref name="isa"/></c>.</summary>
