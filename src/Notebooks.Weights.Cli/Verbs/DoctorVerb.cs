@@ -61,10 +61,15 @@ public sealed class DoctorVerb()
             baseline is { Correct: true } && p.Correct
                 ? baseline.Milliseconds / p.Milliseconds
                 : double.NaN;
-        var best = probes
+        // Of the correct, faster ISAs this CPU has, the lowest within 5% of the fastest: timings
+        // of equally fast ISAs would otherwise flip the advice between runs.
+        var faster = probes
             .Skip(1)
             .Where(p => p.Correct && IsaProbe.CpuHas(p.Isa) && Speedup(p) >= MinSpeedup)
-            .MaxBy(Speedup);
+            .ToList();
+        var best = faster
+            .Where(p => Speedup(p) * MinSpeedup >= faster.Max(Speedup))
+            .MinBy(p => IsaProbe.KnownIsas.ToList().IndexOf(p.Isa));
         string verdict =
             baseline is null ? "ISA comparison skipped (--isa none)"
             : !baseline.Correct
