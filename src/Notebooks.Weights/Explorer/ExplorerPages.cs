@@ -598,12 +598,17 @@ public static class ExplorerPages
                     + "<span class=\"keys\">keys: ← → ↑</span></nav>"
             );
 
+        // Served, a picture that costs an optimization names its URL in data-queue-src: the page
+        // script asks for at most a few of them at once (each request is held while its picture
+        // renders), so the quick pictures and the api find a free connection of the browser's 6.
         public string Img(ExplorerAsset a, string alt, string cls)
         {
             _assets.Add(a);
-            return $"<img class=\"{cls}\" src=\"{a.Path}\" alt=\"{Escape(alt)}\" title=\"{Escape(alt)}\""
-                + (site.Served ? " loading=\"lazy\"" : "")
-                + ">";
+            string src =
+                !site.Served ? $"src=\"{a.Path}\""
+                : ExplorerRenderOrder.Optimizes(a) ? $"data-queue-src=\"{a.Path}\""
+                : $"src=\"{a.Path}\" loading=\"lazy\"";
+            return $"<img class=\"{cls}\" {src} alt=\"{Escape(alt)}\" title=\"{Escape(alt)}\">";
         }
 
         /// <summary>The HTML added since the last call (a fragment of a page).</summary>

@@ -60,7 +60,9 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
     /// <summary>
     /// <see cref="ExplorerPaths.Script"/>: ← / → / ↑ follow the page's rel=prev/next/up links. When
     /// served, it first tells the server which pictures the page shows (visible ones first) so they
-    /// are rendered in that order, retries a picture that failed to arrive, and fills in the
+    /// are rendered in that order, asks for the pictures that cost an optimization
+    /// (<c>data-queue-src</c>) at most two at a time (visible ones first), retries a picture that
+    /// failed to arrive, and fills in the
     /// index's layer statistics that were not computed yet (<c>api/layer</c>) and the parts of a
     /// unit or layer page that wait for its layer's data (<c>api/unit</c>, <c>api/layer-page</c>;
     /// asked for before the pictures).
@@ -78,30 +80,55 @@ html[data-served] img:not(.loaded) { background:linear-gradient(90deg,#eee,#f7f7
   document.documentElement.setAttribute('data-keys', 'on'); // the arrow keys work from here on
   if (!document.documentElement.hasAttribute('data-served')) return;
   function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
+  function url(i) { return (i.getAttribute('src') || i.getAttribute('data-queue-src') || '').split('?')[0]; }
   // Tells the server which pictures are shown (visible ones first) and retries a picture that did not arrive yet.
   function announce(imgs) {
-    function visible(i) { var r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }
-    imgs = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
+    imgs = imgs.filter(function (i) { return url(i) && !(i.complete && i.naturalWidth > 0); });
     var order = imgs.filter(visible).concat(imgs.filter(function (i) { return !visible(i); }));
     var seen = {}, paths = [];
-    order.forEach(function (i) { var p = i.getAttribute('src').split('?')[0]; if (!seen[p]) { seen[p] = 1; paths.push(p); } });
+    order.forEach(function (i) { var p = url(i); if (!seen[p]) { seen[p] = 1; paths.push(p); } });
     if (paths.length) fetch('api/queue', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(paths) }).catch(function () {});
   }
   // After scrolling, the pictures now in view go first.
   var scrolled; addEventListener('scroll', function () { clearTimeout(scrolled); scrolled = setTimeout(function () { announce(all('img')); }, 300); }, { passive: true });
+  // Pictures that cost an optimization (data-queue-src; the server holds each request while its picture renders) are
+  // asked for at most QUEUE_LIMIT at a time, visible ones first, else in page order, so the quick pictures and the
+  // api always find one of the browser's 6 connections free. A slot frees when its picture loads or fails.
+  var QUEUE_LIMIT = 2, waiting = [], busy = 0, seq = 0;
+  function pump() {
+    while (busy < QUEUE_LIMIT && waiting.length) {
+      var k = 0;
+      for (var j = 0; j < waiting.length; j++) if (visible(waiting[j])) { k = j; break; }
+      var i = waiting.splice(k, 1)[0], n = +(i.dataset.retry || 0);
+      busy++; i.queueBusy = true;
+      i.src = url(i) + (n ? '?retry=' + n : '');
+    }
+  }
+  function enqueue(i) {
+    if (i.queueSeq === undefined) i.queueSeq = seq++;
+    waiting.push(i); waiting.sort(function (a, b) { return a.queueSeq - b.queueSeq; });
+  }
+  function release(i) { if (i.queueBusy) { i.queueBusy = false; busy--; pump(); } }
   function watch(imgs) {
     announce(imgs);
     imgs.forEach(function (i) {
+      var queued = i.hasAttribute('data-queue-src');
       function done() { i.classList.add('loaded'); }
-      if (i.complete && i.naturalWidth > 0) done();
-      i.addEventListener('load', done);
+      if (!queued && i.complete && i.naturalWidth > 0) done();
+      i.addEventListener('load', function () { done(); release(i); });
       i.addEventListener('error', function () {
+        release(i);
         // Not rendered yet (503): asked again, less often as it takes longer (up to 8 s apart, for about half an hour).
         var n = +(i.dataset.retry || 0); if (n >= 240) return;
         i.dataset.retry = n + 1;
-        setTimeout(function () { i.src = i.getAttribute('src').split('?')[0] + '?retry=' + (n + 1); }, Math.min(8000, 1000 * Math.pow(1.5, n)));
+        setTimeout(function () {
+          if (queued) { enqueue(i); pump(); } else i.src = url(i) + '?retry=' + (n + 1);
+        }, Math.min(8000, 1000 * Math.pow(1.5, n)));
       });
+      if (queued) enqueue(i);
     });
+    pump();
   }
   // A unit or layer page of a layer not prepared yet: the parts that need the layer's data come from the api when ready.
   // Asked for first (before the pictures take the browser's connections). The element with data-src names the URL; each

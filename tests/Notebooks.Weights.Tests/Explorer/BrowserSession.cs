@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Notebooks.Weights.Tests.Explorer;
@@ -14,6 +15,20 @@ sealed class BrowserSession : IAsyncDisposable
     readonly IBrowser _browser;
     public IPage Page { get; }
     public List<string> ConsoleErrors { get; } = [];
+
+    // Pictures that cost an optimization (feature visualizations but not the input swatches,
+    // spatial-position views, interaction cards): a served page asks for at most two at a time.
+    static readonly Regex Optimized = new(@"/img/(fv/(?!input_)|spatial/|interaction/)");
+    readonly object _flightLock = new();
+    int _inFlight;
+
+    /// <summary>The most requests for pictures that cost an optimization the page had outstanding
+    /// at once (counted from the browser's request / requestfinished / requestfailed
+    /// events).</summary>
+    public int MaxOptimizedInFlight { get; private set; }
+
+    /// <summary>How many requests for pictures that cost an optimization the page sent.</summary>
+    public int OptimizedRequests { get; private set; }
     static readonly HttpClient Http = new();
 
     BrowserSession(IPlaywright pw, IBrowser browser, IPage page)
@@ -51,6 +66,24 @@ sealed class BrowserSession : IAsyncDisposable
                 lock (s.ConsoleErrors)
                     s.ConsoleErrors.Add($"{page.Url}: {m.Text}");
         };
+        page.Request += (_, r) =>
+        {
+            if (!Optimized.IsMatch(r.Url))
+                return;
+            lock (s._flightLock)
+            {
+                s.OptimizedRequests++;
+                s.MaxOptimizedInFlight = Math.Max(s.MaxOptimizedInFlight, ++s._inFlight);
+            }
+        };
+        void Ended(IRequest r)
+        {
+            if (Optimized.IsMatch(r.Url))
+                lock (s._flightLock)
+                    s._inFlight--;
+        }
+        page.RequestFinished += (_, r) => Ended(r);
+        page.RequestFailed += (_, r) => Ended(r);
         page.PageError += (_, m) =>
         {
             lock (s.ConsoleErrors)

@@ -22,6 +22,12 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
             interactions: false
         );
         Assert.Empty(b.ConsoleErrors);
+        // Static pages name every picture in src (they work without JavaScript).
+        var layerPage = File.ReadAllText(
+            Path.Combine(site.SiteDir, ExplorerPaths.LayerPage("conv2d1"))
+        );
+        Assert.Contains("src=\"img/fv/conv2d1_0.png\"", layerPage);
+        Assert.DoesNotContain("data-queue-src", layerPage);
     }
 
     [Fact]
@@ -58,6 +64,8 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
                 Assert.Contains($">{text}<", staticIndex);
             await Walk(b, server.Url, interactions: true);
             Assert.Empty(b.ConsoleErrors);
+            // The pages asked for the pictures that cost an optimization at most two at a time.
+            Assert.InRange(b.MaxOptimizedInFlight, 1, 2);
             Assert.True(
                 server.Queue.Rendered > 0,
                 "the served pictures were rendered by the render queue"
@@ -83,7 +91,8 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         await using var b = await BrowserSession.StartAsync();
         var response = await b.Page.GotoAsync(server.Url + unitPage);
         var html = await response!.TextAsync();
-        Assert.Contains("src=\"img/fv/conv2d1_0.png\"", html);
+        Assert.Contains("data-queue-src=\"img/fv/conv2d1_0.png\"", html);
+        Assert.DoesNotContain(" src=\"img/fv/", html);
         Assert.Contains("data-deferred=\"facts\"", html);
         Assert.Contains("data-src=\"api/unit?layer=conv2d1&amp;unit=0\"", html);
         Assert.DoesNotContain("class=\"inputs\"", html);
@@ -99,6 +108,9 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         await b.CheckPageAsync();
         Assert.True(await b.Page.Locator(".facts .nmf img").CountAsync() >= 2);
         Assert.Equal(1, await b.Page.Locator("section.spatial img").CountAsync());
+        // Its feature visualizations, spatial-position views and interaction cards were asked for
+        // at most two at a time (the server holds each request while it renders).
+        Assert.InRange(b.MaxOptimizedInFlight, 1, 2);
         // ... and they say what the static site's page (prepared up front) says.
         var staticPage = File.ReadAllText(Path.Combine(site.SiteDir, unitPage));
         var labels = await b.Page.Locator("section.inputs .card .label").AllInnerTextsAsync();
@@ -139,8 +151,10 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         for (int u = 0; u < 32; u++)
         {
             Assert.Contains($"href=\"{ExplorerPaths.UnitPage("conv2d1", u)}\"", html);
-            Assert.Contains($"src=\"img/fv/conv2d1_{u}.png\"", html);
+            Assert.Contains($"data-queue-src=\"img/fv/conv2d1_{u}.png\"", html);
         }
+        // Their URLs are in data-queue-src: the page script asks for them at most two at a time.
+        Assert.DoesNotContain(" src=\"img/fv/", html);
         Assert.Equal(32, html.Split("data-deferred=\"nmf\"").Length - 1);
         Assert.DoesNotContain("img/nmf/", html);
         Assert.DoesNotContain("img/layer/", html);
@@ -154,6 +168,12 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         Assert.Equal(32, await b.Page.Locator(".cards a.card img.fv").CountAsync());
         Assert.Equal(1, await b.Page.Locator("img.mosaic").CountAsync());
         Assert.Equal(1, await b.Page.Locator("img.hist").CountAsync());
+        // The 32 feature visualizations were asked for at most two at a time.
+        Assert.True(
+            b.OptimizedRequests >= 32,
+            $"{b.OptimizedRequests} feature visualization requests"
+        );
+        Assert.InRange(b.MaxOptimizedInFlight, 1, 2);
         // ... and they say what the static site's page (prepared up front) says.
         var staticPage = File.ReadAllText(Path.Combine(site.SiteDir, layerPage));
         var lede = await b.Page.Locator("p.lede").InnerHTMLAsync();
@@ -198,7 +218,7 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         {
             Assert.Equal(
                 $"img/interaction/conv2d1_0_{label["conv2d0:".Length..]}.png",
-                await panel.GetAttributeAsync("src")
+                await panel.GetAttributeAsync("data-queue-src")
             );
             Assert.True(await panel.EvaluateAsync<int>("i => i.naturalWidth") > 0);
         }
@@ -208,7 +228,10 @@ public sealed class ExplorerBrowserTests(ExplorerSiteFixture site)
         Assert.Equal(interactions ? 1 : 0, await spatial.CountAsync());
         if (interactions)
         {
-            Assert.Equal("img/spatial/conv2d1_0.png", await spatial.GetAttributeAsync("src"));
+            Assert.Equal(
+                "img/spatial/conv2d1_0.png",
+                await spatial.GetAttributeAsync("data-queue-src")
+            );
             Assert.Equal(5 * 33 * 3, await spatial.EvaluateAsync<int>("i => i.naturalWidth"));
         }
         await strongest.ClickAsync();
