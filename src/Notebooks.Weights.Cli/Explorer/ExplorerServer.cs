@@ -88,27 +88,16 @@ public sealed class ExplorerServer : IAsyncDisposable
                 || site.Plan.Layers.FirstOrDefault(l => l.Name == name) is not { } layer
             )
                 return Results.NotFound($"'{name}' is not a layer of this explorer.");
-            try
+            return await ComputedJson(() =>
             {
-                var (banding, norms) = await Task.Run(() =>
-                    ExplorerPages.LayerSummary(site, layer)
-                );
-                return Results.Json(
-                    new
-                    {
-                        layer = name,
-                        banding,
-                        norms,
-                    }
-                );
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                return Results.Problem(
-                    e.Message,
-                    statusCode: StatusCodes.Status500InternalServerError
-                );
-            }
+                var (banding, norms) = ExplorerPages.LayerSummary(site, layer);
+                return new
+                {
+                    layer = name,
+                    banding,
+                    norms,
+                };
+            });
         });
         // The parts of a layer page that need its data (api/layer-page?layer=L), computing it on
         // first need: a served layer page of a layer not prepared yet answers at once without them,
@@ -119,28 +108,17 @@ public sealed class ExplorerServer : IAsyncDisposable
                 return Results.NotFound(
                     $"'{layer}' is not a layer page of this explorer (api/layer-page?layer=L)."
                 );
-            try
-            {
-                var parts = await Task.Run(() => ExplorerPages.LayerParts(site, layer));
-                return parts is not var (lede, figures, nmf)
-                    ? Results.NotFound()
-                    : Results.Json(
-                        new
-                        {
-                            layer,
-                            lede,
-                            figures,
-                            nmf,
-                        }
-                    );
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                return Results.Problem(
-                    e.Message,
-                    statusCode: StatusCodes.Status500InternalServerError
-                );
-            }
+            return await ComputedJson(() =>
+                ExplorerPages.LayerParts(site, layer) is var (lede, figures, nmf)
+                    ? new
+                    {
+                        layer,
+                        lede,
+                        figures,
+                        nmf,
+                    }
+                    : null
+            );
         });
         // The parts of a unit page that need its layer's data (api/unit?layer=L&unit=U), computing
         // that data on first need: a served unit page of a layer not prepared yet answers at once
@@ -151,28 +129,17 @@ public sealed class ExplorerServer : IAsyncDisposable
                 return Results.NotFound(
                     $"'{layer}:{unit}' is not a unit page of this explorer (api/unit?layer=L&unit=U)."
                 );
-            try
-            {
-                var parts = await Task.Run(() => ExplorerPages.UnitParts(site, layer, u));
-                return parts is not var (facts, sections)
-                    ? Results.NotFound()
-                    : Results.Json(
-                        new
-                        {
-                            layer,
-                            unit = u,
-                            facts,
-                            sections,
-                        }
-                    );
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                return Results.Problem(
-                    e.Message,
-                    statusCode: StatusCodes.Status500InternalServerError
-                );
-            }
+            return await ComputedJson(() =>
+                ExplorerPages.UnitParts(site, layer, u) is var (facts, sections)
+                    ? new
+                    {
+                        layer,
+                        unit = u,
+                        facts,
+                        sections,
+                    }
+                    : null
+            );
         });
         app.MapGet("/{**path}", async (HttpContext ctx, string? path) =>
         {
@@ -256,6 +223,20 @@ public sealed class ExplorerServer : IAsyncDisposable
         if (site.Served && !site.IsPrepared(site.Plan.Layers[0].Name))
             _ = ExplorerPages.Layer(site, site.Plan.Layers[0]);
         return new ExplorerServer(app, queue, site, url);
+    }
+
+    /// <summary>An api answer computed off the request thread: its JSON, 404 when there is
+    /// nothing to answer (null), 500 with the message when the computation refused.</summary>
+    static async Task<IResult> ComputedJson(Func<object?> compute)
+    {
+        try
+        {
+            return await Task.Run(compute) is { } body ? Results.Json(body) : Results.NotFound();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError);
+        }
     }
 
     /// <summary>Stops listening, then the render queue.</summary>
