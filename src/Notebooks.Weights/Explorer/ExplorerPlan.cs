@@ -19,10 +19,9 @@ namespace Notebooks.Weights.Explorer;
 /// layer4.x), as Lucid's InceptionV1 explorer shows its mixed blocks. A model that reports its main
 /// path (<see cref="IModuleTrunk"/>: InceptionV1) gets its conv layers on it (conv2d0 … conv2d2)
 /// and then its cuts from it (mixed3a … mixed5b, <see cref="TrunkCuts"/>) without running it
-/// layer by layer, and no
-/// auxiliary head. Such a layer has no single conv weight: its weights are the expanded weights
-/// from the cut before it (<see cref="ExplorerLayer.WeightParameter"/> is null), and every
-/// statistic, banding score and NMF picture of the layer is taken of them.
+/// layer by layer, and no auxiliary head. Such a layer has no single conv weight: its weights are
+/// the expanded weights from the cut before it (<see cref="ExplorerLayer.WeightParameter"/> is
+/// null), and every statistic, banding score and NMF picture of the layer is taken of them.
 /// </para>
 /// </summary>
 public sealed class ExplorerPlan

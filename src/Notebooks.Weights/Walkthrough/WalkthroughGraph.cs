@@ -7,10 +7,9 @@ namespace Notebooks.Weights.Walkthrough;
 /// <summary>
 /// The structure the walkthrough needs from any model, read from the main path it reports
 /// (<see cref="TrunkCuts"/>) or its graph (<see cref="LayerCuts"/>), or found by running it: the
-/// <b>cuts</b> —
-/// spatial layers that everything after them depends on only through them, so expanded weights from
-/// a cut to a later layer are exact (a ResNet block's output is a cut, a conv inside the block is
-/// not, because of the skip connection).
+/// <b>cuts</b> — spatial layers that everything after them depends on only through them, so
+/// expanded weights from a cut to a later layer are exact (a ResNet block's output is a cut, a conv
+/// inside the block is not, because of the skip connection).
 /// </summary>
 public static class WalkthroughGraph
 {
